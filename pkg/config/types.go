@@ -1,0 +1,189 @@
+package config
+
+import (
+	"syscall"
+	"time"
+)
+
+// Config is the effective configuration after includes, [DEFAULT]
+// inheritance, %-expansion and numprocs expansion.
+type Config struct {
+	// File is the absolute path of the main config file ("" for the
+	// built-in default).
+	File string `json:"file"`
+	// Files lists every file read, main file first, then includes in
+	// the order they were read.
+	Files []string `json:"files"`
+
+	Supervisord   Supervisord      `json:"supervisord"`
+	Supervisorctl Supervisorctl    `json:"supervisorctl"`
+	UnixServer    *UnixHTTPServer  `json:"unix_http_server,omitempty"`
+	InetServers   []InetHTTPServer `json:"inet_http_servers,omitempty"`
+	// RPCInterfaces names the [rpcinterface:x] sections seen ("supervisor"
+	// is built in).
+	RPCInterfaces []string `json:"rpcinterfaces,omitempty"`
+
+	// Groups are sorted by (Priority, Name) ascending: the start order.
+	Groups []*Group `json:"groups"`
+
+	// Warnings are non-fatal findings (unknown options with a
+	// suggestion, no file matching an include, ...), each carrying
+	// file:line.
+	Warnings []string `json:"-"`
+}
+
+// Supervisord is the [supervisord] section.
+type Supervisord struct {
+	Logfile         string            `json:"logfile"` // absolute path, or "syslog"
+	LogfileMaxBytes int64             `json:"logfile_maxbytes"`
+	LogfileBackups  int               `json:"logfile_backups"`
+	LogLevel        string            `json:"loglevel"` // critical error warn info debug trace blather
+	Pidfile         string            `json:"pidfile"`
+	Umask           Umask             `json:"umask"`
+	Nodaemon        bool              `json:"nodaemon"`
+	Silent          bool              `json:"silent"`
+	Minfds          int               `json:"minfds"`
+	Minprocs        int               `json:"minprocs"`
+	NoCleanup       bool              `json:"nocleanup"`
+	ChildLogDir     string            `json:"childlogdir"`
+	User            string            `json:"user,omitempty"`
+	Directory       string            `json:"directory,omitempty"`
+	StripANSI       bool              `json:"strip_ansi"`
+	Environment     map[string]string `json:"environment,omitempty"`
+	Identifier      string            `json:"identifier"`
+}
+
+// Supervisorctl is the [supervisorctl] section.
+type Supervisorctl struct {
+	ServerURL   string `json:"serverurl"`
+	Username    string `json:"username,omitempty"`
+	Password    string `json:"password,omitempty"`
+	Prompt      string `json:"prompt"`
+	HistoryFile string `json:"history_file,omitempty"`
+}
+
+// UnixHTTPServer is the [unix_http_server] section.
+type UnixHTTPServer struct {
+	File     string `json:"file"`
+	Chmod    Umask  `json:"chmod"` // octal, default 0700
+	Chown    string `json:"chown,omitempty"`
+	UID      int    `json:"-"` // -1: unchanged
+	GID      int    `json:"-"` // -1: unchanged
+	Username string `json:"username,omitempty"`
+	Password string `json:"password,omitempty"` // plain or {SHA}hex
+}
+
+// InetHTTPServer is an [inet_http_server] or [inet_http_server:x] section.
+type InetHTTPServer struct {
+	Name     string `json:"name"` // section name
+	Host     string `json:"host"` // "" = all interfaces
+	Port     int    `json:"port"`
+	Username string `json:"username,omitempty"`
+	Password string `json:"password,omitempty"`
+}
+
+// Kind is the section type a group came from.
+type Kind string
+
+const (
+	KindProgram       Kind = "program"
+	KindEventListener Kind = "eventlistener"
+	KindFCGIProgram   Kind = "fcgi-program"
+)
+
+// Group is a process group: a [program:x] (homogeneous group), a
+// [group:x] of programs, or an [eventlistener:x] pool.
+type Group struct {
+	Name     string `json:"name"`
+	Kind     Kind   `json:"kind"`
+	Priority int    `json:"priority"`
+	// Processes are sorted by (Priority, Name).
+	Processes []*Process `json:"processes"`
+	// Listener is set for eventlistener pools.
+	Listener *Listener `json:"listener,omitempty"`
+	// Source is "file:line" of the defining section header.
+	Source string `json:"-"`
+}
+
+// Listener holds the [eventlistener:x] specific options.
+type Listener struct {
+	Events        []string `json:"events"` // upper-case event type names
+	BufferSize    int      `json:"buffer_size"`
+	ResultHandler string   `json:"result_handler"`
+}
+
+// Autorestart is the autorestart option.
+type Autorestart string
+
+const (
+	AutorestartFalse      Autorestart = "false"
+	AutorestartUnexpected Autorestart = "unexpected"
+	AutorestartTrue       Autorestart = "true"
+)
+
+// Process is one process after numprocs expansion.
+type Process struct {
+	Name    string `json:"name"`    // expanded process_name
+	Group   string `json:"group"`   // group name
+	Program string `json:"program"` // name after "program:"
+	// Command is the raw expanded command; Argv is it split as
+	// shlex.split does (nil if it could not be split: CommandErr says why).
+	Command    string   `json:"command"`
+	Argv       []string `json:"-"`
+	CommandErr string   `json:"-"`
+
+	ProcessNum int `json:"process_num"`
+	Priority   int `json:"priority"`
+
+	Autostart      bool           `json:"autostart"`
+	Autorestart    Autorestart    `json:"autorestart"`
+	StartSecs      int            `json:"startsecs"`
+	StartRetries   int            `json:"startretries"`
+	ExitCodes      []int          `json:"exitcodes"`
+	StopSignal     syscall.Signal `json:"-"`
+	StopSignalName string         `json:"stopsignal"` // e.g. "TERM"
+	StopWaitSecs   int            `json:"stopwaitsecs"`
+	StopAsGroup    bool           `json:"stopasgroup"`
+	KillAsGroup    bool           `json:"killasgroup"`
+
+	User      string `json:"user,omitempty"`
+	UID       int    `json:"-"` // -1 when User is empty
+	Directory string `json:"directory,omitempty"`
+	Umask     *Umask `json:"umask,omitempty"`
+
+	RedirectStderr bool `json:"redirect_stderr"`
+	Stdout         Log  `json:"stdout"`
+	Stderr         Log  `json:"stderr"`
+
+	// Environment is the program's own environment= (not merged with
+	// [supervisord] environment), in the order written.
+	Environment []EnvVar `json:"environment,omitempty"`
+	ServerURL   string   `json:"serverurl"` // "AUTO" or a URL
+
+	// Source is "file:line" of the section header.
+	Source string `json:"-"`
+}
+
+// EnvVar is one KEY=VALUE pair.
+type EnvVar struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// Log is the configuration of one output channel of a process.
+type Log struct {
+	// File is "" for NONE/OFF, "AUTO" for an automatic file in
+	// childlogdir, or an absolute or cwd-relative path.
+	File            string `json:"logfile"`
+	MaxBytes        int64  `json:"logfile_maxbytes"`
+	Backups         int    `json:"logfile_backups"`
+	CaptureMaxBytes int64  `json:"capture_maxbytes"`
+	EventsEnabled   bool   `json:"events_enabled"`
+	Syslog          bool   `json:"syslog"`
+	// superd extensions (lumberjack-backed).
+	Compress bool          `json:"logfile_compress,omitempty"`
+	MaxAge   time.Duration `json:"logfile_maxage,omitempty"`
+}
+
+// Umask is an octal file-mode mask; it marshals as a string like "022".
+type Umask uint32
