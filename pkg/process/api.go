@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"syscall"
 	"time"
@@ -147,6 +148,23 @@ type Options struct {
 	Bus    *events.Bus
 	// ServerURL is SUPERVISOR_SERVER_URL for children whose serverurl is AUTO.
 	ServerURL string
+	// Listeners, if set, is given the stdin and stdout of every
+	// process of an eventlistener group (pkg/events implements it).
+	Listeners ListenerHook
+}
+
+// ListenerHook connects eventlistener processes to their pool. Calls
+// come from the supervisor's goroutines and must not block.
+type ListenerHook interface {
+	// Attach is called after a listener process is spawned; stdin
+	// writes to the child's stdin.
+	Attach(pool, process string, pid int, stdin io.Writer)
+	// Output is called with each chunk the listener writes to stdout
+	// (after it has been written to its stdout log). data is only valid
+	// during the call.
+	Output(pool, process string, pid int, data []byte)
+	// Detach is called when the listener process has exited.
+	Detach(pool, process string, pid int)
 }
 
 // Supervisor owns every process. One goroutine (Run) owns all process
