@@ -1,6 +1,7 @@
 package events
 
 import (
+	"strings"
 	"sync"
 	"time"
 )
@@ -47,6 +48,72 @@ const (
 	ProcessGroupRemoved Type = "PROCESS_GROUP_REMOVED"
 )
 
+// parents maps every known type to its direct supertype (supervisord's
+// class hierarchy in events.py). Everything has no parent.
+var parents = map[Type]Type{
+	Everything: "",
+
+	ProcessState:         Everything,
+	ProcessStateStopped:  ProcessState,
+	ProcessStateExited:   ProcessState,
+	ProcessStateStarting: ProcessState,
+	ProcessStateStopping: ProcessState,
+	ProcessStateBackoff:  ProcessState,
+	ProcessStateFatal:    ProcessState,
+	ProcessStateRunning:  ProcessState,
+	ProcessStateUnknown:  ProcessState,
+
+	ProcessLog:       Everything,
+	ProcessLogStdout: ProcessLog,
+	ProcessLogStderr: ProcessLog,
+
+	ProcessCommunication:       Everything,
+	ProcessCommunicationStdout: ProcessCommunication,
+	ProcessCommunicationStderr: ProcessCommunication,
+
+	RemoteCommunication: Everything,
+
+	SupervisorStateChange:         Everything,
+	SupervisorStateChangeRunning:  SupervisorStateChange,
+	SupervisorStateChangeStopping: SupervisorStateChange,
+
+	Tick:     Everything,
+	Tick5:    Tick,
+	Tick60:   Tick,
+	Tick3600: Tick,
+
+	ProcessGroup:        Everything,
+	ProcessGroupAdded:   ProcessGroup,
+	ProcessGroupRemoved: ProcessGroup,
+}
+
+// ParseType returns the event type named s, case-insensitively, as
+// supervisord validates the events= option of an [eventlistener:x]
+// section. Abstract types (EVENT, PROCESS_STATE, TICK, ...) are valid.
+func ParseType(s string) (Type, bool) {
+	t := Type(strings.ToUpper(s))
+	if _, ok := parents[t]; !ok {
+		return "", false
+	}
+	return t, true
+}
+
+// Is reports whether t is super or one of its subtypes, as Python's
+// isinstance does for supervisord's event classes: every type is an
+// EVENT, PROCESS_STATE_RUNNING is a PROCESS_STATE. Unknown types are
+// only themselves and EVENTs.
+func (t Type) Is(super Type) bool {
+	if super == Everything || t == super {
+		return true
+	}
+	for p, ok := parents[t]; ok && p != ""; p, ok = parents[p] {
+		if p == super {
+			return true
+		}
+	}
+	return false
+}
+
 // Event is one supervisord event. Which fields are meaningful depends on
 // Type; Payload renders supervisord's payload text.
 type Event struct {
@@ -74,29 +141,153 @@ type Event struct {
 // Bus is the one in-process event stream: the supervisor publishes,
 // event listener pools, tests and later the web UI and metrics
 // subscribe. Publish never blocks.
+//
+// Lock order: Bus.mu, then Subscription.mu.
 type Bus struct {
-	mu     sync.Mutex
+	mu     sync.Mutex // guards serial, subs, closed
 	serial uint64
 	subs   map[*Subscription]struct{}
+	closed bool
 }
 
 // NewBus returns an empty bus.
 func NewBus() *Bus { return &Bus{subs: map[*Subscription]struct{}{}} }
 
 // Publish assigns e its serial and time (if zero) and queues it for
-// every matching subscriber. It never blocks.
-func (b *Bus) Publish(e Event) {}
+// every matching subscriber. It never blocks: each subscription has an
+// unbounded queue. Publishing on a closed bus does nothing.
+func (b *Bus) Publish(e Event) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return
+	}
+	e.Serial = b.serial
+	b.serial++
+	if e.Time.IsZero() {
+		e.Time = time.Now()
+	}
+	if e.State == "" && e.Type.Is(ProcessState) && e.Type != ProcessState {
+		e.State = strings.TrimPrefix(string(e.Type), "PROCESS_STATE_")
+	}
+	for s := range b.subs {
+		if s.wants(e.Type) {
+			s.push(e)
+		}
+	}
+}
+
+// Close closes every subscription (their channels close) and makes
+// later Publish calls no-ops and later subscriptions closed from the
+// start. Close is idempotent.
+func (b *Bus) Close() {
+	b.mu.Lock()
+	subs := b.subs
+	b.subs = map[*Subscription]struct{}{}
+	b.closed = true
+	b.mu.Unlock()
+	for s := range subs {
+		s.stop()
+	}
+}
 
 // Subscription receives events of the types it asked for (including
 // subtypes) in publication order, through an unbounded queue.
-type Subscription struct{}
+//
+// One goroutine per subscription moves events from the queue to C; it
+// ends when the subscription or the bus is closed, and then closes C.
+// Events still queued at that point are dropped.
+type Subscription struct {
+	bus   *Bus
+	types []Type
+	c     chan Event
+
+	mu     sync.Mutex // guards queue
+	queue  []Event
+	notify chan struct{} // capacity 1: the queue became non-empty
+	done   chan struct{} // closed by stop
+	once   sync.Once
+}
 
 // Subscribe returns a subscription to the given types (and their
 // subtypes); no types means Everything.
-func (b *Bus) Subscribe(types ...Type) *Subscription { return &Subscription{} }
+func (b *Bus) Subscribe(types ...Type) *Subscription {
+	if len(types) == 0 {
+		types = []Type{Everything}
+	}
+	s := &Subscription{
+		bus:    b,
+		types:  append([]Type(nil), types...),
+		c:      make(chan Event),
+		notify: make(chan struct{}, 1),
+		done:   make(chan struct{}),
+	}
+	go s.run()
+	b.mu.Lock()
+	closed := b.closed
+	if !closed {
+		b.subs[s] = struct{}{}
+	}
+	b.mu.Unlock()
+	if closed {
+		s.stop()
+	}
+	return s
+}
 
 // C returns a channel that delivers the subscription's events.
-func (s *Subscription) C() <-chan Event { return nil }
+func (s *Subscription) C() <-chan Event { return s.c }
 
-// Close ends the subscription; C is closed.
-func (s *Subscription) Close() {}
+// Close ends the subscription; C is closed. Close is idempotent and
+// may be called from any goroutine, including one reading C.
+func (s *Subscription) Close() {
+	s.bus.mu.Lock()
+	delete(s.bus.subs, s)
+	s.bus.mu.Unlock()
+	s.stop()
+}
+
+func (s *Subscription) stop() { s.once.Do(func() { close(s.done) }) }
+
+func (s *Subscription) wants(t Type) bool {
+	for _, want := range s.types {
+		if t.Is(want) {
+			return true
+		}
+	}
+	return false
+}
+
+// push appends e to the queue; called with the bus lock held.
+func (s *Subscription) push(e Event) {
+	s.mu.Lock()
+	s.queue = append(s.queue, e)
+	s.mu.Unlock()
+	select {
+	case s.notify <- struct{}{}:
+	default:
+	}
+}
+
+func (s *Subscription) run() {
+	defer close(s.c)
+	for {
+		select {
+		case <-s.done:
+			return
+		case <-s.notify:
+		}
+		s.mu.Lock()
+		batch := s.queue
+		s.queue = nil
+		s.mu.Unlock()
+		for i, e := range batch {
+			select {
+			case s.c <- e:
+				batch[i] = Event{} // let Data be collected
+			case <-s.done:
+				return
+			}
+		}
+	}
+}
