@@ -1,0 +1,116 @@
+package logfile
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+)
+
+// Read returns bytes of the file at path with supervisord's readLog
+// semantics (options.readFile): offset>=0,length==0: offset to EOF;
+// offset>=0,length>0: up to length bytes from offset; offset<0,length==0:
+// the last -offset bytes (the whole file if shorter); anything else
+// ErrBadArguments. An offset past EOF gives no data and no error.
+//
+// A missing file returns an error wrapping fs.ErrNotExist (NO_FILE),
+// checked before the arguments as supervisord does; any other error
+// means FAILED.
+func Read(path string, offset, length int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read log: %w", err)
+	}
+	defer f.Close()
+	if offset < 0 {
+		if length != 0 {
+			return nil, ErrBadArguments
+		}
+		size, err := fileSize(f)
+		if err != nil {
+			return nil, err
+		}
+		return readAt(f, max(size+offset, 0), -offset, size)
+	}
+	if length < 0 {
+		return nil, ErrBadArguments
+	}
+	size, err := fileSize(f)
+	if err != nil {
+		return nil, err
+	}
+	if length == 0 {
+		return readAt(f, offset, max(size-offset, 0), size)
+	}
+	return readAt(f, offset, length, size)
+}
+
+// Tail implements supervisord's tailProcessLog (options.tailFile): if
+// size > offset+length it returns the last length bytes and
+// overflow=true, else (in effect) bytes from max(0, size-length) when
+// offset+length overshoots the end; newOffset is the file size. A
+// missing or unreadable file returns ("", 0, false, nil) and ("",
+// offset, false, nil) respectively: supervisord never faults here, and
+// err is always nil.
+func Tail(path string, offset, length int64) (data []byte, newOffset int64, overflow bool, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, 0, false, nil
+		}
+		return nil, offset, false, nil
+	}
+	defer f.Close()
+	sz, err := fileSize(f)
+	if err != nil {
+		return nil, offset, false, nil
+	}
+	// A line-by-line port of tailFile.
+	if sz > offset+length {
+		overflow = true
+		offset = sz - 1
+	}
+	if offset+length > sz {
+		if offset > sz-1 {
+			length = 0
+		}
+		offset = sz - length
+	}
+	if offset < 0 {
+		offset = 0
+	}
+	if length < 0 {
+		length = 0
+	}
+	if length > 0 {
+		data, err = readAt(f, offset, length, sz)
+		if err != nil {
+			return nil, offset, false, nil
+		}
+	}
+	return data, sz, overflow, nil
+}
+
+func fileSize(f *os.File) (int64, error) {
+	fi, err := f.Stat()
+	if err != nil {
+		return 0, fmt.Errorf("read log: %w", err)
+	}
+	return fi.Size(), nil
+}
+
+// readAt reads up to n bytes at off. size (the file size when looked
+// at) bounds the allocation; bytes appended since are not read.
+func readAt(f *os.File, off, n, size int64) ([]byte, error) {
+	n = min(n, size-off)
+	if n <= 0 {
+		return []byte{}, nil
+	}
+	buf := make([]byte, n)
+	got, err := f.ReadAt(buf, off)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("read log: %w", err)
+	}
+	return buf[:got], nil
+}
