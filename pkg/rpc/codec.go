@@ -1,0 +1,859 @@
+package rpc
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// MaxBodySize bounds XML-RPC request and response bodies.
+const MaxBodySize = 10 << 20
+
+// maxDepth bounds array/struct nesting in both directions.
+const maxDepth = 64
+
+// dateTimeFormat is Python xmlrpc's dateTime.iso8601 layout.
+const dateTimeFormat = "20060102T15:04:05"
+
+// ErrSyntax is wrapped by every decoding error.
+var ErrSyntax = errors.New("xml-rpc syntax error")
+
+func syntaxErr(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrSyntax, fmt.Sprintf(format, args...))
+}
+
+// ---------------------------------------------------------------------------
+// Decoding
+
+type decoder struct {
+	d *xml.Decoder
+}
+
+func newDecoder(r io.Reader) *decoder {
+	d := xml.NewDecoder(io.LimitReader(r, MaxBodySize+1))
+	d.Strict = true
+	d.CharsetReader = charsetReader
+	return &decoder{d: d}
+}
+
+// charsetReader accepts the encodings XML-RPC clients actually declare.
+func charsetReader(label string, in io.Reader) (io.Reader, error) {
+	switch strings.ToLower(label) {
+	case "utf-8", "utf8", "us-ascii", "ascii":
+		return in, nil
+	case "iso-8859-1", "latin-1", "latin1", "iso8859-1":
+		return &latin1Reader{r: in}, nil
+	}
+	return nil, syntaxErr("unsupported encoding %q", label)
+}
+
+type latin1Reader struct {
+	r   io.Reader
+	buf []byte
+}
+
+func (l *latin1Reader) Read(p []byte) (int, error) {
+	// Each input byte expands to at most 2 output bytes.
+	n := len(p) / 2
+	if n == 0 {
+		n = 1
+		if len(p) < 2 {
+			return 0, io.ErrShortBuffer
+		}
+	}
+	if cap(l.buf) < n {
+		l.buf = make([]byte, n)
+	}
+	m, err := l.r.Read(l.buf[:n])
+	out := p[:0]
+	for _, b := range l.buf[:m] {
+		out = utf8.AppendRune(out, rune(b))
+	}
+	return len(out), err
+}
+
+// token returns the next token, copied, skipping comments, processing
+// instructions and directives.
+func (p *decoder) token() (xml.Token, error) {
+	for {
+		t, err := p.d.Token()
+		if err != nil {
+			if err == io.EOF {
+				return nil, syntaxErr("unexpected end of document")
+			}
+			var se *xml.SyntaxError
+			if errors.As(err, &se) || errors.Is(err, ErrSyntax) {
+				return nil, fmt.Errorf("%w: %w", ErrSyntax, err)
+			}
+			return nil, fmt.Errorf("read xml-rpc body: %w", err)
+		}
+		switch t := t.(type) {
+		case xml.StartElement:
+			return t.Copy(), nil
+		case xml.EndElement:
+			return t, nil
+		case xml.CharData:
+			return t.Copy(), nil
+		}
+	}
+}
+
+// element returns the next start element or nil at the end element of
+// the enclosing element; character data in between is ignored.
+func (p *decoder) element() (*xml.StartElement, error) {
+	for {
+		t, err := p.token()
+		if err != nil {
+			return nil, err
+		}
+		switch t := t.(type) {
+		case xml.StartElement:
+			return &t, nil
+		case xml.EndElement:
+			return nil, nil
+		}
+	}
+}
+
+// text reads character data up to the end of the current element.
+func (p *decoder) text() (string, error) {
+	var b strings.Builder
+	for {
+		t, err := p.token()
+		if err != nil {
+			return "", err
+		}
+		switch t := t.(type) {
+		case xml.CharData:
+			b.Write(t)
+		case xml.EndElement:
+			return b.String(), nil
+		case xml.StartElement:
+			return "", syntaxErr("unexpected element <%s> in text", t.Name.Local)
+		}
+	}
+}
+
+// value parses the inside of a <value> element (its start already read).
+func (p *decoder) value(depth int) (any, error) {
+	if depth > maxDepth {
+		return nil, syntaxErr("nesting deeper than %d", maxDepth)
+	}
+	var untyped strings.Builder
+	for {
+		t, err := p.token()
+		if err != nil {
+			return nil, err
+		}
+		switch t := t.(type) {
+		case xml.CharData:
+			untyped.Write(t)
+		case xml.EndElement:
+			return untyped.String(), nil
+		case xml.StartElement:
+			v, err := p.typed(t, depth)
+			if err != nil {
+				return nil, err
+			}
+			el, err := p.element()
+			if err != nil {
+				return nil, err
+			}
+			if el != nil {
+				return nil, syntaxErr("unexpected element <%s> in value", el.Name.Local)
+			}
+			return v, nil
+		}
+	}
+}
+
+func (p *decoder) typed(t xml.StartElement, depth int) (any, error) {
+	name := t.Name.Local
+	switch name {
+	case "array":
+		return p.array(depth)
+	case "struct":
+		return p.structure(depth)
+	case "nil":
+		el, err := p.element()
+		if err != nil {
+			return nil, err
+		}
+		if el != nil {
+			return nil, syntaxErr("unexpected element in <nil>")
+		}
+		return nil, nil
+	}
+	s, err := p.text()
+	if err != nil {
+		return nil, err
+	}
+	switch name {
+	case "string":
+		return s, nil
+	case "int", "i4", "i8", "i1", "i2":
+		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+		if err != nil {
+			return nil, syntaxErr("bad <%s> %q", name, s)
+		}
+		return int(n), nil
+	case "boolean":
+		switch strings.TrimSpace(s) {
+		case "1", "true":
+			return true, nil
+		case "0", "false":
+			return false, nil
+		}
+		return nil, syntaxErr("bad <boolean> %q", s)
+	case "double":
+		f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		if err != nil {
+			return nil, syntaxErr("bad <double> %q", s)
+		}
+		return f, nil
+	case "dateTime.iso8601":
+		s = strings.TrimSpace(s)
+		for _, layout := range []string{dateTimeFormat, "2006-01-02T15:04:05", "20060102T150405", time.RFC3339} {
+			if tm, err := time.Parse(layout, s); err == nil {
+				return tm, nil
+			}
+		}
+		return nil, syntaxErr("bad <dateTime.iso8601> %q", s)
+	case "base64":
+		s = strings.Map(func(r rune) rune {
+			if r == ' ' || r == '\n' || r == '\r' || r == '\t' {
+				return -1
+			}
+			return r
+		}, s)
+		b, err := base64.StdEncoding.DecodeString(s)
+		if err != nil {
+			return nil, syntaxErr("bad <base64>")
+		}
+		return b, nil
+	}
+	return nil, syntaxErr("unknown type <%s>", name)
+}
+
+func (p *decoder) array(depth int) (any, error) {
+	out := []any{}
+	for {
+		el, err := p.element()
+		if err != nil {
+			return nil, err
+		}
+		if el == nil {
+			return out, nil
+		}
+		if el.Name.Local != "data" {
+			return nil, syntaxErr("unexpected <%s> in <array>", el.Name.Local)
+		}
+		for {
+			v, err := p.element()
+			if err != nil {
+				return nil, err
+			}
+			if v == nil {
+				break
+			}
+			if v.Name.Local != "value" {
+				return nil, syntaxErr("unexpected <%s> in <data>", v.Name.Local)
+			}
+			x, err := p.value(depth + 1)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, x)
+		}
+	}
+}
+
+func (p *decoder) structure(depth int) (any, error) {
+	out := map[string]any{}
+	for {
+		el, err := p.element()
+		if err != nil {
+			return nil, err
+		}
+		if el == nil {
+			return out, nil
+		}
+		if el.Name.Local != "member" {
+			return nil, syntaxErr("unexpected <%s> in <struct>", el.Name.Local)
+		}
+		var (
+			name              string
+			val               any
+			hasName, hasValue bool
+		)
+		for {
+			m, err := p.element()
+			if err != nil {
+				return nil, err
+			}
+			if m == nil {
+				break
+			}
+			switch m.Name.Local {
+			case "name":
+				if name, err = p.text(); err != nil {
+					return nil, err
+				}
+				hasName = true
+			case "value":
+				if val, err = p.value(depth + 1); err != nil {
+					return nil, err
+				}
+				hasValue = true
+			default:
+				return nil, syntaxErr("unexpected <%s> in <member>", m.Name.Local)
+			}
+		}
+		if !hasName || !hasValue {
+			return nil, syntaxErr("incomplete struct member")
+		}
+		out[name] = val
+	}
+}
+
+// params parses <params> (start already read) into a slice.
+func (p *decoder) params() ([]any, error) {
+	out := []any{}
+	for {
+		el, err := p.element()
+		if err != nil {
+			return nil, err
+		}
+		if el == nil {
+			return out, nil
+		}
+		if el.Name.Local != "param" {
+			return nil, syntaxErr("unexpected <%s> in <params>", el.Name.Local)
+		}
+		v, err := p.element()
+		if err != nil {
+			return nil, err
+		}
+		if v == nil || v.Name.Local != "value" {
+			return nil, syntaxErr("<param> without <value>")
+		}
+		x, err := p.value(0)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, x)
+		if v, err = p.element(); err != nil {
+			return nil, err
+		} else if v != nil {
+			return nil, syntaxErr("unexpected <%s> in <param>", v.Name.Local)
+		}
+	}
+}
+
+// root reads up to the document's root element.
+func (p *decoder) root(want string) error {
+	el, err := p.element()
+	if err != nil {
+		return err
+	}
+	if el == nil || el.Name.Local != want {
+		return syntaxErr("root element is not <%s>", want)
+	}
+	return nil
+}
+
+// DecodeCall parses a methodCall document. Values decode to int, bool,
+// string, float64, time.Time, []byte, []any, map[string]any or nil.
+// A missing <params> gives an empty slice; a missing <methodName> gives
+// "" (the server answers 400).
+func DecodeCall(r io.Reader) (method string, params []any, err error) {
+	p := newDecoder(r)
+	if err := p.root("methodCall"); err != nil {
+		return "", nil, err
+	}
+	params = []any{}
+	for {
+		el, err := p.element()
+		if err != nil {
+			return "", nil, err
+		}
+		if el == nil {
+			return strings.TrimSpace(method), params, nil
+		}
+		switch el.Name.Local {
+		case "methodName":
+			if method, err = p.text(); err != nil {
+				return "", nil, err
+			}
+		case "params":
+			if params, err = p.params(); err != nil {
+				return "", nil, err
+			}
+		default:
+			if err := p.d.Skip(); err != nil {
+				return "", nil, fmt.Errorf("%w: %w", ErrSyntax, err)
+			}
+		}
+	}
+}
+
+// DecodeResponse parses a methodResponse document. A fault response is
+// returned as a *Fault error.
+func DecodeResponse(r io.Reader) (any, error) {
+	p := newDecoder(r)
+	if err := p.root("methodResponse"); err != nil {
+		return nil, err
+	}
+	el, err := p.element()
+	if err != nil {
+		return nil, err
+	}
+	if el == nil {
+		return nil, syntaxErr("empty methodResponse")
+	}
+	switch el.Name.Local {
+	case "params":
+		ps, err := p.params()
+		if err != nil {
+			return nil, err
+		}
+		if len(ps) != 1 {
+			return nil, syntaxErr("methodResponse has %d params", len(ps))
+		}
+		return ps[0], nil
+	case "fault":
+		v, err := p.element()
+		if err != nil {
+			return nil, err
+		}
+		if v == nil || v.Name.Local != "value" {
+			return nil, syntaxErr("<fault> without <value>")
+		}
+		x, err := p.value(0)
+		if err != nil {
+			return nil, err
+		}
+		m, ok := x.(map[string]any)
+		if !ok {
+			return nil, syntaxErr("fault value is not a struct")
+		}
+		code, ok1 := m["faultCode"].(int)
+		str, ok2 := m["faultString"].(string)
+		if !ok1 || !ok2 {
+			return nil, syntaxErr("malformed fault struct")
+		}
+		return nil, &Fault{Code: code, String: str}
+	}
+	return nil, syntaxErr("unexpected <%s> in methodResponse", el.Name.Local)
+}
+
+// ---------------------------------------------------------------------------
+// Encoding (the layout of Python's xmlrpc.client.dumps)
+
+const xmlHeader = "<?xml version='1.0'?>\n"
+
+// EncodeCall writes a methodCall document.
+func EncodeCall(w io.Writer, method string, params ...any) error {
+	var b bytes.Buffer
+	b.WriteString(xmlHeader + "<methodCall>\n<methodName>")
+	escape(&b, method)
+	b.WriteString("</methodName>\n<params>\n")
+	for _, p := range params {
+		b.WriteString("<param>\n")
+		if err := encodeValue(&b, reflect.ValueOf(p), 0); err != nil {
+			return err
+		}
+		b.WriteString("</param>\n")
+	}
+	b.WriteString("</params>\n</methodCall>\n")
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// EncodeResponse writes a methodResponse document for v, or a fault
+// response if v is a *Fault.
+func EncodeResponse(w io.Writer, v any) error {
+	b, err := MarshalResponse(v)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(b)
+	return err
+}
+
+// MarshalResponse returns the methodResponse document for v (a *Fault
+// gives a fault response).
+func MarshalResponse(v any) ([]byte, error) {
+	var b bytes.Buffer
+	if f, ok := v.(*Fault); ok {
+		b.WriteString(xmlHeader + "<methodResponse>\n<fault>\n")
+		encodeValue(&b, reflect.ValueOf(map[string]any{"faultCode": f.Code, "faultString": f.String}), 0)
+		b.WriteString("</fault>\n</methodResponse>\n")
+		return b.Bytes(), nil
+	}
+	b.WriteString(xmlHeader + "<methodResponse>\n<params>\n<param>\n")
+	if err := encodeValue(&b, reflect.ValueOf(v), 0); err != nil {
+		return nil, err
+	}
+	b.WriteString("</param>\n</params>\n</methodResponse>\n")
+	return b.Bytes(), nil
+}
+
+var (
+	timeType  = reflect.TypeOf(time.Time{})
+	bytesType = reflect.TypeOf([]byte(nil))
+)
+
+func encodeValue(b *bytes.Buffer, v reflect.Value, depth int) error {
+	if depth > maxDepth {
+		return fmt.Errorf("xml-rpc encode: nesting deeper than %d", maxDepth)
+	}
+	for v.IsValid() && (v.Kind() == reflect.Interface || v.Kind() == reflect.Pointer) {
+		if v.IsNil() {
+			break
+		}
+		v = v.Elem()
+	}
+	if !v.IsValid() || ((v.Kind() == reflect.Interface || v.Kind() == reflect.Pointer) && v.IsNil()) {
+		b.WriteString("<value><nil/></value>")
+		return nil
+	}
+	switch v.Kind() {
+	case reflect.Bool:
+		if v.Bool() {
+			b.WriteString("<value><boolean>1</boolean></value>\n")
+		} else {
+			b.WriteString("<value><boolean>0</boolean></value>\n")
+		}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		writeInt(b, v.Int())
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		u := v.Uint()
+		if u > math.MaxInt64 {
+			return fmt.Errorf("xml-rpc encode: integer %d out of range", u)
+		}
+		writeInt(b, int64(u))
+	case reflect.Float32, reflect.Float64:
+		b.WriteString("<value><double>")
+		b.WriteString(formatDouble(v.Float()))
+		b.WriteString("</double></value>\n")
+	case reflect.String:
+		b.WriteString("<value><string>")
+		escape(b, v.String())
+		b.WriteString("</string></value>\n")
+	case reflect.Struct:
+		if v.Type() == timeType {
+			b.WriteString("<value><dateTime.iso8601>")
+			b.WriteString(v.Interface().(time.Time).Format(dateTimeFormat))
+			b.WriteString("</dateTime.iso8601></value>\n")
+			return nil
+		}
+		b.WriteString("<value><struct>\n")
+		for _, f := range structFields(v.Type()) {
+			b.WriteString("<member>\n<name>")
+			escape(b, f.name)
+			b.WriteString("</name>\n")
+			if err := encodeValue(b, v.FieldByIndex(f.index), depth+1); err != nil {
+				return err
+			}
+			b.WriteString("</member>\n")
+		}
+		b.WriteString("</struct></value>\n")
+	case reflect.Map:
+		if v.Type().Key().Kind() != reflect.String {
+			return fmt.Errorf("xml-rpc encode: map key type %s is not string", v.Type().Key())
+		}
+		keys := make([]string, 0, v.Len())
+		for _, k := range v.MapKeys() {
+			keys = append(keys, k.String())
+		}
+		sort.Strings(keys)
+		b.WriteString("<value><struct>\n")
+		for _, k := range keys {
+			b.WriteString("<member>\n<name>")
+			escape(b, k)
+			b.WriteString("</name>\n")
+			if err := encodeValue(b, v.MapIndex(reflect.ValueOf(k).Convert(v.Type().Key())), depth+1); err != nil {
+				return err
+			}
+			b.WriteString("</member>\n")
+		}
+		b.WriteString("</struct></value>\n")
+	case reflect.Slice, reflect.Array:
+		if v.Type().Elem().Kind() == reflect.Uint8 {
+			var raw []byte
+			if v.Kind() == reflect.Slice {
+				raw = v.Bytes()
+			} else {
+				raw = make([]byte, v.Len())
+				reflect.Copy(reflect.ValueOf(raw), v)
+			}
+			b.WriteString("<value><base64>\n")
+			enc := base64.StdEncoding.EncodeToString(raw)
+			for len(enc) > 76 {
+				b.WriteString(enc[:76])
+				b.WriteByte('\n')
+				enc = enc[76:]
+			}
+			if enc != "" {
+				b.WriteString(enc)
+				b.WriteByte('\n')
+			}
+			b.WriteString("</base64></value>\n")
+			return nil
+		}
+		b.WriteString("<value><array><data>\n")
+		for i := 0; i < v.Len(); i++ {
+			if err := encodeValue(b, v.Index(i), depth+1); err != nil {
+				return err
+			}
+		}
+		b.WriteString("</data></array></value>\n")
+	default:
+		return fmt.Errorf("xml-rpc encode: unsupported type %s", v.Type())
+	}
+	return nil
+}
+
+func writeInt(b *bytes.Buffer, n int64) {
+	if n >= math.MinInt32 && n <= math.MaxInt32 {
+		b.WriteString("<value><int>")
+		b.WriteString(strconv.FormatInt(n, 10))
+		b.WriteString("</int></value>\n")
+		return
+	}
+	b.WriteString("<value><i8>")
+	b.WriteString(strconv.FormatInt(n, 10))
+	b.WriteString("</i8></value>\n")
+}
+
+// formatDouble mimics Python's repr(float) closely enough ("1.0", not "1").
+func formatDouble(f float64) string {
+	switch {
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
+	case math.IsNaN(f):
+		return "nan"
+	}
+	s := strconv.FormatFloat(f, 'g', -1, 64)
+	if !strings.ContainsAny(s, ".eEn") {
+		s += ".0"
+	}
+	return s
+}
+
+// escape writes s as XML character data: &, < and > escaped as Python
+// does, \r kept as a character reference, and characters XML cannot
+// carry (control characters, invalid UTF-8) replaced by U+FFFD.
+func escape(b *bytes.Buffer, s string) {
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == '&':
+			b.WriteString("&amp;")
+		case r == '<':
+			b.WriteString("&lt;")
+		case r == '>':
+			b.WriteString("&gt;")
+		case r == '\r':
+			b.WriteString("&#13;")
+		case r == utf8.RuneError && size == 1:
+			b.WriteString("\uFFFD")
+		case !isXMLChar(r):
+			b.WriteString("\uFFFD")
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+}
+
+func isXMLChar(r rune) bool {
+	return r == 0x09 || r == 0x0A || r == 0x0D ||
+		(r >= 0x20 && r <= 0xD7FF) ||
+		(r >= 0xE000 && r <= 0xFFFD) ||
+		(r >= 0x10000 && r <= 0x10FFFF)
+}
+
+type field struct {
+	name  string
+	index []int
+}
+
+// structFields lists the exported fields of t with their xmlrpc names
+// (tag `xmlrpc:"name"`, "-" to skip, default the field name).
+func structFields(t reflect.Type) []field {
+	var out []field
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name := f.Name
+		if tag, ok := f.Tag.Lookup("xmlrpc"); ok {
+			tag, _, _ = strings.Cut(tag, ",")
+			if tag == "-" {
+				continue
+			}
+			if tag != "" {
+				name = tag
+			}
+		}
+		out = append(out, field{name: name, index: f.Index})
+	}
+	return out
+}
+
+// ---------------------------------------------------------------------------
+// Assigning decoded values to typed Go destinations (client side)
+
+// Unmarshal stores a decoded value (as returned by DecodeResponse) into
+// dst, a non-nil pointer. Structs are filled by xmlrpc tags; unknown
+// struct keys are ignored; missing keys leave fields unchanged.
+func Unmarshal(src any, dst any) error {
+	rv := reflect.ValueOf(dst)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() {
+		return errors.New("xml-rpc unmarshal: destination is not a non-nil pointer")
+	}
+	return assign(rv.Elem(), src, "")
+}
+
+func assign(dst reflect.Value, src any, path string) error {
+	mismatch := func() error {
+		return fmt.Errorf("xml-rpc unmarshal: %scannot store %T in %s", pathPrefix(path), src, dst.Type())
+	}
+	if dst.Kind() == reflect.Interface && dst.NumMethod() == 0 {
+		if src == nil {
+			dst.Set(reflect.Zero(dst.Type()))
+		} else {
+			dst.Set(reflect.ValueOf(src))
+		}
+		return nil
+	}
+	if dst.Kind() == reflect.Pointer {
+		if src == nil {
+			dst.Set(reflect.Zero(dst.Type()))
+			return nil
+		}
+		if dst.IsNil() {
+			dst.Set(reflect.New(dst.Type().Elem()))
+		}
+		return assign(dst.Elem(), src, path)
+	}
+	if src == nil {
+		dst.Set(reflect.Zero(dst.Type()))
+		return nil
+	}
+	switch s := src.(type) {
+	case int:
+		switch dst.Kind() {
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+			if dst.OverflowInt(int64(s)) {
+				return mismatch()
+			}
+			dst.SetInt(int64(s))
+			return nil
+		case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+			if s < 0 || dst.OverflowUint(uint64(s)) {
+				return mismatch()
+			}
+			dst.SetUint(uint64(s))
+			return nil
+		case reflect.Float32, reflect.Float64:
+			dst.SetFloat(float64(s))
+			return nil
+		}
+	case bool:
+		if dst.Kind() == reflect.Bool {
+			dst.SetBool(s)
+			return nil
+		}
+	case string:
+		if dst.Kind() == reflect.String {
+			dst.SetString(s)
+			return nil
+		}
+		if dst.Type() == bytesType {
+			dst.SetBytes([]byte(s))
+			return nil
+		}
+	case float64:
+		if dst.Kind() == reflect.Float32 || dst.Kind() == reflect.Float64 {
+			dst.SetFloat(s)
+			return nil
+		}
+	case time.Time:
+		if dst.Type() == timeType {
+			dst.Set(reflect.ValueOf(s))
+			return nil
+		}
+	case []byte:
+		if dst.Type() == bytesType {
+			dst.SetBytes(append([]byte(nil), s...))
+			return nil
+		}
+		if dst.Kind() == reflect.String {
+			dst.SetString(string(s))
+			return nil
+		}
+	case []any:
+		if dst.Kind() == reflect.Slice {
+			out := reflect.MakeSlice(dst.Type(), len(s), len(s))
+			for i, x := range s {
+				if err := assign(out.Index(i), x, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+					return err
+				}
+			}
+			dst.Set(out)
+			return nil
+		}
+	case map[string]any:
+		switch dst.Kind() {
+		case reflect.Struct:
+			for _, f := range structFields(dst.Type()) {
+				x, ok := s[f.name]
+				if !ok {
+					continue
+				}
+				if err := assign(dst.FieldByIndex(f.index), x, path+"."+f.name); err != nil {
+					return err
+				}
+			}
+			return nil
+		case reflect.Map:
+			if dst.Type().Key().Kind() != reflect.String {
+				return mismatch()
+			}
+			out := reflect.MakeMapWithSize(dst.Type(), len(s))
+			for k, x := range s {
+				ev := reflect.New(dst.Type().Elem()).Elem()
+				if err := assign(ev, x, path+"."+k); err != nil {
+					return err
+				}
+				out.SetMapIndex(reflect.ValueOf(k).Convert(dst.Type().Key()), ev)
+			}
+			dst.Set(out)
+			return nil
+		}
+	}
+	return mismatch()
+}
+
+func pathPrefix(p string) string {
+	if p == "" {
+		return ""
+	}
+	return strings.TrimPrefix(p, ".") + ": "
+}
