@@ -34,57 +34,54 @@ const Truncated = "==> File truncated <==\n"
 // as a safety net, or by polling every 200 ms elsewhere. Follow starts
 // no goroutine that outlives it.
 func Follow(ctx context.Context, path string, w io.Writer, flush func()) error {
+	return follow(ctx, path, w, flush, nil)
+}
+
+// follow is Follow with an optional notifier (tests); nil means the
+// platform's.
+func follow(ctx context.Context, path string, w io.Writer, flush func(), n notifier) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("follow log: %w", err)
 	}
-	defer func() { f.Close() }()
 	fi, err := f.Stat()
 	if err != nil {
+		f.Close()
 		return fmt.Errorf("follow log: %w", err)
 	}
 	// Watch before reading so that no change after the first read is missed.
-	n := newNotifier(ctx, path)
+	if n == nil {
+		n = newNotifier(ctx, path)
+	}
 	defer n.close()
 	n.watchFile()
 
-	id := fileID(fi)
-	pos := max(fi.Size()-FollowHead, 0)
-	buf := make([]byte, 64*1024)
+	t := &tailer{w: w, f: f, id: fileID(fi), pos: max(fi.Size()-FollowHead, 0), buf: make([]byte, 64*1024)}
+	defer func() { t.f.Close() }()
 	for {
-		// _follow: a new file under the name?
-		if fi, err := os.Stat(path); err == nil && fileID(fi) != id {
+		wrote := false
+		// A new file under the name (rotation, Clear)? Unlike
+		// supervisord, first send what was appended to the old one.
+		if fi, err := os.Stat(path); err == nil && fileID(fi) != t.id {
 			if nf, err := os.Open(path); err == nil {
 				if nfi, err := nf.Stat(); err == nil {
-					f.Close()
-					f, id, pos = nf, fileID(nfi), 0
+					if wrote, err = t.send(); err != nil {
+						nf.Close()
+						return err
+					}
+					t.f.Close()
+					t.f, t.id, t.pos = nf, fileID(nfi), 0
 					n.watchFile()
 				} else {
 					nf.Close()
 				}
 			}
 		}
-		fi, err := f.Stat()
+		w2, err := t.send()
 		if err != nil {
-			return fmt.Errorf("follow log: %w", err)
+			return err
 		}
-		size := fi.Size()
-		wrote := false
-		if size < pos {
-			if _, err := io.WriteString(w, Truncated); err != nil {
-				return err
-			}
-			pos, wrote = 0, true
-		}
-		if size > pos {
-			c, err := io.CopyBuffer(w, io.NewSectionReader(f, pos, size-pos), buf)
-			pos += c
-			if err != nil {
-				return err
-			}
-			wrote = true
-		}
-		if wrote && flush != nil {
+		if (wrote || w2) && flush != nil {
 			flush()
 		}
 		if err := n.wait(ctx); err != nil {
@@ -94,6 +91,40 @@ func Follow(ctx context.Context, path string, w io.Writer, flush func()) error {
 			return err
 		}
 	}
+}
+
+// tailer is the state of one Follow.
+type tailer struct {
+	w   io.Writer
+	f   *os.File
+	id  fileKey
+	pos int64
+	buf []byte
+}
+
+// send writes what the current file gained since pos, or the
+// truncation marker and the whole file if it shrank.
+func (t *tailer) send() (wrote bool, err error) {
+	fi, err := t.f.Stat()
+	if err != nil {
+		return false, fmt.Errorf("follow log: %w", err)
+	}
+	size := fi.Size()
+	if size < t.pos {
+		if _, err := io.WriteString(t.w, Truncated); err != nil {
+			return false, err
+		}
+		t.pos, wrote = 0, true
+	}
+	if size > t.pos {
+		c, err := io.CopyBuffer(t.w, io.NewSectionReader(t.f, t.pos, size-t.pos), t.buf)
+		t.pos += c
+		if err != nil {
+			return wrote, err
+		}
+		wrote = true
+	}
+	return wrote, nil
 }
 
 type fileKey struct{ dev, ino uint64 }

@@ -1,0 +1,125 @@
+package logfile
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+func appendFile(t *testing.T, p, s string) {
+	t.Helper()
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(s); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+}
+
+func TestFollow(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "f.log")
+	head := strings.Repeat("h", 500) + strings.Repeat("t", FollowHead)
+	appendFile(t, p, head)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var out syncBuffer
+	var flushes atomic.Int64
+	done := make(chan error, 1)
+	go func() { done <- Follow(ctx, p, &out, func() { flushes.Add(1) }) }()
+
+	want := strings.Repeat("t", FollowHead) // only the last 1024 bytes
+	waitFor(t, "head", func() bool { return out.String() == want })
+
+	appendFile(t, p, "line 1\n")
+	want += "line 1\n"
+	waitFor(t, "appended line", func() bool { return out.String() == want })
+
+	// Shrink: truncation marker, then the file from its start.
+	if err := os.WriteFile(p, []byte("new\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want += Truncated + "new\n"
+	waitFor(t, "truncation", func() bool { return out.String() == want })
+
+	// Rotation through a Writer: the new file is followed from its start.
+	w, err := Open(Options{Path: p, MaxBytes: 10, Backups: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte("ab\n"))
+	want += "ab\n"
+	waitFor(t, "data before rotation", func() bool { return out.String() == want })
+	w.Write([]byte("cde\n"))     // 11 bytes: rotates at once
+	w.Write([]byte("rotated\n")) // into the new file
+	want += "cde\n"
+	w.Close()
+	want += "rotated\n"
+	waitFor(t, "old file's tail, then the new file", func() bool { return out.String() == want })
+
+	// Removed, then recreated (Clear).
+	os.Remove(p)
+	appendFile(t, p, "recreated\n")
+	want += "recreated\n"
+	waitFor(t, "recreated file", func() bool { return out.String() == want })
+
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Follow returned %v after cancel", err)
+	}
+	if flushes.Load() == 0 {
+		t.Error("flush never called")
+	}
+	if got := out.String(); got != want {
+		t.Errorf("after cancel got %q, want %q", got, want)
+	}
+}
+
+func TestFollowSmallFileAndPolling(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "s.log")
+	appendFile(t, p, "short\n")
+	ctx, cancel := context.WithCancel(context.Background())
+	var out syncBuffer
+	done := make(chan error, 1)
+	// The polling notifier is the fallback when inotify is unavailable.
+	go func() { done <- follow(ctx, p, &out, nil, newPollNotifier(5e6)) }()
+	waitFor(t, "whole small file", func() bool { return out.String() == "short\n" })
+	appendFile(t, p, "more\n")
+	waitFor(t, "appended", func() bool { return out.String() == "short\nmore\n" })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestFollowMissing(t *testing.T) {
+	var out syncBuffer
+	err := Follow(context.Background(), filepath.Join(t.TempDir(), "nope"), &out, nil)
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("Follow(missing) = %v", err)
+	}
+	if out.String() != "" {
+		t.Errorf("wrote %q", out.String())
+	}
+}
+
+type failWriter struct{}
+
+var errClientGone = errors.New("client gone")
+
+func (failWriter) Write(p []byte) (int, error) { return 0, errClientGone }
+
+func TestFollowWriterError(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "e.log")
+	appendFile(t, p, "data\n")
+	if err := Follow(context.Background(), p, failWriter{}, nil); !errors.Is(err, errClientGone) {
+		t.Fatalf("Follow = %v, want the writer's error", err)
+	}
+}
