@@ -47,6 +47,7 @@ type Supervisord struct {
 	NoCleanup       bool              `json:"nocleanup"`
 	ChildLogDir     string            `json:"childlogdir"`
 	User            string            `json:"user,omitempty"`
+	UID             int               `json:"-"` // -1 when User is empty
 	Directory       string            `json:"directory,omitempty"`
 	StripANSI       bool              `json:"strip_ansi"`
 	Environment     map[string]string `json:"environment,omitempty"`
@@ -129,8 +130,8 @@ type Process struct {
 	// Command is the raw expanded command; Argv is it split as
 	// shlex.split does (nil if it could not be split: CommandErr says why).
 	Command    string   `json:"command"`
-	Argv       []string `json:"-"`
-	CommandErr string   `json:"-"`
+	Argv       []string `json:"argv"`
+	CommandErr string   `json:"command_error,omitempty"`
 
 	ProcessNum int `json:"process_num"`
 	Priority   int `json:"priority"`
@@ -147,7 +148,7 @@ type Process struct {
 	KillAsGroup    bool           `json:"killasgroup"`
 
 	User      string `json:"user,omitempty"`
-	UID       int    `json:"-"` // -1 when User is empty
+	UID       int    `json:"uid"` // -1 when User is empty
 	Directory string `json:"directory,omitempty"`
 	Umask     *Umask `json:"umask,omitempty"`
 

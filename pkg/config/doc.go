@@ -1,0 +1,22 @@
+// Package config reads supervisord configuration files exactly as
+// supervisord 4.2.5 does and turns them into a typed Config.
+//
+// It owns: the ini reader (ini.go, a reimplementation of Python's
+// RawConfigParser as supervisord configures it, with line numbers),
+// Python %-interpolation (pyfmt.go), shlex splitting (shlex.go), the
+// value validators with supervisord's error texts (values.go), section
+// processing with [include] and numprocs expansion (load.go), config
+// discovery and the built-in default (defaults.go), Diff for
+// reread/update (diff.go) and the JSON form for `superd config`
+// (json.go).
+//
+// Concurrency: none. Load/Parse are pure functions of the files, the
+// environment and the passwd database; they start no goroutines and
+// the returned *Config is not modified afterwards, so it may be shared
+// read-only between goroutines.
+//
+// Errors: every problem of a load is collected (errors.Join of *Error,
+// each naming file:line, section, option and value, and keeping
+// supervisord's message text). Options supervisord silently ignores
+// produce Config.Warnings with the closest known option name.
+package config
