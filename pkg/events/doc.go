@@ -11,17 +11,46 @@
 // they asked for (types match subtypes: PROCESS_STATE covers
 // PROCESS_STATE_RUNNING, EVENT covers everything) in serial order.
 //
-// Lock order: Bus.mu, then Subscription.mu. Publish holds both while it
-// queues, which is what keeps the order the same for every subscriber.
-//
-// Goroutines: each Subscription has one goroutine that moves events from
-// its queue to the channel C. It ends when Subscription.Close or
-// Bus.Close is called (events still queued are dropped) and closes C on
-// its way out.
+// Lock order: Bus.mu, then Subscription.mu or Pools.mu (the pools'
+// inbox is filled by a callback that Publish runs under Bus.mu).
 //
 // # Payloads
 //
 // Event.Payload renders supervisord 4.2.5's payload text for each type
 // (events.py) and Envelope the header line a listener reads; len counts
-// Unicode code points as Python's len(str) does.
+// Unicode code points as Python's len(str) does, and process data that
+// is not UTF-8 becomes "Undecodable: b'...'".
+//
+// # Listener pools
+//
+// Pools implements process.ListenerHook and runs the [eventlistener:x]
+// pools like supervisord's EventListenerPool and
+// PEventListenerDispatcher: a pool exists from its PROCESS_GROUP_ADDED
+// event to its PROCESS_GROUP_REMOVED event, accepts the event types of
+// its events= option into a buffer of buffer_size (overflow discards the
+// oldest, logged at ERROR), and hands the oldest event to the first
+// listener process (config order) that is RUNNING and READY. The header
+// serial is supervisord's global serial, which counts only events some
+// pool accepted; poolserial counts per pool. Listener stdout is parsed
+// exactly as supervisord does (READY, RESULT n, default_handler's OK,
+// the UNKNOWN state for protocol violations); FAIL, a bad RESULT line
+// or a listener that dies while BUSY put the event back at the head of
+// the buffer.
+//
+// Known difference: a negative RESULT length makes the listener UNKNOWN
+// (supervisord recurses until it crashes). result_handler values other
+// than supervisor.dispatchers:default_handler are logged and ignored.
+//
+// # Goroutines
+//
+//   - Each channel Subscription has one goroutine that moves events from
+//     its queue to C. It ends when Subscription.Close or Bus.Close is
+//     called (events still queued are dropped) and closes C.
+//   - Pools has one goroutine that owns every pool and listener. It ends
+//     on Pools.Close.
+//   - Each attached listener process has one writer goroutine that writes
+//     envelopes to its stdin, so a listener that never reads blocks
+//     nothing else. It ends on Detach, pool removal or Pools.Close, or,
+//     if it is blocked in Write at that moment, when that Write returns
+//     (the child died or its stdin pipe was closed by pkg/process).
 package events

@@ -172,7 +172,11 @@ func (b *Bus) Publish(e Event) {
 	}
 	for s := range b.subs {
 		if s.wants(e.Type) {
-			s.push(e)
+			if s.fn != nil {
+				s.fn(e)
+			} else {
+				s.push(e)
+			}
 		}
 	}
 }
@@ -201,6 +205,9 @@ type Subscription struct {
 	bus   *Bus
 	types []Type
 	c     chan Event
+	// fn, when set, is called by Publish (with the bus lock held)
+	// instead of queueing; such a subscription has no goroutine.
+	fn func(Event)
 
 	mu     sync.Mutex // guards queue
 	queue  []Event
@@ -232,6 +239,24 @@ func (b *Bus) Subscribe(types ...Type) *Subscription {
 	if closed {
 		s.stop()
 	}
+	return s
+}
+
+// subscribeFunc registers fn to be called synchronously by Publish, with
+// the bus lock held, for every event of the given types. fn must not
+// block nor call back into the bus. It gives the pools one stream that
+// is totally ordered with the calls the supervisor makes around its
+// Publish calls. The returned subscription's C is nil; Close ends it.
+func (b *Bus) subscribeFunc(fn func(Event), types ...Type) *Subscription {
+	if len(types) == 0 {
+		types = []Type{Everything}
+	}
+	s := &Subscription{bus: b, types: types, fn: fn, done: make(chan struct{})}
+	b.mu.Lock()
+	if !b.closed {
+		b.subs[s] = struct{}{}
+	}
+	b.mu.Unlock()
 	return s
 }
 
