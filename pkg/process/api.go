@@ -1,12 +1,10 @@
 package process
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"syscall"
 	"time"
 
 	"github.com/superd/superd/pkg/config"
@@ -132,10 +130,6 @@ type Info struct {
 	GroupPriority int
 }
 
-// Description returns supervisord's description text for the state:
-// "pid 123, uptime 0:01:02", the stop time, spawnerr, "Not started" ...
-func (i Info) Description() string { return "" }
-
 // Result is the outcome for one process of a group or all-processes call.
 type Result struct {
 	Name, Group string
@@ -151,6 +145,16 @@ type Options struct {
 	// Listeners, if set, is given the stdin and stdout of every
 	// process of an eventlistener group (pkg/events implements it).
 	Listeners ListenerHook
+	// Reaper selects subreaper/PID-1 mode: one goroutine reaps every
+	// child with wait4(-1) on SIGCHLD (including orphans re-parented to
+	// superd, logged as "reaped unknown pid N (...)") and no per-child
+	// Wait is used. Set it when superd is PID 1 or has called
+	// prctl(PR_SET_CHILD_SUBREAPER). Nothing else in the process may
+	// wait for children then (no os/exec Cmd.Wait).
+	Reaper bool
+
+	// observe, if set, sees every event published (tests).
+	observe func(events.Event)
 }
 
 // ListenerHook connects eventlistener processes to their pool. Calls
@@ -167,95 +171,9 @@ type ListenerHook interface {
 	Detach(pool, process string, pid int)
 }
 
-// Supervisor owns every process. One goroutine (Run) owns all process
-// state; every method sends a request to it and waits for the reply.
-type Supervisor struct{}
-
-// New prepares a supervisor for cfg. Nothing is started until Run.
-func New(cfg *config.Config, opts Options) (*Supervisor, error) { return &Supervisor{}, nil }
-
-// Run runs the supervisor loop: it starts autostart processes in
-// priority order and supervises them until Shutdown completes (all
-// processes stopped in reverse priority order) or ctx is cancelled
-// (then processes are killed without waiting).
-func (s *Supervisor) Run(ctx context.Context) error { <-ctx.Done(); return nil }
-
-// Shutdown begins an ordered stop of every process; Run returns once all
-// are stopped. force (second SIGINT) kills immediately.
-func (s *Supervisor) Shutdown(force bool) {}
-
-// Mood returns the supervisor state.
-func (s *Supervisor) Mood() Mood { return MoodRunning }
-
-// StartProcess starts name ("x", "g:x"; "g:*" dispatches to
-// StartGroup). With wait it returns when the process is RUNNING or has
-// failed, without blocking the loop.
-func (s *Supervisor) StartProcess(ctx context.Context, name string, wait bool) error { return nil }
-func (s *Supervisor) StartGroup(ctx context.Context, name string, wait bool) ([]Result, error) {
-	return nil, nil
-}
-func (s *Supervisor) StartAll(ctx context.Context, wait bool) ([]Result, error) { return nil, nil }
-
-func (s *Supervisor) StopProcess(ctx context.Context, name string, wait bool) error { return nil }
-func (s *Supervisor) StopGroup(ctx context.Context, name string, wait bool) ([]Result, error) {
-	return nil, nil
-}
-func (s *Supervisor) StopAll(ctx context.Context, wait bool) ([]Result, error) { return nil, nil }
-
-func (s *Supervisor) SignalProcess(ctx context.Context, name string, sig syscall.Signal) error {
-	return nil
-}
-func (s *Supervisor) SignalGroup(ctx context.Context, name string, sig syscall.Signal) ([]Result, error) {
-	return nil, nil
-}
-func (s *Supervisor) SignalAll(ctx context.Context, sig syscall.Signal) ([]Result, error) {
-	return nil, nil
-}
-
-// SendStdin writes data to the process's stdin.
-func (s *Supervisor) SendStdin(ctx context.Context, name string, data []byte) error { return nil }
-
-// ProcessInfo returns a snapshot of one process.
-func (s *Supervisor) ProcessInfo(ctx context.Context, name string) (Info, error) { return Info{}, nil }
-
-// AllProcessInfo returns snapshots sorted by group name, then process name.
-func (s *Supervisor) AllProcessInfo(ctx context.Context) ([]Info, error) { return nil, nil }
-
 // ConfigInfo describes one configured process for getAllConfigInfo.
 type ConfigInfo struct {
 	Process       *config.Process
 	GroupPriority int
 	InUse         bool // its group is active
 }
-
-// AllConfigInfo returns every process of the latest configuration
-// (active or not), sorted by name.
-func (s *Supervisor) AllConfigInfo(ctx context.Context) ([]ConfigInfo, error) { return nil, nil }
-
-// Reload records cfg as the latest configuration and returns the group
-// diff against the active groups (reloadConfig). Nothing is applied.
-func (s *Supervisor) Reload(ctx context.Context, cfg *config.Config) (added, changed, removed []string, err error) {
-	return nil, nil, nil, nil
-}
-
-// AddGroup activates group name from the latest configuration and
-// starts its autostart processes.
-func (s *Supervisor) AddGroup(ctx context.Context, name string) error { return nil }
-
-// RemoveGroup removes a group whose processes are all stopped.
-func (s *Supervisor) RemoveGroup(ctx context.Context, name string) error { return nil }
-
-// LogPath returns the current log file of a process channel ("stdout"
-// or "stderr"); "" if it has none.
-func (s *Supervisor) LogPath(ctx context.Context, name, channel string) (string, error) {
-	return "", nil
-}
-
-// ClearLogs truncates a process's log files.
-func (s *Supervisor) ClearLogs(ctx context.Context, name string) error { return nil }
-
-// ClearAllLogs clears every process's logs.
-func (s *Supervisor) ClearAllLogs(ctx context.Context) ([]Result, error) { return nil, nil }
-
-// ReopenLogs reopens every child log file (SIGUSR2).
-func (s *Supervisor) ReopenLogs(ctx context.Context) error { return nil }

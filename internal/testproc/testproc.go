@@ -1,0 +1,225 @@
+// Package testproc lets a test binary impersonate small helper programs,
+// the pattern of os/exec's own tests: a package's TestMain calls Main
+// first, and Main, when the process was started as a helper (argv[1] is
+// Marker, or SUPERD_TESTPROC names a mode), runs that mode and exits.
+// Otherwise it returns and the tests run normally.
+//
+// Tests build command lines for configurations with Command (a string as
+// supervisord's command= would hold it) or Argv.
+//
+// Modes (arguments after the mode name):
+//
+//	exit N                 exit with status N at once
+//	sleep                  block until killed (default signal dispositions)
+//	exit-on SIG N          wait for signal SIG (TERM, INT, HUP, USR1...), then exit N
+//	ignore-term            ignore SIGTERM and SIGINT, print "ready", block
+//	print-lines N [TEXT]   print N numbered lines "TEXT i" to stdout, then exit 0
+//	print-lines-wait N     same, then block until killed
+//	stderr TEXT            print TEXT to stderr and stdout ("out: TEXT"), then block
+//	spawn-grandchild FILE  start a grandchild (mode sleep, same process group),
+//	                       write its pid to FILE, then block
+//	write-info FILE        write Info (env, cwd, umask, uid, gid, groups) as JSON
+//	                       to FILE (atomically, via rename), then block
+//	echo-stdin             copy stdin to stdout line by line; exit 0 at EOF
+//	capture TEXT           print "before", then TEXT between XSUPERVISOR
+//	                       BEGIN/END tokens, then "after", then block
+//	write-file FILE TEXT   write TEXT to FILE, then block
+package testproc
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// Marker is argv[1] of a helper process started through Command/Argv.
+const Marker = "superd-testproc"
+
+// EnvMode is the environment variable that may name the mode instead;
+// the mode arguments are then os.Args[1:].
+const EnvMode = "SUPERD_TESTPROC"
+
+// Info is what the write-info mode records.
+type Info struct {
+	Args   []string `json:"args"`
+	Env    []string `json:"env"`
+	Cwd    string   `json:"cwd"`
+	Umask  int      `json:"umask"`
+	UID    int      `json:"uid"`
+	GID    int      `json:"gid"`
+	Groups []int    `json:"groups"`
+	PID    int      `json:"pid"`
+	PGID   int      `json:"pgid"`
+}
+
+// Main runs a helper mode and exits if this process is a helper;
+// otherwise it returns at once. Call it first in TestMain.
+func Main() {
+	var mode string
+	var args []string
+	switch {
+	case len(os.Args) > 2 && os.Args[1] == Marker:
+		mode, args = os.Args[2], os.Args[3:]
+	case os.Getenv(EnvMode) != "":
+		mode, args = os.Getenv(EnvMode), os.Args[1:]
+	default:
+		return
+	}
+	os.Exit(run(mode, args))
+}
+
+// Argv returns the argv that runs mode in this test binary.
+func Argv(t testing.TB, mode string, args ...string) []string {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatalf("testproc: %v", err)
+	}
+	return append([]string{exe, Marker, mode}, args...)
+}
+
+// Command returns Argv as one command line, quoted so that shlex.split
+// (and superd's config parser) gives Argv back.
+func Command(t testing.TB, mode string, args ...string) string {
+	t.Helper()
+	argv := Argv(t, mode, args...)
+	q := make([]string, len(argv))
+	for i, a := range argv {
+		q[i] = Quote(a)
+	}
+	return strings.Join(q, " ")
+}
+
+// Quote quotes s for a POSIX shell / shlex.
+func Quote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r == '/' || r == '.' || r == '-' || r == '_' || r == '=' || r == ':' || r == ',' ||
+			(r >= '0' && r <= '9') || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z'))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'"'"'`) + "'"
+}
+
+func block() {
+	select {}
+}
+
+func arg(args []string, i int) string {
+	if i < len(args) {
+		return args[i]
+	}
+	return ""
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
+}
+
+func run(mode string, args []string) int {
+	switch mode {
+	case "exit":
+		return atoi(arg(args, 0))
+	case "sleep":
+		block()
+	case "exit-on":
+		sig := unix.SignalNum("SIG" + strings.TrimPrefix(arg(args, 0), "SIG"))
+		if sig == 0 {
+			fmt.Fprintf(os.Stderr, "testproc: unknown signal %q\n", arg(args, 0))
+			return 2
+		}
+		c := make(chan os.Signal, 1)
+		signal.Notify(c, sig)
+		fmt.Println("ready")
+		<-c
+		fmt.Printf("got %v\n", sig)
+		return atoi(arg(args, 1))
+	case "ignore-term":
+		signal.Ignore(syscall.SIGTERM, syscall.SIGINT)
+		fmt.Println("ready")
+		block()
+	case "print-lines", "print-lines-wait":
+		n := atoi(arg(args, 0))
+		text := arg(args, 1)
+		if text == "" {
+			text = "line"
+		}
+		w := bufio.NewWriterSize(os.Stdout, 64<<10)
+		for i := 0; i < n; i++ {
+			fmt.Fprintf(w, "%s %d\n", text, i)
+		}
+		w.Flush()
+		if mode == "print-lines-wait" {
+			block()
+		}
+		return 0
+	case "stderr":
+		fmt.Fprintln(os.Stderr, arg(args, 0))
+		fmt.Println("out: " + arg(args, 0))
+		block()
+	case "spawn-grandchild":
+		exe, err := os.Executable()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 2
+		}
+		p, err := os.StartProcess(exe, []string{exe, Marker, "sleep"}, &os.ProcAttr{
+			Files: []*os.File{nil, os.Stdout, os.Stderr},
+		})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 2
+		}
+		if err := writeAtomic(arg(args, 0), []byte(strconv.Itoa(p.Pid))); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 2
+		}
+		block()
+	case "write-info":
+		info := Info{Args: os.Args, Env: os.Environ(), UID: os.Getuid(), GID: os.Getgid(), PID: os.Getpid(),
+			PGID: syscall.Getpgrp()}
+		info.Cwd, _ = os.Getwd()
+		info.Umask = syscall.Umask(0)
+		info.Groups, _ = os.Getgroups()
+		b, _ := json.Marshal(info)
+		if err := writeAtomic(arg(args, 0), b); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 2
+		}
+		block()
+	case "echo-stdin":
+		sc := bufio.NewScanner(os.Stdin)
+		for sc.Scan() {
+			fmt.Println(sc.Text())
+		}
+		return 0
+	case "capture":
+		fmt.Print("before\n<!--XSUPERVISOR:BEGIN-->" + arg(args, 0) + "<!--XSUPERVISOR:END-->after\n")
+		block()
+	case "write-file":
+		if err := writeAtomic(arg(args, 0), []byte(arg(args, 1))); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 2
+		}
+		block()
+	}
+	fmt.Fprintf(os.Stderr, "testproc: unknown mode %q\n", mode)
+	return 2
+}
+
+func writeAtomic(path string, b []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o666); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}

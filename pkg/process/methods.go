@@ -1,0 +1,662 @@
+package process
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"reflect"
+	"slices"
+	"syscall"
+	"time"
+
+	"github.com/superd/superd/pkg/config"
+	"github.com/superd/superd/pkg/events"
+	"github.com/superd/superd/pkg/logfile"
+)
+
+// call runs fn on the loop goroutine and waits for the reply it gives
+// (possibly later, from the loop, for waits).
+func call[T any](ctx context.Context, s *Supervisor, fn func(reply func(T, error))) (T, error) {
+	var zero T
+	type res struct {
+		v   T
+		err error
+	}
+	ch := make(chan res, 1)
+	req := func() {
+		fn(func(v T, err error) {
+			select {
+			case ch <- res{v, err}:
+			default:
+			}
+		})
+	}
+	select {
+	case s.reqs <- req:
+	case <-ctx.Done():
+		return zero, ctx.Err()
+	case <-s.loopDone:
+		return zero, &Error{Kind: KindShutdownState}
+	}
+	select {
+	case r := <-ch:
+		return r.v, r.err
+	case <-ctx.Done():
+		return zero, ctx.Err()
+	case <-s.loopDone:
+		select {
+		case r := <-ch:
+			return r.v, r.err
+		default:
+		}
+		return zero, &Error{Kind: KindShutdownState}
+	}
+}
+
+// busy reports SHUTDOWN_STATE for changing requests once stopping.
+func (s *Supervisor) busy() error {
+	if s.stopping || s.Mood() < MoodRunning {
+		return &Error{Kind: KindShutdownState}
+	}
+	return nil
+}
+
+func (s *Supervisor) lookup(name string) (*group, *proc, error) {
+	gn, pn := SplitNamespec(name)
+	g := s.groups[gn]
+	if g == nil {
+		return nil, nil, &Error{Kind: KindBadName, Detail: name}
+	}
+	if pn == "" {
+		return g, nil, nil
+	}
+	p := g.byName[pn]
+	if p == nil {
+		return nil, nil, &Error{Kind: KindBadName, Detail: name}
+	}
+	return g, p, nil
+}
+
+// lookupProcess is lookup for methods that take no group.
+func (s *Supervisor) lookupProcess(name string) (*proc, error) {
+	_, p, err := s.lookup(name)
+	if err == nil && p == nil {
+		err = &Error{Kind: KindBadName, Detail: name}
+	}
+	return p, err
+}
+
+// allProcs returns processes in (group priority, process priority) order.
+func (s *Supervisor) allProcs() []*proc {
+	var ps []*proc
+	for _, g := range s.sortedGroups() {
+		ps = append(ps, g.procs...)
+	}
+	return ps
+}
+
+func namespecOf(p *proc) string { return Namespec(p.g.cfg.Name, p.cfg.Name) }
+
+// forEach is supervisord's make_allfunc: f runs for every process that
+// pred accepts (at call time); reply gets the results once all are done.
+func (s *Supervisor) forEach(ps []*proc, pred func(*proc) bool, f func(p *proc, name string, done func(error)),
+	reply func([]Result, error)) {
+	results := []Result{}
+	pending := 1
+	finish := func() {
+		pending--
+		if pending == 0 {
+			reply(results, nil)
+		}
+	}
+	for _, p := range ps {
+		if !pred(p) {
+			continue
+		}
+		pending++
+		f(p, namespecOf(p), func(err error) {
+			results = append(results, Result{Name: p.cfg.Name, Group: p.g.cfg.Name, Err: err})
+			finish()
+		})
+	}
+	finish()
+}
+
+// startOne is supervisord's startProcess for one process.
+func (s *Supervisor) startOne(p *proc, name string, wait bool, done func(error)) {
+	if _, _, err := resolveCommand(p.g.env, p.cfg); err != nil {
+		var ce *cmdError
+		errors.As(err, &ce)
+		done(&Error{Kind: ce.kind, Detail: ce.msg})
+		return
+	}
+	if p.m.state.running() {
+		done(&Error{Kind: KindAlreadyStarted, Detail: name})
+		return
+	}
+	if p.m.state == Unknown {
+		done(&Error{Kind: KindFailed, Detail: name + " is in an unknown process state"})
+		return
+	}
+	s.apply(p, event{kind: evStart})
+	if p.m.spawnErr != "" {
+		done(&Error{Kind: KindSpawnError, Detail: name})
+		return
+	}
+	if !wait || p.m.state == Running {
+		done(nil)
+		return
+	}
+	p.waiters = append(p.waiters, func() bool {
+		switch {
+		case p.m.spawnErr != "":
+			done(&Error{Kind: KindSpawnError, Detail: name})
+		case p.m.state == Running:
+			done(nil)
+		case p.m.state != Starting:
+			done(&Error{Kind: KindAbnormalTermination, Detail: name})
+		default:
+			return false
+		}
+		return true
+	})
+}
+
+// stopOne is supervisord's stopProcess for one process.
+func (s *Supervisor) stopOne(p *proc, name string, wait bool, done func(error)) {
+	if !p.m.state.running() {
+		done(&Error{Kind: KindNotRunning, Detail: name})
+		return
+	}
+	if p.m.state != Backoff && p.m.pid == 0 {
+		done(&Error{Kind: KindFailed, Detail: fmt.Sprintf("attempted to kill %s with sig %s but it wasn't running",
+			p.cfg.Name, SignalName(p.cfg.StopSignal))})
+		return
+	}
+	s.killErr = ""
+	s.apply(p, event{kind: evStop})
+	if p.m.state == Unknown && s.killErr != "" {
+		done(&Error{Kind: KindFailed, Detail: s.killErr})
+		return
+	}
+	if !wait || p.m.state.stopped() {
+		done(nil)
+		return
+	}
+	s.log.Info(fmt.Sprintf("waiting for %s to stop", p.cfg.Name))
+	s.armStopReport(p)
+	p.waiters = append(p.waiters, func() bool {
+		if p.m.state.stopped() {
+			done(nil)
+			return true
+		}
+		return false
+	})
+}
+
+func (s *Supervisor) signalOne(p *proc, name string, sig syscall.Signal) error {
+	if !p.m.state.signallable() || p.m.pid == 0 {
+		return &Error{Kind: KindNotRunning, Detail: name}
+	}
+	s.log.Debug(fmt.Sprintf("sending %s (pid %d) sig %s", p.cfg.Name, p.m.pid, SignalName(sig)))
+	err := p.child.osp.Signal(sig)
+	if err == nil || err == os.ErrProcessDone || errors.Is(err, syscall.ESRCH) {
+		return nil
+	}
+	msg := fmt.Sprintf("unknown problem sending sig %s (%d):%v", p.cfg.Name, p.m.pid, err)
+	s.log.Log(context.Background(), LevelCritical, msg)
+	for _, a := range p.m.change(Unknown, true) {
+		s.do(p, a)
+	}
+	s.checkWaiters(p)
+	return &Error{Kind: KindFailed, Detail: msg}
+}
+
+func validSignal(sig syscall.Signal) error {
+	if sig <= 0 || sig > 64 {
+		return &Error{Kind: KindBadSignal, Detail: fmt.Sprint(int(sig))}
+	}
+	return nil
+}
+
+// StartProcess starts name ("x", "g:x"; "g:*" dispatches to
+// StartGroup). With wait it returns when the process is RUNNING or has
+// failed, without blocking the loop.
+func (s *Supervisor) StartProcess(ctx context.Context, name string, wait bool) error {
+	if _, p := SplitNamespec(name); p == "" {
+		_, err := s.StartGroup(ctx, name, wait)
+		return err
+	}
+	_, err := call(ctx, s, func(reply func(struct{}, error)) {
+		if err := s.busy(); err != nil {
+			reply(struct{}{}, err)
+			return
+		}
+		_, p, err := s.lookup(name)
+		if err != nil {
+			reply(struct{}{}, err)
+			return
+		}
+		s.startOne(p, name, wait, func(err error) { reply(struct{}{}, err) })
+	})
+	return err
+}
+
+// StartGroup starts every process of a group that is not running.
+func (s *Supervisor) StartGroup(ctx context.Context, name string, wait bool) ([]Result, error) {
+	gn, _ := SplitNamespec(name)
+	return call(ctx, s, func(reply func([]Result, error)) {
+		if err := s.busy(); err != nil {
+			reply(nil, err)
+			return
+		}
+		g := s.groups[gn]
+		if g == nil {
+			reply(nil, &Error{Kind: KindBadName, Detail: gn})
+			return
+		}
+		s.forEach(slices.Clone(g.procs), func(p *proc) bool { return !p.m.state.running() },
+			func(p *proc, n string, done func(error)) { s.startOne(p, n, wait, done) }, reply)
+	})
+}
+
+// StartAll starts every process that is not running.
+func (s *Supervisor) StartAll(ctx context.Context, wait bool) ([]Result, error) {
+	return call(ctx, s, func(reply func([]Result, error)) {
+		if err := s.busy(); err != nil {
+			reply(nil, err)
+			return
+		}
+		s.forEach(s.allProcs(), func(p *proc) bool { return !p.m.state.running() },
+			func(p *proc, n string, done func(error)) { s.startOne(p, n, wait, done) }, reply)
+	})
+}
+
+// StopProcess stops name ("g:*" dispatches to StopGroup).
+func (s *Supervisor) StopProcess(ctx context.Context, name string, wait bool) error {
+	if _, p := SplitNamespec(name); p == "" {
+		_, err := s.StopGroup(ctx, name, wait)
+		return err
+	}
+	_, err := call(ctx, s, func(reply func(struct{}, error)) {
+		if err := s.busy(); err != nil {
+			reply(struct{}{}, err)
+			return
+		}
+		_, p, err := s.lookup(name)
+		if err != nil {
+			reply(struct{}{}, err)
+			return
+		}
+		s.stopOne(p, name, wait, func(err error) { reply(struct{}{}, err) })
+	})
+	return err
+}
+
+// StopGroup stops every running process of a group (descending priority
+// order is not used here: supervisord's stopProcessGroup goes ascending).
+func (s *Supervisor) StopGroup(ctx context.Context, name string, wait bool) ([]Result, error) {
+	gn, _ := SplitNamespec(name)
+	return call(ctx, s, func(reply func([]Result, error)) {
+		if err := s.busy(); err != nil {
+			reply(nil, err)
+			return
+		}
+		g := s.groups[gn]
+		if g == nil {
+			reply(nil, &Error{Kind: KindBadName, Detail: gn})
+			return
+		}
+		s.forEach(slices.Clone(g.procs), func(p *proc) bool { return p.m.state.running() },
+			func(p *proc, n string, done func(error)) { s.stopOne(p, n, wait, done) }, reply)
+	})
+}
+
+// StopAll stops every running process.
+func (s *Supervisor) StopAll(ctx context.Context, wait bool) ([]Result, error) {
+	return call(ctx, s, func(reply func([]Result, error)) {
+		if err := s.busy(); err != nil {
+			reply(nil, err)
+			return
+		}
+		s.forEach(s.allProcs(), func(p *proc) bool { return p.m.state.running() },
+			func(p *proc, n string, done func(error)) { s.stopOne(p, n, wait, done) }, reply)
+	})
+}
+
+// SignalProcess sends sig to the process (never its group).
+func (s *Supervisor) SignalProcess(ctx context.Context, name string, sig syscall.Signal) error {
+	if _, p := SplitNamespec(name); p == "" {
+		_, err := s.SignalGroup(ctx, name, sig)
+		return err
+	}
+	_, err := call(ctx, s, func(reply func(struct{}, error)) {
+		if err := s.busy(); err != nil {
+			reply(struct{}{}, err)
+			return
+		}
+		_, p, err := s.lookup(name)
+		if err == nil {
+			err = validSignal(sig)
+		}
+		if err == nil {
+			err = s.signalOne(p, name, sig)
+		}
+		reply(struct{}{}, err)
+	})
+	return err
+}
+
+func (s *Supervisor) signalMany(ps []*proc, sig syscall.Signal, reply func([]Result, error)) {
+	s.forEach(ps, func(p *proc) bool { return p.m.state.signallable() },
+		func(p *proc, n string, done func(error)) {
+			err := validSignal(sig)
+			if err == nil {
+				err = s.signalOne(p, n, sig)
+			}
+			done(err)
+		}, reply)
+}
+
+// SignalGroup signals every signallable process of a group.
+func (s *Supervisor) SignalGroup(ctx context.Context, name string, sig syscall.Signal) ([]Result, error) {
+	gn, _ := SplitNamespec(name)
+	return call(ctx, s, func(reply func([]Result, error)) {
+		g := s.groups[gn]
+		if g == nil {
+			reply(nil, &Error{Kind: KindBadName, Detail: gn})
+			return
+		}
+		if err := s.busy(); err != nil {
+			reply(nil, err)
+			return
+		}
+		s.signalMany(slices.Clone(g.procs), sig, reply)
+	})
+}
+
+// SignalAll signals every signallable process.
+func (s *Supervisor) SignalAll(ctx context.Context, sig syscall.Signal) ([]Result, error) {
+	return call(ctx, s, func(reply func([]Result, error)) {
+		s.signalMany(s.allProcs(), sig, func(r []Result, err error) {
+			if err == nil {
+				err = s.busy()
+			}
+			reply(r, err)
+		})
+	})
+}
+
+// SendStdin writes data to the process's stdin. The write happens in the
+// caller's goroutine, so a child that does not read blocks only it.
+func (s *Supervisor) SendStdin(ctx context.Context, name string, data []byte) error {
+	f, err := call(ctx, s, func(reply func(*os.File, error)) {
+		if err := s.busy(); err != nil {
+			reply(nil, err)
+			return
+		}
+		p, err := s.lookupProcess(name)
+		if err != nil {
+			reply(nil, err)
+			return
+		}
+		if p.m.pid == 0 || p.m.killing || p.child == nil {
+			reply(nil, &Error{Kind: KindNotRunning, Detail: name})
+			return
+		}
+		reply(p.child.stdin, nil)
+	})
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		return &Error{Kind: KindNoFile, Detail: name}
+	}
+	return nil
+}
+
+func (s *Supervisor) info(p *proc, now time.Time) Info {
+	return Info{
+		Name: p.cfg.Name, Group: p.g.cfg.Name, State: p.m.state,
+		Start: p.m.laststart, Stop: p.m.laststop, Now: now,
+		PID: p.m.pid, ExitStatus: p.m.exitStatus, SpawnErr: p.m.spawnErr,
+		StdoutLogfile: p.stdoutPath, StderrLogfile: p.stderrPath,
+		Config: p.cfg, GroupPriority: p.g.cfg.Priority,
+	}
+}
+
+// ProcessInfo returns a snapshot of one process.
+func (s *Supervisor) ProcessInfo(ctx context.Context, name string) (Info, error) {
+	return call(ctx, s, func(reply func(Info, error)) {
+		p, err := s.lookupProcess(name)
+		if err != nil {
+			reply(Info{}, err)
+			return
+		}
+		reply(s.info(p, time.Now()), nil)
+	})
+}
+
+// AllProcessInfo returns snapshots sorted by group name, then process name.
+func (s *Supervisor) AllProcessInfo(ctx context.Context) ([]Info, error) {
+	return call(ctx, s, func(reply func([]Info, error)) {
+		now := time.Now()
+		infos := []Info{}
+		for _, g := range s.groups {
+			for _, p := range g.procs {
+				infos = append(infos, s.info(p, now))
+			}
+		}
+		slices.SortFunc(infos, func(a, b Info) int {
+			return cmp.Or(cmp.Compare(a.Group, b.Group), cmp.Compare(a.Name, b.Name))
+		})
+		reply(infos, nil)
+	})
+}
+
+// AllConfigInfo returns every process of the latest configuration
+// (active or not), sorted by name.
+func (s *Supervisor) AllConfigInfo(ctx context.Context) ([]ConfigInfo, error) {
+	return call(ctx, s, func(reply func([]ConfigInfo, error)) {
+		out := []ConfigInfo{}
+		for _, g := range s.latest.Groups {
+			_, inuse := s.groups[g.Name]
+			for _, pc := range g.Processes {
+				out = append(out, ConfigInfo{Process: pc, GroupPriority: g.Priority, InUse: inuse})
+			}
+		}
+		slices.SortStableFunc(out, func(a, b ConfigInfo) int { return cmp.Compare(a.Process.Name, b.Process.Name) })
+		reply(out, nil)
+	})
+}
+
+// Reload records cfg as the latest configuration and returns the group
+// diff against the active groups (reloadConfig). Nothing is applied.
+func (s *Supervisor) Reload(ctx context.Context, cfg *config.Config) (added, changed, removed []string, err error) {
+	type diff struct{ a, c, r []string }
+	d, err := call(ctx, s, func(reply func(diff, error)) {
+		if err := s.busy(); err != nil {
+			reply(diff{}, err)
+			return
+		}
+		s.latest = cfg
+		var d diff
+		d.a, d.c, d.r = s.diffToActive()
+		reply(d, nil)
+	})
+	return d.a, d.c, d.r, err
+}
+
+// diffToActive is supervisord's diff_to_active: added and changed in the
+// order of the latest configuration, removed in active (start) order.
+func (s *Supervisor) diffToActive() (added, changed, removed []string) {
+	added, changed, removed = []string{}, []string{}, []string{}
+	for _, g := range s.latest.Groups {
+		cur := s.groups[g.Name]
+		switch {
+		case cur == nil:
+			added = append(added, g.Name)
+		case !GroupsEqual(cur.cfg, g):
+			changed = append(changed, g.Name)
+		}
+	}
+	for _, g := range s.sortedGroups() {
+		if s.latest.Group(g.cfg.Name) == nil {
+			removed = append(removed, g.cfg.Name)
+		}
+	}
+	return added, changed, removed
+}
+
+// GroupsEqual compares two group configurations as supervisord's
+// ProcessGroupConfig.__eq__: name, priority, kind, listener options and
+// every process option (source positions ignored; AUTO log names are
+// kept as "AUTO" in the configuration, so they compare equal).
+func GroupsEqual(a, b *config.Group) bool {
+	if a.Name != b.Name || a.Priority != b.Priority || a.Kind != b.Kind ||
+		!reflect.DeepEqual(a.Listener, b.Listener) || len(a.Processes) != len(b.Processes) {
+		return false
+	}
+	for i := range a.Processes {
+		x, y := *a.Processes[i], *b.Processes[i]
+		x.Source, y.Source = "", ""
+		if !reflect.DeepEqual(x, y) {
+			return false
+		}
+	}
+	return true
+}
+
+// AddGroup activates group name from the latest configuration and
+// starts its autostart processes.
+func (s *Supervisor) AddGroup(ctx context.Context, name string) error {
+	_, err := call(ctx, s, func(reply func(struct{}, error)) {
+		if err := s.busy(); err != nil {
+			reply(struct{}{}, err)
+			return
+		}
+		gc := s.latest.Group(name)
+		if gc == nil {
+			reply(struct{}{}, &Error{Kind: KindBadName, Detail: name})
+			return
+		}
+		if s.groups[name] != nil {
+			reply(struct{}{}, &Error{Kind: KindAlreadyAdded, Detail: name})
+			return
+		}
+		s.addGroup(gc, s.latest)
+		s.startAutostart([]*group{s.groups[name]})
+		reply(struct{}{}, nil)
+	})
+	return err
+}
+
+// RemoveGroup removes a group whose processes are all stopped.
+func (s *Supervisor) RemoveGroup(ctx context.Context, name string) error {
+	_, err := call(ctx, s, func(reply func(struct{}, error)) {
+		if err := s.busy(); err != nil {
+			reply(struct{}{}, err)
+			return
+		}
+		g := s.groups[name]
+		if g == nil {
+			reply(struct{}{}, &Error{Kind: KindBadName, Detail: name})
+			return
+		}
+		for _, p := range g.procs {
+			if !p.m.state.stopped() || p.m.pid != 0 {
+				reply(struct{}{}, &Error{Kind: KindStillRunning, Detail: name})
+				return
+			}
+		}
+		for _, p := range g.procs {
+			s.disarm(p)
+			p.closeLogs()
+		}
+		delete(s.groups, name)
+		s.emit(events.Event{Type: events.ProcessGroupRemoved, Group: name})
+		reply(struct{}{}, nil)
+	})
+	return err
+}
+
+// LogPath returns the current log file of a process channel ("stdout"
+// or "stderr"); "" if it has none.
+func (s *Supervisor) LogPath(ctx context.Context, name, channel string) (string, error) {
+	return call(ctx, s, func(reply func(string, error)) {
+		p, err := s.lookupProcess(name)
+		if err != nil {
+			reply("", err)
+			return
+		}
+		switch channel {
+		case "stdout":
+			reply(p.stdoutPath, nil)
+		case "stderr":
+			reply(p.stderrPath, nil)
+		default:
+			reply("", &Error{Kind: KindBadArguments, Detail: channel})
+		}
+	})
+}
+
+func (s *Supervisor) clearLogs(p *proc) error {
+	for _, w := range []*logfile.Writer{p.stdoutLog, p.stderrLog} {
+		if w != nil {
+			if err := w.Clear(); err != nil {
+				return &Error{Kind: KindFailed, Detail: namespecOf(p)}
+			}
+		}
+	}
+	return nil
+}
+
+// ClearLogs truncates a process's log files.
+func (s *Supervisor) ClearLogs(ctx context.Context, name string) error {
+	_, err := call(ctx, s, func(reply func(struct{}, error)) {
+		if err := s.busy(); err != nil {
+			reply(struct{}{}, err)
+			return
+		}
+		p, err := s.lookupProcess(name)
+		if err == nil {
+			if err = s.clearLogs(p); err != nil {
+				err = &Error{Kind: KindFailed, Detail: name}
+			}
+		}
+		reply(struct{}{}, err)
+	})
+	return err
+}
+
+// ClearAllLogs clears every process's logs.
+func (s *Supervisor) ClearAllLogs(ctx context.Context) ([]Result, error) {
+	return call(ctx, s, func(reply func([]Result, error)) {
+		if err := s.busy(); err != nil {
+			reply(nil, err)
+			return
+		}
+		s.forEach(s.allProcs(), func(*proc) bool { return true },
+			func(p *proc, _ string, done func(error)) { done(s.clearLogs(p)) }, reply)
+	})
+}
+
+// ReopenLogs reopens every child log file (SIGUSR2).
+func (s *Supervisor) ReopenLogs(ctx context.Context) error {
+	_, err := call(ctx, s, func(reply func(struct{}, error)) {
+		var errs []error
+		for _, g := range s.groups {
+			for _, p := range g.procs {
+				for _, w := range []*logfile.Writer{p.stdoutLog, p.stderrLog} {
+					if w != nil {
+						errs = append(errs, w.Reopen())
+					}
+				}
+			}
+		}
+		reply(struct{}{}, errors.Join(errs...))
+	})
+	return err
+}

@@ -1,0 +1,311 @@
+package process
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+
+	"github.com/superd/superd/pkg/config"
+	"github.com/superd/superd/pkg/events"
+	"github.com/superd/superd/pkg/logfile"
+)
+
+const readSize = 128 << 10 // supervisord reads up to 128 KiB at a time
+
+// Capture mode tokens.
+var (
+	beginToken = []byte("<!--XSUPERVISOR:BEGIN-->")
+	endToken   = []byte("<!--XSUPERVISOR:END-->")
+)
+
+// logPath returns the log file of one channel: an AUTO name created in
+// childlogdir, "" for none, or the configured path.
+func (s *Supervisor) logPath(pc *config.Process, channel, file string) string {
+	if file != "AUTO" {
+		return file
+	}
+	dir := s.cfg.Supervisord.ChildLogDir
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	id := s.cfg.Supervisord.Identifier
+	if id == "" {
+		id = "supervisor"
+	}
+	path, err := autoLogName(dir, fmt.Sprintf("%s-%s---%s-", pc.Name, channel, id))
+	if err != nil {
+		s.log.Error(fmt.Sprintf("could not create AUTO %s log for %s: %v", channel, pc.Name, err))
+		return ""
+	}
+	return path
+}
+
+// autoLogName creates a new empty file dir/prefix<8 random>.log as
+// mkstemp does and returns its path.
+func autoLogName(dir, prefix string) (string, error) {
+	const chars = "abcdefghijklmnopqrstuvwxyz0123456789_"
+	for range 100 {
+		var b [8]byte
+		rand.Read(b[:])
+		for i := range b {
+			b[i] = chars[int(b[i])%len(chars)]
+		}
+		path := filepath.Join(dir, prefix+string(b[:])+".log")
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_RDWR, 0o600)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		f.Close()
+		return path, nil
+	}
+	return "", fmt.Errorf("no free name for %s*.log in %s", prefix, dir)
+}
+
+// CleanAutoLogs removes old AUTO child logs of identifier from
+// childlogdir, as supervisord does at startup unless nocleanup is set.
+func CleanAutoLogs(childlogdir, identifier string, log *slog.Logger) {
+	re := regexp.MustCompile(`^.+?---` + regexp.QuoteMeta(identifier) + `-\S+\.log\.?\d{0,4}`)
+	ents, err := os.ReadDir(childlogdir)
+	if err != nil {
+		if log != nil {
+			log.Warn("Could not clear childlog dir")
+		}
+		return
+	}
+	for _, e := range ents {
+		if re.MatchString(e.Name()) {
+			p := filepath.Join(childlogdir, e.Name())
+			if err := os.Remove(p); err != nil && log != nil {
+				log.Warn(fmt.Sprintf("Failed to clean up %q", p))
+			}
+		}
+	}
+}
+
+// ensureLogs opens the log writers of p (at its first spawn).
+func (s *Supervisor) ensureLogs(p *proc) {
+	open := func(path string, lc config.Log) *logfile.Writer {
+		if path == "" {
+			return nil
+		}
+		tag := ""
+		if lc.Syslog {
+			tag = p.cfg.Name
+		}
+		w, err := logfile.Open(logfile.Options{Path: path, MaxBytes: lc.MaxBytes, Backups: lc.Backups,
+			Compress: lc.Compress, MaxAge: lc.MaxAge, SyslogTag: tag, Logger: s.log})
+		if err != nil {
+			s.log.Error(fmt.Sprintf("could not open log %s of %s: %v", path, p.cfg.Name, err))
+			return nil
+		}
+		return w
+	}
+	if p.stdoutLog == nil {
+		p.stdoutLog = open(p.stdoutPath, p.cfg.Stdout)
+	}
+	if p.stderrLog == nil {
+		p.stderrLog = open(p.stderrPath, p.cfg.Stderr)
+	}
+}
+
+func (p *proc) closeLogs() {
+	if p.stdoutLog != nil {
+		p.stdoutLog.Close()
+		p.stdoutLog = nil
+	}
+	if p.stderrLog != nil {
+		p.stderrLog.Close()
+		p.stderrLog = nil
+	}
+}
+
+// outReader copies one output pipe of a child to its log. It runs in
+// its own goroutine and ends at EOF (when the child and every
+// grandchild holding the pipe have closed it) or when the read end is
+// closed by cleanup.
+type outReader struct {
+	s        *Supervisor
+	f        *os.File
+	w        *logfile.Writer // nil: discard
+	channel  string          // "stdout" or "stderr"
+	name     string
+	group    string
+	pid      int
+	events   bool // PROCESS_LOG_* per chunk
+	strip    bool // strip_ansi
+	debug    bool // log every chunk at DEBG
+	listener ListenerHook
+
+	// capture mode
+	capMax  int64
+	capMode bool
+	capBuf  []byte // captured data (last capMax bytes)
+	pending []byte // unconsumed output (possible token prefix)
+}
+
+func (r *outReader) run() {
+	defer r.s.readers.Done()
+	buf := make([]byte, readSize)
+	simple := !r.events && !r.strip && !r.debug && r.capMax == 0 && r.listener == nil
+	for {
+		n, err := r.f.Read(buf)
+		if n > 0 {
+			if simple {
+				if r.w != nil {
+					r.w.Write(buf[:n])
+				}
+			} else {
+				r.chunk(buf[:n])
+			}
+		}
+		if err != nil {
+			break
+		}
+	}
+	if len(r.pending) > 0 {
+		r.log(r.pending)
+		r.pending = nil
+	}
+	r.s.rmu.Lock()
+	delete(r.s.rfiles, r.f)
+	r.s.rmu.Unlock()
+	r.f.Close()
+}
+
+func (r *outReader) chunk(data []byte) {
+	if r.listener != nil {
+		if r.w != nil {
+			r.w.Write(data)
+		}
+		r.listener.Output(r.group, r.name, r.pid, data)
+		return
+	}
+	if r.capMax == 0 {
+		r.log(data)
+		return
+	}
+	r.pending = append(r.pending, data...)
+	r.record()
+}
+
+// record is supervisord's POutputDispatcher.record_output.
+func (r *outReader) record() {
+	for {
+		token := beginToken
+		if r.capMode {
+			token = endToken
+		}
+		if len(r.pending) <= len(token) {
+			return
+		}
+		data := r.pending
+		r.pending = nil
+		before, after, found := bytes.Cut(data, token)
+		if !found {
+			keep := prefixAtEnd(data, token)
+			if keep > 0 {
+				r.pending = append([]byte(nil), data[len(data)-keep:]...)
+				data = data[:len(data)-keep]
+			}
+			r.log(data)
+			return
+		}
+		r.log(before)
+		r.toggle()
+		r.pending = append([]byte(nil), after...)
+		if len(after) == 0 {
+			return
+		}
+	}
+}
+
+// prefixAtEnd returns the length of the longest proper prefix of token
+// that data ends with.
+func prefixAtEnd(data, token []byte) int {
+	for l := len(token) - 1; l > 0; l-- {
+		if bytes.HasSuffix(data, token[:l]) {
+			return l
+		}
+	}
+	return 0
+}
+
+func (r *outReader) toggle() {
+	r.capMode = !r.capMode
+	if r.capMode {
+		return
+	}
+	typ := events.ProcessCommunicationStdout
+	if r.channel == "stderr" {
+		typ = events.ProcessCommunicationStderr
+	}
+	r.s.emit(events.Event{Type: typ, Process: r.name, Group: r.group, PID: r.pid, Channel: r.channel,
+		Data: append([]byte(nil), r.capBuf...)})
+	r.s.log.Debug(fmt.Sprintf("%q %s emitted a comm event", r.name, r.channel))
+	r.capBuf = r.capBuf[:0]
+}
+
+// log is supervisord's _log: the data goes to the capture buffer in
+// capture mode, else to the log file, the main log (debug) and events.
+func (r *outReader) log(data []byte) {
+	if len(data) == 0 {
+		return
+	}
+	if r.strip {
+		data = StripANSI(data)
+	}
+	if r.capMode {
+		r.capBuf = append(r.capBuf, data...)
+		if over := int64(len(r.capBuf)) - r.capMax; over > 0 {
+			r.capBuf = append(r.capBuf[:0], r.capBuf[over:]...)
+		}
+		return
+	}
+	if r.w != nil {
+		r.w.Write(data)
+	}
+	if r.debug {
+		r.s.log.Log(context.Background(), slog.LevelDebug, fmt.Sprintf("'%s' %s output:\n%s", r.name, r.channel, data))
+	}
+	if r.events {
+		typ := events.ProcessLogStdout
+		if r.channel == "stderr" {
+			typ = events.ProcessLogStderr
+		}
+		r.s.emit(events.Event{Type: typ, Process: r.name, Group: r.group, PID: r.pid, Channel: r.channel,
+			Data: append([]byte(nil), data...)})
+	}
+}
+
+// StripANSI removes ANSI escape sequences as supervisord's stripEscapes:
+// from "ESC[" up to and including the next terminator byte.
+func StripANSI(s []byte) []byte {
+	const terms = "HfABCDRsuJKhlpm"
+	if bytes.Index(s, []byte("\x1b[")) < 0 {
+		return s
+	}
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); {
+		n := bytes.Index(s[i:], []byte("\x1b["))
+		if n < 0 {
+			return append(out, s[i:]...)
+		}
+		out = append(out, s[i:i+n]...)
+		i += n + 1
+		for i < len(s) && bytes.IndexByte([]byte(terms), s[i]) < 0 {
+			i++
+		}
+		i++ // the terminator
+	}
+	return out
+}

@@ -1,0 +1,386 @@
+package process
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"os/user"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/superd/superd/pkg/config"
+	"github.com/superd/superd/pkg/logfile"
+	"golang.org/x/sys/unix"
+)
+
+// cmdError is a command that cannot be run, found before spawning
+// (supervisord's get_execv_args): kind is KindNoFile or
+// KindNotExecutable, msg its text ("can't find command '/no/such'").
+type cmdError struct {
+	kind Kind
+	msg  string
+}
+
+func (e *cmdError) Error() string { return e.msg }
+
+// pyRepr quotes s as Python's repr of a str does (enough for paths).
+func pyRepr(s string) string {
+	q := "'"
+	if strings.Contains(s, "'") && !strings.Contains(s, `"`) {
+		q = `"`
+	}
+	var b strings.Builder
+	b.WriteString(q)
+	for _, r := range s {
+		switch {
+		case r == '\\':
+			b.WriteString(`\\`)
+		case string(r) == q:
+			b.WriteString(`\` + q)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteString(q)
+	return b.String()
+}
+
+// childEnv builds the environment of a child as supervisord does:
+// superd's own, SUPERVISOR_ENABLED, SUPERVISOR_SERVER_URL,
+// SUPERVISOR_PROCESS_NAME, SUPERVISOR_GROUP_NAME, then [supervisord]
+// environment, then the program's environment (later wins).
+func childEnv(base []string, sd map[string]string, pc *config.Process, serverURL string) []string {
+	var keys []string
+	vals := map[string]string{}
+	set := func(k, v string) {
+		if _, ok := vals[k]; !ok {
+			keys = append(keys, k)
+		}
+		vals[k] = v
+	}
+	for _, kv := range base {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			continue
+		}
+		set(k, v)
+	}
+	set("SUPERVISOR_ENABLED", "1")
+	url := pc.ServerURL
+	if url == "" || strings.EqualFold(strings.TrimSpace(url), "AUTO") {
+		url = serverURL
+	}
+	if url != "" {
+		set("SUPERVISOR_SERVER_URL", url)
+	}
+	set("SUPERVISOR_PROCESS_NAME", pc.Name)
+	set("SUPERVISOR_GROUP_NAME", pc.Group)
+	sdKeys := make([]string, 0, len(sd))
+	for k := range sd {
+		sdKeys = append(sdKeys, k)
+	}
+	sort.Strings(sdKeys)
+	for _, k := range sdKeys {
+		set(k, sd[k])
+	}
+	for _, e := range pc.Environment {
+		set(e.Key, e.Value)
+	}
+	env := make([]string, len(keys))
+	for i, k := range keys {
+		env[i] = k + "=" + vals[k]
+	}
+	return env
+}
+
+// searchPath returns the PATH directories supervisord searches: PATH of
+// the configured environment, else superd's PATH, else a default.
+func searchPath(sd map[string]string, pc *config.Process) []string {
+	for i := len(pc.Environment) - 1; i >= 0; i-- {
+		if pc.Environment[i].Key == "PATH" {
+			return filepath.SplitList(pc.Environment[i].Value)
+		}
+	}
+	if p, ok := sd["PATH"]; ok {
+		return filepath.SplitList(p)
+	}
+	if p := os.Getenv("PATH"); p != "" {
+		return filepath.SplitList(p)
+	}
+	return []string{"/bin", "/usr/bin", "/usr/local/bin"}
+}
+
+// resolveCommand is supervisord's get_execv_args + check_execv_args.
+func resolveCommand(sd map[string]string, pc *config.Process) (string, []string, error) {
+	if pc.Argv == nil && pc.CommandErr != "" {
+		msg := pc.CommandErr
+		if !strings.HasPrefix(msg, "can't parse command") {
+			msg = fmt.Sprintf("can't parse command %s: %s", pyRepr(pc.Command), msg)
+		}
+		return "", nil, &cmdError{KindNotExecutable, msg}
+	}
+	if len(pc.Argv) == 0 {
+		return "", nil, &cmdError{KindNotExecutable, "command is empty"}
+	}
+	program := pc.Argv[0]
+	filename := program
+	var st fs.FileInfo
+	if strings.Contains(program, "/") {
+		st, _ = os.Stat(program)
+	} else {
+		for _, dir := range searchPath(sd, pc) {
+			found := filepath.Join(dir, program)
+			if dir == "" {
+				found = program
+			}
+			if s, err := os.Stat(found); err == nil {
+				st, filename = s, found
+				break
+			}
+		}
+	}
+	switch {
+	case st == nil:
+		return "", nil, &cmdError{KindNoFile, "can't find command " + pyRepr(filename)}
+	case st.IsDir():
+		return "", nil, &cmdError{KindNotExecutable, "command at " + pyRepr(filename) + " is a directory"}
+	case st.Mode().Perm()&0o111 == 0:
+		return "", nil, &cmdError{KindNotExecutable, "command at " + pyRepr(filename) + " is not executable"}
+	case unix.Access(filename, unix.X_OK) != nil:
+		return "", nil, &cmdError{KindNotExecutable, "no permission to run command " + pyRepr(filename)}
+	}
+	return filename, pc.Argv, nil
+}
+
+// credential returns the credential for user= as supervisord's
+// drop_privileges: nil when no user or already that user; an error text
+// ("Can't find username 'x'", "Can't drop privilege as nonroot user").
+func credential(pc *config.Process) (*syscall.Credential, string) {
+	if pc.User == "" {
+		return nil, ""
+	}
+	var u *user.User
+	var err error
+	if _, nerr := strconv.Atoi(pc.User); nerr == nil {
+		u, err = user.LookupId(pc.User)
+		if err != nil {
+			return nil, "Can't find uid " + pc.User
+		}
+	} else {
+		u, err = user.Lookup(pc.User)
+		if err != nil {
+			return nil, "Can't find username " + pyRepr(pc.User)
+		}
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	if uid == os.Getuid() {
+		return nil, ""
+	}
+	if os.Getuid() != 0 {
+		return nil, "Can't drop privilege as nonroot user"
+	}
+	groups := []uint32{uint32(gid)}
+	if ids, err := u.GroupIds(); err == nil {
+		for _, id := range ids {
+			if g, err := strconv.Atoi(id); err == nil && g != gid {
+				groups = append(groups, uint32(g))
+			}
+		}
+	}
+	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: groups}, ""
+}
+
+// errnoName returns "ENOENT" for an errno inside err.
+func errnoName(err error) string {
+	var en syscall.Errno
+	if errors.As(err, &en) {
+		if n := unix.ErrnoName(en); n != "" {
+			return n
+		}
+		return strconv.Itoa(int(en))
+	}
+	return err.Error()
+}
+
+// childPipes are the pipes of one child: the parent's ends and the
+// child's ends (closed in the parent after the start).
+type childPipes struct {
+	stdinR, stdinW   *os.File
+	stdoutR, stdoutW *os.File
+	stderrR, stderrW *os.File
+}
+
+func (p *childPipes) closeChild() {
+	for _, f := range []*os.File{p.stdinR, p.stdoutW, p.stderrW} {
+		if f != nil {
+			f.Close()
+		}
+	}
+	p.stdinR, p.stdoutW, p.stderrW = nil, nil, nil
+}
+
+func (p *childPipes) closeParent() {
+	for _, f := range []*os.File{p.stdinW, p.stdoutR, p.stderrR} {
+		if f != nil {
+			f.Close()
+		}
+	}
+}
+
+// makePipes creates the pipes (all close-on-exec; the child's ends are
+// dup'ed onto 0, 1, 2 by the fork).
+func makePipes(stderr bool) (*childPipes, error) {
+	p := &childPipes{}
+	var err error
+	if p.stdinR, p.stdinW, err = os.Pipe(); err != nil {
+		return nil, err
+	}
+	if p.stdoutR, p.stdoutW, err = os.Pipe(); err != nil {
+		p.closeChild()
+		p.closeParent()
+		return nil, err
+	}
+	if stderr {
+		if p.stderrR, p.stderrW, err = os.Pipe(); err != nil {
+			p.closeChild()
+			p.closeParent()
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// childFailure writes supervisord's child-side failure lines to the
+// process's stderr log (stdout log with redirect_stderr) and returns msg
+// as the spawn error.
+func (s *Supervisor) childFailure(p *proc, msg string) string {
+	w := p.stderrLog
+	if w == nil {
+		w = p.stdoutLog
+	}
+	if w != nil {
+		w.Write([]byte("supervisor: " + msg + "\nsupervisor: child process was not spawned\n"))
+	}
+	return msg
+}
+
+// spawn starts p's child. It returns the pid, or a spawn error text.
+func (s *Supervisor) spawn(p *proc) (int, string) {
+	pc := p.cfg
+	filename, argv, err := resolveCommand(p.g.env, pc)
+	if err != nil {
+		return 0, err.Error()
+	}
+	s.ensureLogs(p)
+	listener := p.g.cfg.Kind == config.KindEventListener
+	pipes, err := makePipes(!pc.RedirectStderr || listener)
+	if err != nil {
+		if errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) {
+			return 0, fmt.Sprintf("too many open files to spawn '%s'", pc.Name)
+		}
+		return 0, fmt.Sprintf("unknown error making dispatchers for '%s': %s", pc.Name, errnoName(err))
+	}
+	cred, msg := credential(pc)
+	if msg != "" {
+		pipes.closeChild()
+		pipes.closeParent()
+		return 0, s.childFailure(p, fmt.Sprintf("couldn't setuid to %s: %s", pc.User, msg))
+	}
+	if pc.Directory != "" {
+		if st, err := os.Stat(pc.Directory); err != nil || !st.IsDir() {
+			name := "ENOTDIR"
+			if err != nil {
+				name = errnoName(err)
+			}
+			pipes.closeChild()
+			pipes.closeParent()
+			return 0, s.childFailure(p, fmt.Sprintf("couldn't chdir to %s: %s", pc.Directory, name))
+		}
+	}
+	if pc.Umask != nil {
+		filename, argv = shimArgv(uint32(*pc.Umask), filename, argv)
+	}
+	stderrW := pipes.stderrW
+	if stderrW == nil {
+		stderrW = pipes.stdoutW
+	}
+	attr := &os.ProcAttr{
+		Dir:   pc.Directory,
+		Env:   childEnv(os.Environ(), p.g.env, pc, s.opts.ServerURL),
+		Files: []*os.File{pipes.stdinR, pipes.stdoutW, stderrW},
+		Sys:   &syscall.SysProcAttr{Setpgid: true, Credential: cred},
+	}
+	p.gen++
+	var osp *os.Process
+	if s.reaper != nil {
+		osp, err = s.reaper.startProcess(filename, argv, attr, p, p.gen)
+	} else {
+		osp, err = os.StartProcess(filename, argv, attr)
+	}
+	pipes.closeChild()
+	if err != nil {
+		pipes.closeParent()
+		if errors.Is(err, syscall.EAGAIN) {
+			return 0, fmt.Sprintf("Too many processes in process table to spawn '%s'", pc.Name)
+		}
+		return 0, s.childFailure(p, fmt.Sprintf("couldn't exec %s: %s", pc.Argv[0], errnoName(err)))
+	}
+	pid := osp.Pid
+	p.child = &child{pid: pid, osp: osp, stdin: pipes.stdinW}
+	s.pids[pid] = p
+
+	debug := s.log.Enabled(context.Background(), slog.LevelDebug)
+	strip := s.cfg.Supervisord.StripANSI
+	start := func(f *os.File, w *logfile.Writer, channel string, lc config.Log, hook ListenerHook) {
+		r := &outReader{s: s, f: f, w: w, channel: channel, name: pc.Name, group: pc.Group, pid: pid,
+			events: lc.EventsEnabled && s.emitting(), strip: strip, debug: debug, listener: hook}
+		if hook == nil {
+			r.capMax = lc.CaptureMaxBytes
+		}
+		s.rmu.Lock()
+		s.rfiles[f] = struct{}{}
+		s.rmu.Unlock()
+		s.readers.Add(1)
+		go r.run()
+	}
+	var hook ListenerHook
+	if listener {
+		hook = s.opts.Listeners
+	}
+	start(pipes.stdoutR, p.stdoutLog, "stdout", pc.Stdout, hook)
+	if pipes.stderrR != nil {
+		start(pipes.stderrR, p.stderrLog, "stderr", pc.Stderr, nil)
+	}
+	if s.reaper == nil {
+		gen := p.gen
+		go func() {
+			var ws syscall.WaitStatus
+			st, err := osp.Wait()
+			if err == nil {
+				ws = st.Sys().(syscall.WaitStatus)
+			} else {
+				ws = syscall.WaitStatus(255 << 8)
+			}
+			s.post(loopEvent{kind: leExit, p: p, gen: gen, pid: pid, status: ws})
+		}()
+	}
+	if hook != nil {
+		hook.Attach(p.g.cfg.Name, pc.Name, pid, pipes.stdinW)
+	}
+	return pid, ""
+}

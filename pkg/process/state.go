@@ -1,0 +1,325 @@
+package process
+
+import (
+	"fmt"
+	"log/slog"
+	"slices"
+	"syscall"
+	"time"
+
+	"github.com/superd/superd/pkg/config"
+	"golang.org/x/sys/unix"
+)
+
+// LevelCritical is supervisord's CRIT level as a slog level.
+const LevelCritical = slog.Level(12)
+
+// timerKind says what a process timer is for. A process has one timer
+// slot: which kind is armed follows from its state.
+type timerKind int
+
+const (
+	timerStartSecs timerKind = iota + 1 // STARTING -> RUNNING
+	timerBackoff                        // BACKOFF -> STARTING
+	timerStopWait                       // STOPPING: escalate to SIGKILL
+)
+
+// evKind is the kind of input to the step function.
+type evKind int
+
+const (
+	evStart       evKind = iota // spawn request: startProcess, autostart, autorestart
+	evSpawned                   // the child was started (pid)
+	evSpawnFailed               // the child could not be started (msg)
+	evExit                      // the child was reaped (pid, status)
+	evTimer                     // the armed timer fired (timer)
+	evStop                      // administrative stop (stopProcess, shutdown)
+	evGiveUp                    // BACKOFF -> FATAL (shutdown)
+	evKillFailed                // kill() failed with something else than ESRCH (msg)
+)
+
+// event is one input of the step function.
+type event struct {
+	kind   evKind
+	pid    int
+	status syscall.WaitStatus
+	msg    string
+	timer  timerKind
+	sig    syscall.Signal // evStop: instead of stopsignal (forced shutdown)
+}
+
+// actKind is the kind of an action the loop carries out for the step
+// function.
+type actKind int
+
+const (
+	actEmit   actKind = iota // a PROCESS_STATE_* event (from, to, expected, tries, pid)
+	actLog                   // a main log line (level, msg)
+	actSpawn                 // spawn the child; feed evSpawned/evSpawnFailed back
+	actKill                  // send sig to pid (or -pid when group)
+	actTimer                 // arm the timer (timer, after), replacing any armed one
+	actCancel                // disarm the timer
+	actExited                // the child is gone: release pipes (pid)
+)
+
+// action is one effect requested by the step function.
+type action struct {
+	kind     actKind
+	from, to State
+	expected bool
+	tries    int
+	pid      int
+	level    slog.Level
+	msg      string
+	sig      syscall.Signal
+	group    bool
+	timer    timerKind
+	after    time.Duration
+}
+
+// machine is the pure part of a process: its state and counters. step
+// changes it and returns what must happen; it performs no I/O and reads
+// no clock.
+type machine struct {
+	name       string // process name, for log lines
+	cfg        *config.Process
+	state      State
+	backoff    int
+	killing    bool
+	laststart  time.Time
+	laststop   time.Time
+	exitStatus int
+	spawnErr   string
+	pid        int
+}
+
+// stoppedStates are supervisord's STOPPED_STATES.
+func (s State) stopped() bool {
+	return s == Stopped || s == Exited || s == Fatal || s == Unknown
+}
+
+// running reports supervisord's RUNNING_STATES.
+func (s State) running() bool { return s == Running || s == Backoff || s == Starting }
+
+// signallable reports supervisord's SIGNALLABLE_STATES.
+func (s State) signallable() bool { return s == Running || s == Starting || s == Stopping }
+
+func (m *machine) change(to State, expected bool) []action {
+	if m.state == to {
+		return nil
+	}
+	from := m.state
+	m.state = to
+	return []action{{kind: actEmit, from: from, to: to, expected: expected, tries: m.backoff, pid: m.pid}}
+}
+
+func logAct(level slog.Level, format string, args ...any) action {
+	return action{kind: actLog, level: level, msg: fmt.Sprintf(format, args...)}
+}
+
+// step applies ev at time now. spawnOK is false while the supervisor
+// is shutting down (nothing is spawned then, as in supervisord's
+// transition()).
+func (m *machine) step(ev event, now time.Time, spawnOK bool) []action {
+	var acts []action
+	switch ev.kind {
+	case evStart:
+		if m.state != Exited && m.state != Fatal && m.state != Backoff && m.state != Stopped {
+			return nil
+		}
+		m.killing = false
+		m.spawnErr = ""
+		m.exitStatus = 0
+		m.laststart = now
+		acts = append(acts, action{kind: actCancel})
+		acts = append(acts, m.change(Starting, true)...)
+		acts = append(acts, action{kind: actSpawn})
+
+	case evSpawnFailed:
+		if m.state != Starting {
+			return nil
+		}
+		m.spawnErr = ev.msg
+		acts = append(acts, logAct(slog.LevelInfo, "spawnerr: %s", ev.msg))
+		acts = append(acts, m.enterBackoff()...)
+
+	case evSpawned:
+		if m.state != Starting {
+			return nil
+		}
+		m.pid = ev.pid
+		m.spawnErr = ""
+		acts = append(acts, logAct(slog.LevelInfo, "spawned: '%s' with pid %d", m.name, ev.pid))
+		if m.cfg.StartSecs <= 0 {
+			acts = append(acts, m.enterRunning()...)
+		} else {
+			acts = append(acts, action{kind: actTimer, timer: timerStartSecs, after: time.Duration(m.cfg.StartSecs) * time.Second})
+		}
+
+	case evTimer:
+		switch {
+		case ev.timer == timerStartSecs && m.state == Starting:
+			acts = append(acts, m.enterRunning()...)
+		case ev.timer == timerBackoff && m.state == Backoff:
+			if spawnOK && m.backoff <= m.cfg.StartRetries {
+				acts = append(acts, m.step(event{kind: evStart}, now, spawnOK)...)
+			}
+		case ev.timer == timerStopWait && m.state == Stopping && m.pid != 0:
+			acts = append(acts, logAct(slog.LevelWarn, "killing '%s' (%d) with SIGKILL", m.name, m.pid))
+			acts = append(acts, m.kill(syscall.SIGKILL)...)
+		}
+
+	case evStop:
+		switch {
+		case m.state == Backoff:
+			acts = append(acts, logAct(slog.LevelDebug, "Attempted to kill %s, which is in BACKOFF state.", m.name))
+			acts = append(acts, action{kind: actCancel})
+			acts = append(acts, m.change(Stopped, true)...)
+		case m.pid != 0 && (m.state == Running || m.state == Starting || m.state == Stopping):
+			sig := ev.sig
+			if sig == 0 {
+				sig = m.cfg.StopSignal
+			}
+			if sig == 0 {
+				sig = syscall.SIGTERM
+			}
+			acts = append(acts, m.kill(sig)...)
+		}
+
+	case evKillFailed:
+		acts = append(acts, logAct(LevelCritical, "unknown problem killing %s (%d):%s", m.name, m.pid, ev.msg))
+		acts = append(acts, action{kind: actCancel})
+		acts = append(acts, m.change(Unknown, true)...)
+		m.killing = false
+
+	case evGiveUp:
+		if m.state == Backoff {
+			m.backoff = 0
+			acts = append(acts, action{kind: actCancel})
+			acts = append(acts, m.change(Fatal, true)...)
+		}
+
+	case evExit:
+		if ev.pid == 0 || ev.pid != m.pid {
+			return nil
+		}
+		acts = m.exit(ev, now, spawnOK)
+	}
+	return acts
+}
+
+func (m *machine) enterRunning() []action {
+	m.backoff = 0
+	acts := []action{{kind: actCancel}}
+	acts = append(acts, m.change(Running, true)...)
+	acts = append(acts, logAct(slog.LevelInfo,
+		"success: %s entered RUNNING state, process has stayed up for > than %d seconds (startsecs)",
+		m.name, m.cfg.StartSecs))
+	return acts
+}
+
+// enterBackoff is STARTING -> BACKOFF, then FATAL at once if the retries
+// are used up, else a retry timer of backoff seconds.
+func (m *machine) enterBackoff(logs ...action) []action {
+	m.backoff++
+	acts := append(m.change(Backoff, true), logs...)
+	if m.backoff > m.cfg.StartRetries {
+		m.backoff = 0
+		acts = append(acts, action{kind: actCancel})
+		acts = append(acts, m.change(Fatal, true)...)
+		acts = append(acts, logAct(slog.LevelInfo, "gave up: %s entered FATAL state, too many start retries too quickly", m.name))
+		return acts
+	}
+	return append(acts, action{kind: actTimer, timer: timerBackoff, after: time.Duration(m.backoff) * time.Second})
+}
+
+// kill sends sig as supervisord's Subprocess.kill: stopasgroup for the
+// first signal, killasgroup once STOPPING.
+func (m *machine) kill(sig syscall.Signal) []action {
+	group := m.cfg.StopAsGroup
+	if m.state == Stopping {
+		group = m.cfg.KillAsGroup
+	}
+	as := ""
+	if group {
+		as = "process group "
+	}
+	acts := []action{logAct(slog.LevelDebug, "killing %s (pid %d) %swith signal %s", m.name, m.pid, as, SignalName(sig))}
+	m.killing = true
+	acts = append(acts, m.change(Stopping, true)...)
+	acts = append(acts, action{kind: actTimer, timer: timerStopWait, after: time.Duration(m.cfg.StopWaitSecs) * time.Second})
+	acts = append(acts, action{kind: actKill, sig: sig, group: group, pid: m.pid})
+	return acts
+}
+
+func (m *machine) exit(ev event, now time.Time, spawnOK bool) []action {
+	es, how := DecodeWaitStatus(ev.status)
+	m.laststop = now
+	expected := slices.Contains(m.cfg.ExitCodes, es)
+	acts := []action{{kind: actCancel}}
+	restart := false
+	switch {
+	case m.killing:
+		m.killing = false
+		m.exitStatus = es
+		acts = append(acts, m.change(Stopped, true)...)
+		level := slog.LevelWarn
+		if expected {
+			level = slog.LevelInfo
+		}
+		acts = append(acts, logAct(level, "stopped: %s (%s)", m.name, how))
+	case m.state == Starting:
+		m.exitStatus = 0
+		m.spawnErr = "Exited too quickly (process log may have details)"
+		m.pid = 0
+		acts = append(acts, action{kind: actExited, pid: ev.pid})
+		return append(acts, m.enterBackoff(logAct(slog.LevelWarn, "exited: %s (%s; not expected)", m.name, how))...)
+	default:
+		m.backoff = 0
+		m.exitStatus = es
+		if expected {
+			acts = append(acts, m.change(Exited, true)...)
+			acts = append(acts, logAct(slog.LevelInfo, "exited: %s (%s; expected)", m.name, how))
+		} else {
+			m.spawnErr = fmt.Sprintf("Bad exit code %d", es)
+			acts = append(acts, m.change(Exited, false)...)
+			acts = append(acts, logAct(slog.LevelWarn, "exited: %s (%s; not expected)", m.name, how))
+		}
+		switch m.cfg.Autorestart {
+		case config.AutorestartTrue:
+			restart = true
+		case config.AutorestartUnexpected:
+			restart = !expected
+		}
+	}
+	m.pid = 0
+	acts = append(acts, action{kind: actExited, pid: ev.pid})
+	if restart && spawnOK {
+		acts = append(acts, m.step(event{kind: evStart}, now, spawnOK)...)
+	}
+	return acts
+}
+
+// DecodeWaitStatus returns supervisord's exit status (-1 when killed by
+// a signal) and its message ("exit status 3", "terminated by SIGTERM").
+func DecodeWaitStatus(ws syscall.WaitStatus) (int, string) {
+	switch {
+	case ws.Exited():
+		return ws.ExitStatus(), fmt.Sprintf("exit status %d", ws.ExitStatus())
+	case ws.Signaled():
+		msg := "terminated by " + SignalName(ws.Signal())
+		if ws.CoreDump() {
+			msg += " (core dumped)"
+		}
+		return -1, msg
+	}
+	return -1, fmt.Sprintf("unknown termination cause 0x%04x", uint32(ws))
+}
+
+// SignalName returns "SIGTERM" for SIGTERM, "signal N" if it has no name.
+func SignalName(sig syscall.Signal) string {
+	if n := unix.SignalName(sig); n != "" {
+		return n
+	}
+	return fmt.Sprintf("signal %d", int(sig))
+}

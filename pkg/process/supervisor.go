@@ -1,0 +1,556 @@
+package process
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/superd/superd/pkg/config"
+	"github.com/superd/superd/pkg/events"
+	"github.com/superd/superd/pkg/logfile"
+)
+
+// Supervisor owns every process. One goroutine (Run) owns all process
+// state; every method sends a request to it and waits for the reply.
+type Supervisor struct {
+	opts Options
+	log  *slog.Logger
+	cfg  *config.Config // the configuration Run started with
+
+	reqs     chan func()    // API requests, run on the loop
+	evs      chan loopEvent // exits, timers, ticks
+	shutdown chan struct{}  // Shutdown was called (see shutdownMode)
+	loopDone chan struct{}  // closed when the loop stops taking events
+	done     chan struct{}  // closed when Run returns
+	runOnce  atomic.Bool
+
+	mood         atomic.Int32 // Mood, readable anywhere
+	shutdownMode atomic.Int32 // 0 none, 1 ordered, 2 forced
+
+	// rmu guards rfiles, the read ends of live output pipes (to close
+	// them if a grandchild still holds a pipe when Run returns). Leaf lock.
+	rmu     sync.Mutex
+	rfiles  map[*os.File]struct{}
+	readers sync.WaitGroup
+
+	reaper *reaper // nil unless Options.Reaper
+
+	// Everything below is owned by the loop goroutine.
+	latest      *config.Config
+	groups      map[string]*group
+	pids        map[int]*proc // live children
+	stopping    bool
+	forced      bool
+	stopGroups  []*group
+	reportTimer *time.Timer
+	tickTimer   *time.Timer
+	ticks       map[int64]int64
+	killErr     string
+}
+
+type group struct {
+	cfg    *config.Group
+	env    map[string]string // [supervisord] environment of its config
+	procs  []*proc           // by (priority, name)
+	byName map[string]*proc
+}
+
+type proc struct {
+	m   machine
+	cfg *config.Process
+	g   *group
+
+	timer    *time.Timer
+	timerGen uint64
+	report   *time.Timer // "waiting for x to stop"
+	gen      uint64      // spawn generation
+	child    *child
+
+	stdoutPath, stderrPath string
+	stdoutLog, stderrLog   *logfile.Writer
+
+	waiters []func() bool // resolved by the loop after each step
+}
+
+type child struct {
+	pid   int
+	osp   *os.Process
+	stdin *os.File
+}
+
+type leKind int
+
+const (
+	leExit leKind = iota
+	leTimer
+	leTick
+	leShutdownReport
+	leStopReport
+)
+
+type loopEvent struct {
+	kind   leKind
+	p      *proc
+	gen    uint64
+	pid    int
+	status syscall.WaitStatus
+	timer  timerKind
+}
+
+// New prepares a supervisor for cfg. Nothing is started until Run.
+func New(cfg *config.Config, opts Options) (*Supervisor, error) {
+	if cfg == nil {
+		return nil, fmt.Errorf("process: nil config")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	s := &Supervisor{
+		opts:     opts,
+		log:      opts.Logger,
+		cfg:      cfg,
+		latest:   cfg,
+		reqs:     make(chan func()),
+		evs:      make(chan loopEvent, 64),
+		shutdown: make(chan struct{}, 1),
+		loopDone: make(chan struct{}),
+		done:     make(chan struct{}),
+		rfiles:   map[*os.File]struct{}{},
+		groups:   map[string]*group{},
+		pids:     map[int]*proc{},
+	}
+	s.mood.Store(int32(MoodRunning))
+	return s, nil
+}
+
+// Mood returns the supervisor state.
+func (s *Supervisor) Mood() Mood { return Mood(s.mood.Load()) }
+
+// Shutdown begins an ordered stop of every process; Run returns once all
+// are stopped. force (second SIGINT) kills immediately.
+func (s *Supervisor) Shutdown(force bool) { s.requestStop(MoodShutdown, force) }
+
+// Restart begins the same ordered stop as Shutdown but sets the mood to
+// RESTARTING (SIGHUP, supervisor.restart); the caller builds a new
+// Supervisor after Run returns.
+func (s *Supervisor) Restart() { s.requestStop(MoodRestarting, false) }
+
+func (s *Supervisor) requestStop(m Mood, force bool) {
+	if s.Mood() == MoodRunning || s.Mood() == MoodFatal {
+		s.mood.Store(int32(m))
+	}
+	mode := int32(1)
+	if force {
+		mode = 2
+	}
+	for {
+		old := s.shutdownMode.Load()
+		if old >= mode || s.shutdownMode.CompareAndSwap(old, mode) {
+			break
+		}
+	}
+	select {
+	case s.shutdown <- struct{}{}:
+	default:
+	}
+}
+
+// Run runs the supervisor loop: it starts autostart processes in
+// priority order and supervises them until Shutdown completes (all
+// processes stopped in reverse priority order) or ctx is cancelled
+// (then processes are killed without waiting).
+func (s *Supervisor) Run(ctx context.Context) error {
+	if !s.runOnce.CompareAndSwap(false, true) {
+		return fmt.Errorf("process: Run called twice")
+	}
+	defer close(s.done)
+	if s.opts.Reaper {
+		s.reaper = newReaper(s)
+		s.reaper.start()
+	}
+	for _, gc := range s.cfg.Groups {
+		s.addGroup(gc, s.cfg)
+	}
+	s.emit(events.Event{Type: events.SupervisorStateChangeRunning})
+	s.startTicks()
+	if s.shutdownMode.Load() == 0 {
+		s.startAutostart(s.sortedGroups())
+	}
+	ctxDone := ctx.Done()
+	for !s.finished() {
+		select {
+		case f := <-s.reqs:
+			f()
+		case ev := <-s.evs:
+			s.handle(ev)
+		case <-s.shutdown:
+			s.beginShutdown(s.shutdownMode.Load() == 2)
+		case <-ctxDone:
+			ctxDone = nil
+			if s.Mood() == MoodRunning {
+				s.mood.Store(int32(MoodShutdown))
+			}
+			s.beginShutdown(true)
+		}
+		if s.stopping {
+			s.advanceShutdown()
+		}
+	}
+	close(s.loopDone)
+	s.cleanup()
+	return nil
+}
+
+func (s *Supervisor) finished() bool {
+	return s.stopping && len(s.stopGroups) == 0 && len(s.pids) == 0
+}
+
+// cleanup ends timers, output readers and the reaper, and closes logs.
+func (s *Supervisor) cleanup() {
+	if s.tickTimer != nil {
+		s.tickTimer.Stop()
+	}
+	if s.reportTimer != nil {
+		s.reportTimer.Stop()
+	}
+	for _, g := range s.groups {
+		for _, p := range g.procs {
+			s.disarm(p)
+			if p.report != nil {
+				p.report.Stop()
+			}
+		}
+	}
+	// Readers end at EOF; a grandchild may keep a pipe open, so after a
+	// grace period their read ends are closed, which ends the reads.
+	readersDone := make(chan struct{})
+	go func() { s.readers.Wait(); close(readersDone) }()
+	grace := time.NewTimer(time.Second)
+	select {
+	case <-readersDone:
+	case <-grace.C:
+		s.rmu.Lock()
+		for f := range s.rfiles {
+			f.Close()
+		}
+		s.rmu.Unlock()
+		<-readersDone
+	}
+	grace.Stop()
+	for _, g := range s.groups {
+		for _, p := range g.procs {
+			p.closeLogs()
+		}
+	}
+	if s.reaper != nil {
+		s.reaper.stop()
+	}
+}
+
+// post sends an event to the loop (dropped once Run has returned).
+func (s *Supervisor) post(ev loopEvent) {
+	select {
+	case s.evs <- ev:
+	case <-s.loopDone:
+	}
+}
+
+func (s *Supervisor) handle(ev loopEvent) {
+	switch ev.kind {
+	case leExit:
+		p := ev.p
+		if p.child != nil && p.child.pid == ev.pid && s.reaper != nil {
+			p.child.osp.Release()
+		}
+		s.apply(p, event{kind: evExit, pid: ev.pid, status: ev.status})
+	case leTimer:
+		if ev.gen != ev.p.timerGen {
+			return // stale
+		}
+		ev.p.timer = nil
+		s.apply(ev.p, event{kind: evTimer, timer: ev.timer})
+	case leTick:
+		s.tick(time.Now())
+	case leShutdownReport:
+		s.shutdownReport()
+	case leStopReport:
+		p := ev.p
+		p.report = nil
+		if p.m.state == Stopping && len(p.waiters) > 0 {
+			s.log.Info(fmt.Sprintf("waiting for %s to stop", p.cfg.Name))
+			s.armStopReport(p)
+		}
+	}
+}
+
+// apply runs the step function for p and carries out its actions.
+func (s *Supervisor) apply(p *proc, ev event) {
+	acts := p.m.step(ev, time.Now(), s.Mood() == MoodRunning && !s.stopping)
+	for _, a := range acts {
+		s.do(p, a)
+	}
+	s.checkWaiters(p)
+}
+
+func (s *Supervisor) checkWaiters(p *proc) {
+	if len(p.waiters) == 0 {
+		return
+	}
+	ws := p.waiters
+	p.waiters = nil
+	var keep []func() bool
+	for _, w := range ws {
+		if !w() {
+			keep = append(keep, w)
+		}
+	}
+	p.waiters = append(keep, p.waiters...)
+}
+
+func (s *Supervisor) do(p *proc, a action) {
+	switch a.kind {
+	case actEmit:
+		s.emit(events.Event{
+			Type:      events.Type("PROCESS_STATE_" + a.to.String()),
+			Process:   p.cfg.Name,
+			Group:     p.g.cfg.Name,
+			FromState: a.from.String(),
+			Tries:     a.tries,
+			Expected:  a.expected,
+			PID:       a.pid,
+			State:     a.to.String(),
+		})
+	case actLog:
+		s.log.Log(context.Background(), a.level, a.msg)
+	case actSpawn:
+		pid, msg := s.spawn(p)
+		if msg != "" {
+			s.apply(p, event{kind: evSpawnFailed, msg: msg})
+		} else {
+			s.apply(p, event{kind: evSpawned, pid: pid})
+		}
+	case actKill:
+		s.kill(p, a.pid, a.sig, a.group)
+	case actTimer:
+		s.arm(p, a.timer, a.after)
+	case actCancel:
+		s.disarm(p)
+	case actExited:
+		delete(s.pids, a.pid)
+		if c := p.child; c != nil && c.pid == a.pid {
+			c.stdin.Close()
+			p.child = nil
+			if p.g.cfg.Kind == config.KindEventListener && s.opts.Listeners != nil {
+				s.opts.Listeners.Detach(p.g.cfg.Name, p.cfg.Name, a.pid)
+			}
+		}
+	}
+}
+
+func (s *Supervisor) kill(p *proc, pid int, sig syscall.Signal, group bool) {
+	var err error
+	if group {
+		err = syscall.Kill(-pid, sig)
+	} else if p.child != nil && p.child.pid == pid {
+		err = p.child.osp.Signal(sig)
+	} else {
+		err = syscall.Kill(pid, sig)
+	}
+	if err == nil {
+		return
+	}
+	if err == os.ErrProcessDone || err == syscall.ESRCH {
+		s.log.Debug(fmt.Sprintf("unable to signal %s (pid %d), it probably just exited on its own: %v", p.cfg.Name, pid, err))
+		return
+	}
+	s.killErr = fmt.Sprintf("unknown problem killing %s (%d):%v", p.cfg.Name, pid, err)
+	s.apply(p, event{kind: evKillFailed, msg: err.Error()})
+}
+
+func (s *Supervisor) arm(p *proc, k timerKind, d time.Duration) {
+	s.disarm(p)
+	gen := p.timerGen
+	p.timer = time.AfterFunc(d, func() { s.post(loopEvent{kind: leTimer, p: p, gen: gen, timer: k}) })
+}
+
+func (s *Supervisor) disarm(p *proc) {
+	p.timerGen++
+	if p.timer != nil {
+		p.timer.Stop()
+		p.timer = nil
+	}
+}
+
+func (s *Supervisor) armStopReport(p *proc) {
+	if p.report != nil {
+		return
+	}
+	p.report = time.AfterFunc(2*time.Second, func() { s.post(loopEvent{kind: leStopReport, p: p}) })
+}
+
+// emit publishes e on the bus (and to the test observer).
+func (s *Supervisor) emit(e events.Event) {
+	if s.opts.Bus != nil {
+		s.opts.Bus.Publish(e)
+	}
+	if s.opts.observe != nil {
+		s.opts.observe(e)
+	}
+}
+
+func (s *Supervisor) emitting() bool { return s.opts.Bus != nil || s.opts.observe != nil }
+
+// ---- groups ----
+
+func (s *Supervisor) sortedGroups() []*group {
+	gs := make([]*group, 0, len(s.groups))
+	for _, g := range s.groups {
+		gs = append(gs, g)
+	}
+	slices.SortFunc(gs, func(a, b *group) int {
+		return cmp.Or(cmp.Compare(a.cfg.Priority, b.cfg.Priority), cmp.Compare(a.cfg.Name, b.cfg.Name))
+	})
+	return gs
+}
+
+func (s *Supervisor) addGroup(gc *config.Group, cfg *config.Config) {
+	g := &group{cfg: gc, env: cfg.Supervisord.Environment, byName: map[string]*proc{}}
+	for _, pc := range gc.Processes {
+		p := &proc{cfg: pc, g: g, m: machine{name: pc.Name, cfg: pc}}
+		p.stdoutPath = s.logPath(pc, "stdout", pc.Stdout.File)
+		if !pc.RedirectStderr || gc.Kind == config.KindEventListener {
+			p.stderrPath = s.logPath(pc, "stderr", pc.Stderr.File)
+		}
+		g.procs = append(g.procs, p)
+		g.byName[pc.Name] = p
+	}
+	slices.SortStableFunc(g.procs, func(a, b *proc) int {
+		return cmp.Or(cmp.Compare(a.cfg.Priority, b.cfg.Priority), cmp.Compare(a.cfg.Name, b.cfg.Name))
+	})
+	s.groups[gc.Name] = g
+	s.emit(events.Event{Type: events.ProcessGroupAdded, Group: gc.Name})
+}
+
+// startAutostart spawns, in order, every process never started with
+// autostart=true.
+func (s *Supervisor) startAutostart(gs []*group) {
+	for _, g := range gs {
+		for _, p := range g.procs {
+			if p.m.state == Stopped && p.m.laststart.IsZero() && p.cfg.Autostart {
+				s.apply(p, event{kind: evStart})
+			}
+		}
+	}
+}
+
+// ---- shutdown ----
+
+func (s *Supervisor) beginShutdown(force bool) {
+	if !s.stopping {
+		s.stopping = true
+		s.emit(events.Event{Type: events.SupervisorStateChangeStopping})
+		s.stopGroups = s.sortedGroups()
+		s.advanceShutdown()
+		s.shutdownReport()
+	}
+	if force && !s.forced {
+		s.forced = true
+		for _, g := range s.groups {
+			for _, p := range g.procs {
+				switch {
+				case p.m.state == Backoff:
+					s.apply(p, event{kind: evGiveUp})
+				case p.m.pid != 0:
+					s.apply(p, event{kind: evStop, sig: syscall.SIGKILL})
+				}
+			}
+		}
+	}
+}
+
+// advanceShutdown is supervisord's ordered_stop_groups phases: stop the
+// last group; once it is fully stopped, go on with the one before.
+func (s *Supervisor) advanceShutdown() {
+	for len(s.stopGroups) > 0 {
+		g := s.stopGroups[len(s.stopGroups)-1]
+		for i := len(g.procs) - 1; i >= 0; i-- {
+			p := g.procs[i]
+			switch p.m.state {
+			case Running, Starting:
+				s.apply(p, event{kind: evStop})
+			case Backoff:
+				s.apply(p, event{kind: evGiveUp})
+			}
+		}
+		for _, p := range g.procs {
+			if !p.m.state.stopped() {
+				return
+			}
+		}
+		s.stopGroups = s.stopGroups[:len(s.stopGroups)-1]
+	}
+}
+
+func (s *Supervisor) shutdownReport() {
+	s.reportTimer = nil
+	var names []string
+	for _, g := range s.sortedGroups() {
+		for _, p := range g.procs {
+			if !p.m.state.stopped() {
+				names = append(names, p.cfg.Name)
+			}
+		}
+	}
+	if len(names) == 0 {
+		return
+	}
+	msg := "waiting for "
+	for i, n := range names {
+		if i > 0 {
+			msg += ", "
+		}
+		msg += n
+	}
+	s.log.Info(msg + " to die")
+	s.reportTimer = time.AfterFunc(3*time.Second, func() { s.post(loopEvent{kind: leShutdownReport}) })
+}
+
+// ---- ticks ----
+
+var tickTypes = []struct {
+	period int64
+	typ    events.Type
+}{{5, events.Tick5}, {60, events.Tick60}, {3600, events.Tick3600}}
+
+func (s *Supervisor) startTicks() {
+	now := time.Now()
+	s.ticks = map[int64]int64{}
+	for _, t := range tickTypes {
+		s.ticks[t.period] = now.Unix() - now.Unix()%t.period
+	}
+	s.armTick(now)
+}
+
+func (s *Supervisor) armTick(now time.Time) {
+	next := time.Unix(now.Unix()-now.Unix()%5+5, 0)
+	s.tickTimer = time.AfterFunc(next.Sub(now), func() { s.post(loopEvent{kind: leTick}) })
+}
+
+func (s *Supervisor) tick(now time.Time) {
+	for _, t := range tickTypes {
+		slice := now.Unix() - now.Unix()%t.period
+		if slice != s.ticks[t.period] {
+			s.ticks[t.period] = slice
+			s.emit(events.Event{Type: t.typ, When: slice})
+		}
+	}
+	s.armTick(now)
+}
