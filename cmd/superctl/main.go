@@ -1,0 +1,13 @@
+// Command superctl is a supervisorctl-compatible client for superd and
+// supervisord. See internal/ctl.
+package main
+
+import (
+	"os"
+
+	"github.com/superd/superd/internal/ctl"
+)
+
+func main() {
+	os.Exit(ctl.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
