@@ -1,0 +1,131 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/superd/superd/bench/internal/lines"
+)
+
+// TestQuick runs the runner in -quick mode against every implementation
+// that is available here (supervisord if installed, superd if it builds
+// and runs) and checks that it produces rows with values. It asserts
+// nothing about timings.
+func TestQuick(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short")
+	}
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("go tool not in PATH")
+	}
+	cfg, err := parseFlags([]string{"-quick"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := exec.LookPath("/usr/bin/supervisord"); err != nil {
+		t.Logf("supervisord not installed, running superd only: %v", err)
+		cfg.Impls = []string{"superd"}
+	}
+	cfg.Dir = t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	var out, log bytes.Buffer
+	res, err := run(ctx, cfg, &out, &log)
+	t.Logf("progress:\n%s", log.String())
+	t.Logf("table:\n%s", out.String())
+	if err != nil {
+		if strings.Contains(err.Error(), "no implementation available") {
+			t.Skipf("nothing to benchmark here: %v", err)
+		}
+		t.Fatal(err)
+	}
+	// Every implementation that ran through without error must have
+	// a value in every row; broken ones (superd while unfinished) are
+	// reported in the table's errors and only logged here.
+	for _, name := range cfg.Impls {
+		if res.errs[key{"available", "-", name}] != "" {
+			t.Logf("%s skipped: %s", name, res.errs[key{"available", "-", name}])
+			continue
+		}
+		var failed []string
+		for k, e := range res.errs {
+			if k.impl == name {
+				failed = append(failed, k.id+": "+e)
+			}
+		}
+		if len(failed) > 0 {
+			if name == cfg.Ref {
+				t.Errorf("reference %s failed: %v", name, failed)
+			} else {
+				t.Logf("%s does not run through yet: %v", name, failed)
+			}
+			continue
+		}
+		for _, id := range []string{"spawn0", "spawn1", "rss", "idlecpu", "getall", "status", "crash", "stopall", "startall", "shutdown", "logmbs", "loglost"} {
+			n := "10"
+			if strings.HasPrefix(id, "log") {
+				n = "6 MiB"
+			}
+			if len(res.samples[key{id, n, name}]) == 0 {
+				t.Errorf("%s: no samples for %s N=%s", name, id, n)
+			}
+		}
+		if lost := res.samples[key{"loglost", "6 MiB", name}]; len(lost) > 0 && lost[0] != 0 {
+			t.Errorf("%s lost %v log lines", name, lost[0])
+		}
+	}
+	if !strings.Contains(out.String(), "| spawn to all RUNNING, startsecs=0") {
+		t.Errorf("table has no spawn row:\n%s", out.String())
+	}
+}
+
+// TestLinesVerify checks the log verifier catches loss, duplication and
+// corruption.
+func TestLinesVerify(t *testing.T) {
+	gen := func(n int64) []byte {
+		buf := make([]byte, n*lines.Len)
+		lines.NewGenerator().Fill(buf, n)
+		return buf
+	}
+	good := gen(100)
+	cases := []struct {
+		name string
+		data []byte
+		ok   bool
+	}{
+		{"intact", good, true},
+		{"split across files", good, true},
+		{"missing line", append(append([]byte{}, good[:10*lines.Len]...), good[11*lines.Len:]...), false},
+		{"duplicate line", append(append([]byte{}, good[:11*lines.Len]...), good[10*lines.Len:]...), false},
+		{"corrupt byte", func() []byte { b := bytes.Clone(good); b[5*lines.Len+30] = '#'; return b }(), false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			half := len(c.data) / 2
+			rep, err := lines.Verify(100, bytes.NewReader(c.data[:half+7]), bytes.NewReader(c.data[half+7:]))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.OK() != c.ok {
+				t.Errorf("OK() = %v, want %v: %s", rep.OK(), c.ok, rep)
+			}
+		})
+	}
+}
+
+func TestPercentile(t *testing.T) {
+	s := []float64{5, 1, 4, 2, 3}
+	if got := percentile(s, 50); got != 3 {
+		t.Errorf("median = %v, want 3", got)
+	}
+	if got := percentile([]float64{1, 2, 3, 4}, 50); got != 2.5 {
+		t.Errorf("median of 4 = %v, want 2.5", got)
+	}
+	if got := percentile(s, 99); got != 5 {
+		t.Errorf("p99 = %v, want 5", got)
+	}
+}
