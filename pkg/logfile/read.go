@@ -46,13 +46,15 @@ func Read(path string, offset, length int64) ([]byte, error) {
 	return readAt(f, offset, length, size)
 }
 
-// Tail implements supervisord's tailProcessLog (options.tailFile): if
-// size > offset+length it returns the last length bytes and
-// overflow=true, else (in effect) bytes from max(0, size-length) when
-// offset+length overshoots the end; newOffset is the file size. A
-// missing or unreadable file returns ("", 0, false, nil) and ("",
-// offset, false, nil) respectively: supervisord never faults here, and
-// err is always nil.
+// Tail implements supervisord's tailProcessLog (options.tailFile),
+// quirks included: if size > offset+length it returns the last length
+// bytes with overflow=true; otherwise, when offset+length goes past the
+// end it returns the last length bytes too (from max(0, size-length),
+// or nothing if offset is at or past the end), else length bytes from
+// offset. newOffset is the file size. A missing file returns (nil, 0,
+// false, nil) as the RPC method does; an unreadable one (nil, offset,
+// false, nil) as tailFile does. supervisord never faults here, so err
+// is always nil.
 func Tail(path string, offset, length int64) (data []byte, newOffset int64, overflow bool, err error) {
 	f, err := os.Open(path)
 	if err != nil {

@@ -362,7 +362,6 @@ func TestFIFO(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer r.Close()
 	w, err := Open(Options{Path: p, MaxBytes: 2, Backups: 2})
 	if err != nil {
 		t.Fatal(err)
@@ -383,6 +382,36 @@ func TestFIFO(t *testing.T) {
 	}
 	if _, err := os.Stat(p + ".1"); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("fifo rotated: %v", err)
+	}
+
+	// The reader goes away: EPIPE, no error for the caller, reported once;
+	// a new reader gets the output again.
+	rec := &recorder{}
+	w.opts.Logger = slog.New(rec)
+	w.retry = 0
+	r.Close()
+	for range 3 {
+		if n, err := w.Write([]byte("lost\n")); n != 5 || err != nil {
+			t.Fatalf("Write = %d, %v", n, err)
+		}
+	}
+	if rec.count(slog.LevelError) != 1 {
+		t.Fatalf("want one error, got:\n%s", rec)
+	}
+	r2, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r2.Close()
+	w.Write([]byte("again\n"))
+	got = got[:0]
+	waitFor(t, "fifo data after a new reader", func() bool {
+		n, _ := r2.Read(buf)
+		got = append(got, buf[:max(n, 0)]...)
+		return len(got) >= len("again\n")
+	})
+	if string(got) != "again\n" {
+		t.Errorf("read %q after reconnect", got)
 	}
 }
 
