@@ -1,0 +1,325 @@
+package rpc
+
+import (
+	"crypto/sha1"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+)
+
+// SupervisorVersion is what getSupervisorVersion reports by default.
+const SupervisorVersion = "4.2.5"
+
+// APIVersion is what getAPIVersion reports.
+const APIVersion = "3.0"
+
+// ServerOptions configures a Server.
+type ServerOptions struct {
+	// Username and Password enable HTTP basic auth (realm "default") on
+	// every handler when Username is set. Password is plain text or
+	// "{SHA}" followed by the hex SHA-1 of the password.
+	Username, Password string
+	// Version is getSupervisorVersion's answer (default SupervisorVersion).
+	Version string
+	// Fallback serves requests for other paths (a web UI), after auth;
+	// nil answers 404.
+	Fallback http.Handler
+	// Location is used for the STOPPED/EXITED description times
+	// (default time.Local).
+	Location *time.Location
+	// Logger receives request errors (default: discarded).
+	Logger *slog.Logger
+	// FollowInterval is how often /logtail streams poll the file
+	// (default 100ms, as supervisord).
+	FollowInterval time.Duration
+}
+
+// Server serves supervisord's HTTP endpoints: XML-RPC on /RPC2*,
+// /logtail/<name>[/<channel>] and /mainlogtail.
+type Server struct {
+	b       Backend
+	opts    ServerOptions
+	log     *slog.Logger
+	methods map[string]*method
+}
+
+// NewServer returns the HTTP handler for backend b.
+func NewServer(b Backend, opts ServerOptions) *Server {
+	if opts.Version == "" {
+		opts.Version = SupervisorVersion
+	}
+	if opts.Location == nil {
+		opts.Location = time.Local
+	}
+	if opts.FollowInterval <= 0 {
+		opts.FollowInterval = 100 * time.Millisecond
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{b: b, opts: opts, log: log}
+	s.methods = s.table()
+	return s
+}
+
+var httpMessages = map[int]string{
+	400: "Bad Request",
+	401: "Unauthorized",
+	404: "Not Found",
+	411: "Length Required",
+	413: "Request Entity Too Large",
+	500: "Internal Server Error",
+}
+
+// httpError writes medusa's error page.
+func httpError(w http.ResponseWriter, code int) {
+	msg := httpMessages[code]
+	if msg == "" {
+		msg = http.StatusText(code)
+	}
+	body := fmt.Sprintf("<head>\r\n<title>Error response</title>\r\n</head>\r\n<body>\r\n<h1>Error response</h1>\r\n<p>Error code %d.\r\n<p>Message: %s.\r\n</body>\r\n", code, msg)
+	w.Header().Set("Content-Type", "text/html")
+	w.Header().Set("Content-Length", fmt.Sprint(len(body)))
+	w.WriteHeader(code)
+	io.WriteString(w, body)
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Server", "Medusa/1.12")
+	if s.opts.Username != "" {
+		if code := s.authorize(r); code != 0 {
+			if code == http.StatusUnauthorized {
+				w.Header().Set("WWW-Authenticate", `Basic realm="default"`)
+				w.Header().Set("Connection", "close")
+			}
+			httpError(w, code)
+			return
+		}
+	}
+	p := r.URL.Path
+	switch {
+	case strings.HasPrefix(p, "/RPC2"):
+		s.serveRPC(w, r)
+	case strings.HasPrefix(p, "/logtail"):
+		s.serveLogtail(w, r)
+	case strings.HasPrefix(p, "/mainlogtail"):
+		s.serveMainLogtail(w, r)
+	case s.opts.Fallback != nil:
+		s.opts.Fallback.ServeHTTP(w, r)
+	default:
+		httpError(w, http.StatusNotFound)
+	}
+}
+
+// authorize returns 0 when r carries valid credentials, else the HTTP
+// status to answer (401, or 400 for an undecodable header).
+func (s *Server) authorize(r *http.Request) int {
+	h := r.Header.Get("Authorization")
+	scheme, cookie, _ := strings.Cut(strings.TrimSpace(h), " ")
+	if !strings.EqualFold(scheme, "basic") {
+		return http.StatusUnauthorized
+	}
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(cookie))
+	if err != nil {
+		return http.StatusBadRequest
+	}
+	user, pass, ok := strings.Cut(string(raw), ":")
+	if !ok || !CheckPassword(s.opts.Username, s.opts.Password, user, pass) {
+		return http.StatusUnauthorized
+	}
+	return 0
+}
+
+// CheckPassword reports whether user/pass match the configured
+// username and password (plain or "{SHA}<hex sha1>").
+func CheckPassword(wantUser, wantPass, user, pass string) bool {
+	userOK := subtle.ConstantTimeCompare([]byte(wantUser), []byte(user)) == 1
+	var passOK bool
+	if hexsum, ok := strings.CutPrefix(wantPass, "{SHA}"); ok {
+		sum := sha1.Sum([]byte(pass))
+		passOK = subtle.ConstantTimeCompare([]byte(hexsum), []byte(hex.EncodeToString(sum[:]))) == 1
+	} else {
+		passOK = subtle.ConstantTimeCompare([]byte(wantPass), []byte(pass)) == 1
+	}
+	return userOK && passOK
+}
+
+func (s *Server) serveRPC(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		httpError(w, http.StatusBadRequest)
+		return
+	}
+	if r.ContentLength < 0 {
+		httpError(w, http.StatusLengthRequired)
+		return
+	}
+	if r.ContentLength > MaxBodySize {
+		httpError(w, http.StatusRequestEntityTooLarge)
+		return
+	}
+	body := http.MaxBytesReader(w, r.Body, MaxBodySize)
+	method, params, err := DecodeCall(body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			httpError(w, http.StatusRequestEntityTooLarge)
+			return
+		}
+		s.log.Error("xml-rpc request data is invalid: unmarshallable", "err", err)
+		httpError(w, http.StatusBadRequest)
+		return
+	}
+	if method == "" {
+		s.log.Error("xml-rpc request data is invalid: no method name")
+		httpError(w, http.StatusBadRequest)
+		return
+	}
+	v, err := s.Call(r.Context(), method, params)
+	var out []byte
+	if err != nil {
+		out, err = MarshalResponse(ToFault(err))
+	} else {
+		out, err = MarshalResponse(v)
+	}
+	if err != nil {
+		s.log.Error("xml-rpc response cannot be encoded", "method", method, "err", err)
+		httpError(w, http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/xml")
+	w.Header().Set("Content-Length", fmt.Sprint(len(out)))
+	w.Write(out)
+}
+
+// faultNames are supervisord's fault names by code.
+var faultNames = map[int]string{
+	UnknownMethod:        "UNKNOWN_METHOD",
+	IncorrectParameters:  "INCORRECT_PARAMETERS",
+	BadArguments:         "BAD_ARGUMENTS",
+	SignatureUnsupported: "SIGNATURE_UNSUPPORTED",
+	ShutdownState:        "SHUTDOWN_STATE",
+	BadName:              "BAD_NAME",
+	BadSignal:            "BAD_SIGNAL",
+	NoFile:               "NO_FILE",
+	NotExecutable:        "NOT_EXECUTABLE",
+	Failed:               "FAILED",
+	AbnormalTermination:  "ABNORMAL_TERMINATION",
+	SpawnError:           "SPAWN_ERROR",
+	AlreadyStarted:       "ALREADY_STARTED",
+	NotRunning:           "NOT_RUNNING",
+	Success:              "SUCCESS",
+	AlreadyAdded:         "ALREADY_ADDED",
+	StillRunning:         "STILL_RUNNING",
+	CantReread:           "CANT_REREAD",
+}
+
+// FaultName returns supervisord's name for a fault code ("UNKNOWN" if none).
+func FaultName(code int) string {
+	if n, ok := faultNames[code]; ok {
+		return n
+	}
+	return "UNKNOWN"
+}
+
+// NewFault builds a fault the way supervisord's RPCError does: the
+// string is "NAME", or "NAME: detail" when detail is given.
+func NewFault(code int, detail ...any) *Fault {
+	s := FaultName(code)
+	if len(detail) > 0 {
+		parts := make([]string, len(detail))
+		for i, d := range detail {
+			parts[i] = pyStr(d)
+		}
+		s += ": " + strings.Join(parts, " ")
+	}
+	return &Fault{Code: code, String: s}
+}
+
+// ToFault is the one place errors become faults: a *Fault anywhere in
+// err's chain is returned as is, anything else is FAILED with its text.
+func ToFault(err error) *Fault {
+	var f *Fault
+	if errors.As(err, &f) {
+		return f
+	}
+	return NewFault(Failed, err.Error())
+}
+
+func (s *Server) serveLogtail(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		httpError(w, http.StatusBadRequest)
+		return
+	}
+	p := strings.TrimLeft(r.URL.Path, "/")
+	_, rest, ok := strings.Cut(p, "/")
+	if !ok || rest == "" {
+		httpError(w, http.StatusNotFound)
+		return
+	}
+	name, channel, ok := strings.Cut(rest, "/")
+	if !ok {
+		channel = "stdout"
+	}
+	if channel != "stdout" && channel != "stderr" {
+		httpError(w, http.StatusNotFound)
+		return
+	}
+	if _, proc := SplitNamespec(name); proc == "" {
+		httpError(w, http.StatusNotFound)
+		return
+	}
+	path, err := s.b.ProcessLogPath(r.Context(), name, channel)
+	if err != nil || path == "" {
+		httpError(w, http.StatusNotFound)
+		return
+	}
+	s.streamFile(w, r, path, true)
+}
+
+func (s *Server) serveMainLogtail(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		httpError(w, http.StatusBadRequest)
+		return
+	}
+	path := s.b.MainLogPath()
+	if path == "" {
+		httpError(w, http.StatusNotFound)
+		return
+	}
+	s.streamFile(w, r, path, false)
+}
+
+func (s *Server) streamFile(w http.ResponseWriter, r *http.Request, path string, accel bool) {
+	f, err := os.Open(path)
+	if err != nil {
+		httpError(w, http.StatusNotFound)
+		return
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		httpError(w, http.StatusNotFound)
+		return
+	}
+	w.Header().Set("Last-Modified", fi.ModTime().UTC().Format(http.TimeFormat))
+	w.Header().Set("Content-Type", "text/plain;charset=utf-8")
+	if accel {
+		w.Header().Set("X-Accel-Buffering", "no")
+	}
+	w.WriteHeader(http.StatusOK)
+	rc := http.NewResponseController(w)
+	flush := func() error { return rc.Flush() }
+	if err := followFile(r.Context(), path, f, 1024, s.opts.FollowInterval, w, flush); err != nil && r.Context().Err() == nil {
+		s.log.Debug("logtail stream ended", "path", path, "err", err)
+	}
+}
