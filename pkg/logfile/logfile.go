@@ -131,7 +131,7 @@ func (w *Writer) openFile(trunc bool) error {
 func (w *Writer) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.closed {
+	if w.closed || len(p) == 0 {
 		return len(p), nil
 	}
 	if w.lj != nil {
@@ -139,7 +139,7 @@ func (w *Writer) Write(p []byte) (int, error) {
 	} else {
 		w.writePlain(p)
 	}
-	if w.opts.SyslogTag != "" && len(p) > 0 {
+	if w.opts.SyslogTag != "" {
 		w.sendSyslog(p)
 	}
 	return len(p), nil
