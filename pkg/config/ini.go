@@ -120,7 +120,6 @@ func (p *iniParser) read(file, data string) error {
 		indentLevel = 0
 		perr        *parseError
 		touched     []*rawOpt
-		sectName    string
 	)
 	for i, line := range splitLines(data) {
 		lineno := i + 1
@@ -164,7 +163,6 @@ func (p *iniParser) read(file, data string) error {
 		if strings.HasPrefix(value, "[") {
 			if end := strings.LastIndex(value, "]"); end >= 2 {
 				name := value[1:end]
-				sectName = name
 				switch {
 				case p.byName[name] != nil:
 					cursect = p.byName[name]
@@ -202,11 +200,13 @@ func (p *iniParser) read(file, data string) error {
 			perr.Lines = append(perr.Lines, lineno)
 			perr.Texts = append(perr.Texts, line)
 		}
-		_ = sectName
 		o := &rawOpt{Name: strings.ToLower(name), File: file, Line: lineno}
 		o.lines = []string{pyStrip(value[d+1:])}
 		cursect.set(o)
 		curOpt = o
+		if name == "" {
+			curOpt = nil // Python's optname is '' (falsy): nothing continues it
+		}
 		touched = append(touched, o)
 	}
 	// _join_multiline_values

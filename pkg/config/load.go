@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -113,8 +114,9 @@ func load(name string, data []byte, o LoadOptions) (*Config, error) {
 func (l *loader) parseErr(err error) {
 	var pe *parseError
 	if errors.As(err, &pe) {
-		for _, n := range pe.Lines {
-			l.errs = append(l.errs, &Error{File: pe.File, Line: n, IncludedFrom: l.included[pe.File], Msg: pe.Error()})
+		for i, n := range pe.Lines {
+			one := &parseError{File: pe.File, Lines: []int{n}, Texts: []string{pe.Texts[i]}, missingHeader: pe.missingHeader}
+			l.errs = append(l.errs, &Error{File: pe.File, Line: n, IncludedFrom: l.included[pe.File], Msg: one.Error()})
 		}
 		return
 	}
@@ -231,12 +233,6 @@ func (l *loader) includes() {
 			}
 			l.included[fn] = from
 			before := len(l.p.sections)
-			ownInclude := l.p.byName["include"]
-			var hadInc bool
-			if ownInclude != nil {
-				_, hadInc = ownInclude.opts["files"]
-			}
-			_ = hadInc
 			if err := l.p.read(fn, string(data)); err != nil {
 				l.parseErr(err)
 				return
@@ -252,14 +248,6 @@ func (l *loader) includes() {
 			l.p.expandHere(filepath.Dir(fabs))
 		}
 	}
-}
-
-// sectionFileName is the file supervisord names in its error suffix.
-func (l *loader) sectionFileName(s string) string {
-	if f, ok := l.p.sectionFile[s]; ok {
-		return f
-	}
-	return l.file
 }
 
 func (l *loader) supervisord(sec *rawSection) {
@@ -376,9 +364,8 @@ func (l *loader) groups() {
 	for _, s := range l.p.sections {
 		all[s.Name] = true
 	}
-	var groups []*Group
+	groups := []*Group{}
 	exclude := map[string]bool{}
-	prev := "" // 4.2.5 names the previous program section in an error
 	for _, s := range l.p.sections {
 		if !strings.HasPrefix(s.Name, "group:") {
 			continue
@@ -395,10 +382,9 @@ func (l *loader) groups() {
 		pv, _, gok := l.get(s, "priority", sp("999"), hereOnly, true)
 		prio, pok := conv(l, s, "priority", pv, gok, pyInt)
 		g := &Group{Name: gname, Kind: KindProgram, Priority: prio, Source: fmt.Sprintf("%s:%d", s.File, s.Line)}
+		// 4.2.5 names the previous member's program section in these
+		// errors (the loop variable is reused); so do we.
 		secName := s.Name
-		if prev != "" {
-			secName = prev
-		}
 		for _, prog := range listOfStrings(progs) {
 			ps, fs := "program:"+prog, "fcgi-program:"+prog
 			if !all[ps] && !all[fs] {
@@ -456,6 +442,9 @@ func (l *loader) groups() {
 		l.fail(s, "", errors.New("fcgi-program sections are not supported by superd (run the FastCGI server as a [program:x] that binds its own socket)"))
 	}
 	for _, g := range groups {
+		if g.Processes == nil {
+			g.Processes = []*Process{}
+		}
 		sortProcesses(g.Processes)
 	}
 	sort.SliceStable(groups, func(i, j int) bool {
@@ -705,7 +694,7 @@ func (l *loader) processes(s *rawSection, groupName string, kind Kind) []*Proces
 			common[k] = v
 		}
 		q := p // copy of the once-per-section values
-		q.ExitCodes = append([]int(nil), p.ExitCodes...)
+		q.ExitCodes = slices.Clone(p.ExitCodes)
 		q.ProcessNum = num
 		pgood := true
 		if envS, err := expand(envRaw, common, "environment"); err != nil {
