@@ -764,3 +764,99 @@ func TestDescribe(t *testing.T) {
 		}
 	}
 }
+
+// TestPythonClient checks wire compatibility with Python's
+// xmlrpc.client (and supervisor's own transport when installed).
+func TestPythonClient(t *testing.T) {
+	var py string
+	for _, cand := range []string{"/usr/bin/python3", "python3"} {
+		if p, err := lookPath(cand); err == nil {
+			py = p
+			break
+		}
+	}
+	if py == "" {
+		t.Skip("python3 not installed")
+	}
+	f := newFake(t)
+	ts := startServer(t, f, ServerOptions{})
+	os.WriteFile(f.mainLog, []byte("main log\n"), 0o600)
+	os.WriteFile(f.logs["web:web/stdout"], []byte("out <&> é\n"), 0o600)
+	out, err := runPython(ctx(t), py, "testdata/pyclient.py", ts.sock)
+	t.Logf("python: %s", out)
+	if err != nil {
+		t.Fatalf("python client: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "OK supervisor=") {
+		t.Fatalf("python client output: %s", out)
+	}
+	if !strings.Contains(out, "supervisor=True") {
+		t.Log("supervisor python package not found: method list not compared with supervisord's")
+	}
+}
+
+// TestSupervisorctl drives the server with the real supervisorctl.
+func TestSupervisorctl(t *testing.T) {
+	ctl, err := lookPath("supervisorctl")
+	if err != nil {
+		t.Skip("supervisorctl not installed (Debian package supervisor)")
+	}
+	f := newFake(t)
+	ts := startServer(t, f, ServerOptions{Username: "u", Password: "p"})
+	os.WriteFile(f.logs["web:web/stdout"], []byte("hello from web\n"), 0o600)
+	os.WriteFile(f.mainLog, []byte("main says hi\n"), 0o600)
+	conf := filepath.Join(t.TempDir(), "ctl.conf")
+	os.WriteFile(conf, []byte("[supervisorctl]\nserverurl=unix://"+ts.sock+"\nusername=u\npassword=p\n"), 0o600)
+	run := func(args ...string) (string, int) {
+		out, code := runCmd(ctx(t), ctl, append([]string{"-c", conf}, args...)...)
+		return out, code
+	}
+	cases := []struct {
+		args []string
+		want string
+		code int
+	}{
+		{[]string{"status"}, "grp:a                            FATAL     unknown error (try \"tail a\")\ngrp:b                            STOPPED   Not started\nweb                              RUNNING   pid 4242, uptime 0:01:02\n", 3},
+		{[]string{"status", "web"}, "web                              RUNNING   pid 4242, uptime 0:01:02\n", 0},
+		{[]string{"pid"}, "77\n", 0},
+		{[]string{"version"}, "4.2.5\n", 0},
+		{[]string{"tail", "web"}, "hello from web\n\n", 0},
+		{[]string{"maintail"}, "main says hi\n\n", 0},
+		{[]string{"signal", "HUP", "web"}, "web: signalled\n", 0},
+		{[]string{"start", "web"}, "web: ERROR (already started)\n", 0},
+		{[]string{"stop", "grp:a"}, "grp:a: ERROR (not running)\n", 0},
+		{[]string{"start", "nope"}, "nope: ERROR (no such process)\n", 1},
+		{[]string{"reread"}, "new: available\nold1: disappeared\nold2: disappeared\n", 0},
+	}
+	for _, c := range cases {
+		out, code := run(c.args...)
+		if out != c.want || code != c.code {
+			t.Errorf("supervisorctl %v:\n got %q rc %d\nwant %q rc %d", c.args, out, code, c.want, c.code)
+		}
+	}
+	// tail -f streams /logtail through supervisorctl's own HTTP client.
+	out, stop, err := startCmd(ctx(t), ctl, "-c", conf, "tail", "-f", "web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(out)
+	for _, want := range []string{"==> Press Ctrl-C to exit <==\n", "hello from web\n", "more\n"} {
+		line, err := br.ReadString('\n')
+		if err != nil || line != want {
+			t.Fatalf("tail -f: %q %v, want %q", line, err, want)
+		}
+		if want == "hello from web\n" {
+			fh, _ := os.OpenFile(f.logs["web:web/stdout"], os.O_APPEND|os.O_WRONLY, 0)
+			fh.WriteString("more\n")
+			fh.Close()
+		}
+	}
+	stop()
+	// Wrong credentials.
+	os.WriteFile(conf, []byte("[supervisorctl]\nserverurl=unix://"+ts.sock+"\nusername=u\npassword=bad\n"), 0o600)
+	// Same output and status as against supervisord.
+	want := "Server requires authentication\nerror: <class 'xmlrpc.client.ProtocolError'>, <ProtocolError for 127.0.0.1/RPC2: 401 Unauthorized>: file: /usr/lib/python3/dist-packages/supervisor/xmlrpc.py line: 539\n"
+	if out, code := run("pid"); out != want || code != 1 {
+		t.Errorf("bad password: %q rc %d", out, code)
+	}
+}
