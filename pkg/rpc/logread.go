@@ -2,7 +2,6 @@ package rpc
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -304,6 +303,3 @@ func pyFormat(v any, quoted bool) string {
 	}
 	return fmt.Sprint(v)
 }
-
-// errNoFile distinguishes a missing log file.
-var errNoFile = errors.New("no such file")

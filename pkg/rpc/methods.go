@@ -197,7 +197,6 @@ var (
 	pOffset  = param{typ: "int", name: "offset", doc: "offset to start reading from.", kind: kInt}
 	pLength  = param{typ: "int", name: "length", doc: "number of bytes to read from the log.", kind: kInt}
 	pSignal  = param{typ: "string", name: "signal", doc: "Signal to send, as name ('HUP') or number ('1')", kind: kAny}
-	pWait    = param{typ: "boolean", name: "wait", doc: "Wait for the process(es) to be fully started or stopped", kind: kBool, def: true}
 	tailDoc  = "Tail the %s log of a process more efficiently than reading it: return up to length bytes starting at offset. If the log has grown beyond offset+length, the overflow flag is set and the last length bytes are returned. The returned offset is the size of the log, to pass as the next offset."
 	resultsD = "An array of process status info structs"
 )

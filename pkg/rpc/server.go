@@ -159,7 +159,8 @@ func (s *Server) serveRPC(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusBadRequest)
 		return
 	}
-	if r.ContentLength < 0 {
+	// supervisord requires Content-Length (chunked bodies included).
+	if r.Header.Get("Content-Length") == "" || r.ContentLength < 0 {
 		httpError(w, http.StatusLengthRequired)
 		return
 	}

@@ -516,6 +516,7 @@ func TestHTTPErrors(t *testing.T) {
 	}{
 		{"GET /RPC2 HTTP/1.1\r\nHost: x\r\n\r\n", 400},
 		{"POST /RPC2 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 411},
+		{"POST /RPC2 HTTP/1.0\r\n\r\n", 411},
 		{fmt.Sprintf("POST /RPC2 HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s", 5, "<bad>"), 400},
 		{fmt.Sprintf("POST /RPC2 HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s", 26, "<methodCall></methodCall>\n"), 400},
 		{fmt.Sprintf("POST /RPC2 HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", MaxBodySize+1), 413},

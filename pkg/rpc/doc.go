@@ -1,0 +1,58 @@
+// Package rpc is supervisord's HTTP/XML-RPC interface: the wire types
+// and fault codes (api.go), an XML-RPC codec on encoding/xml (codec.go),
+// the server that exposes a Backend (server.go, methods.go), the
+// listeners the daemon serves it on (listen.go), and the typed Client
+// that superctl and tests use (client.go).
+//
+// # What it owns
+//
+//   - The codec: methodCall/methodResponse decoding into int, bool,
+//     string, float64, time.Time, []byte, []any, map[string]any and nil;
+//     encoding in the exact layout of Python's xmlrpc.client.dumps
+//     (<value><string>…</string></value>, <int>, <boolean>1</boolean>);
+//     faults. Bodies are bounded (MaxBodySize), nesting is bounded, and
+//     every malformed input is an error wrapping ErrSyntax. Characters
+//     XML cannot carry (control characters, invalid UTF-8) are sent as
+//     U+FFFD, where supervisord would emit a document its own client
+//     cannot parse.
+//   - The server: POST /RPC2* (supervisord's 400/411/401 answers), basic
+//     auth with realm "default" on every path, the dispatch table of all
+//     37 supervisor.* and 4 system.* methods with supervisord's argument
+//     handling (arity and types -> INCORRECT_PARAMETERS, wait defaults to
+//     true, names starting with "_" -> UNKNOWN_METHOD, SHUTDOWN_STATE
+//     while the daemon is stopping), "g:*" name handling, log reads and
+//     tails with supervisord's readFile/tailFile semantics, and the
+//     /logtail and /mainlogtail streams. Errors become faults in one
+//     place, ToFault: a *Fault is sent as is, anything else is FAILED.
+//   - Name resolution of processes, state and config live in the daemon
+//     behind Backend; this package never imports pkg/process or os/exec,
+//     so superctl (which imports only rpc) stays free of them.
+//
+// # Concurrency
+//
+// A Server has no mutable state after NewServer: net/http runs each
+// request on its own goroutine, which calls the Backend directly. Long
+// ("deferred") calls such as startProcess(wait=true) simply block that
+// goroutine; the Backend guarantees they do not block the daemon, and
+// they end when the Backend answers or the request context is canceled
+// (client gone, or the context given to Serve/NewHTTPServer ends).
+//
+// Goroutines: per request, the one net/http starts; a /logtail stream
+// runs in it, polling the file every FollowInterval until the request
+// context ends or a write fails. Serve adds one goroutine running
+// http.Server.Serve, which ends when Serve shuts the server down after
+// its ctx ends (in-flight requests get the grace period, then their
+// connections are closed). The Client starts none of its own; its
+// http.Transport keeps idle keep-alive connections until Close.
+//
+// # Example
+//
+//	l, err := rpc.ListenUnix("/run/superd.sock", 0o700, -1, -1)
+//	if errors.Is(err, rpc.ErrAddrInUse) { /* another daemon answers */ }
+//	go rpc.Serve(ctx, l, rpc.NewServer(backend, rpc.ServerOptions{}), 5*time.Second)
+//
+//	c := rpc.NewClient("unix:///run/superd.sock", "", "")
+//	infos, err := c.GetAllProcessInfo(ctx)
+//	var f *rpc.Fault
+//	if errors.As(err, &f) && f.Code == rpc.BadName { /* ... */ }
+package rpc
