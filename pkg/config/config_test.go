@@ -248,7 +248,31 @@ func TestDifferential(t *testing.T) {
 		t.Errorf("corpus has %d files, want at least 30", len(files))
 	}
 	py := findPython(t)
-	env := testEnv()
+	if rejected := diffAgainstReference(t, py, files, testEnv()); rejected == 0 {
+		t.Errorf("corpus has no file the reference rejects")
+	}
+}
+
+// TestRandomDifferential does the same over random configs from
+// testdata/rndgen.py (fixed seed), which mix valid and invalid values,
+// odd delimiters, continuation lines and [DEFAULT].
+func TestRandomDifferential(t *testing.T) {
+	py := findPython(t)
+	dir := t.TempDir()
+	if out, err := exec.Command(py, "testdata/rndgen.py", "42", "300", dir).CombinedOutput(); err != nil {
+		t.Fatalf("rndgen.py: %v\n%s", err, out)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.conf"))
+	if len(files) != 300 {
+		t.Fatalf("rndgen.py wrote %d files", len(files))
+	}
+	if rejected := diffAgainstReference(t, py, files, testEnv()); rejected == len(files) {
+		t.Errorf("every random file was rejected")
+	}
+}
+
+func diffAgainstReference(t *testing.T, py string, files []string, env []string) (rejected int) {
+	t.Helper()
 	cmd := exec.Command(py, append([]string{"testdata/refdump.py"}, files...)...)
 	cmd.Env = env
 	var stderr bytes.Buffer
@@ -257,18 +281,15 @@ func TestDifferential(t *testing.T) {
 	if err != nil {
 		t.Fatalf("refdump.py: %v\n%s", err, stderr.String())
 	}
-	var refs []struct {
+	type result struct {
 		File   string          `json:"file"`
 		Config json.RawMessage `json:"config"`
 		Error  *string         `json:"error"`
 	}
+	var refs []result
 	dec := json.NewDecoder(bytes.NewReader(out))
 	for dec.More() {
-		var one struct {
-			File   string          `json:"file"`
-			Config json.RawMessage `json:"config"`
-			Error  *string         `json:"error"`
-		}
+		var one result
 		if err := dec.Decode(&one); err != nil {
 			t.Fatal(err)
 		}
@@ -277,7 +298,6 @@ func TestDifferential(t *testing.T) {
 	if len(refs) != len(files) {
 		t.Fatalf("refdump printed %d results for %d files", len(refs), len(files))
 	}
-	rejected := 0
 	for _, r := range refs {
 		t.Run(filepath.Base(r.File), func(t *testing.T) {
 			cfg, err := LoadWith(r.File, LoadOptions{Environ: env})
@@ -309,9 +329,7 @@ func TestDifferential(t *testing.T) {
 			}
 		})
 	}
-	if rejected == 0 {
-		t.Errorf("corpus has no file the reference rejects")
-	}
+	return rejected
 }
 
 // lineDiff shows the lines that differ (want -, got +) with context.
