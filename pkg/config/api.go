@@ -1,6 +1,9 @@
 package config
 
-import "os"
+import (
+	"os"
+	"strings"
+)
 
 // Load reads the main config file at path and every file it includes,
 // and returns the effective configuration. All errors found are
@@ -15,7 +18,19 @@ func Load(path string) (*Config, error) {
 // /etc/superd/conf.d/*.conf; other users: socket under
 // $XDG_RUNTIME_DIR or a temp dir, drop-ins from the user's config dir).
 func LoadDefault() (*Config, error) {
-	return ParseWith(defaultName, []byte(DefaultText()), LoadOptions{})
+	cfg, err := ParseWith(defaultName, []byte(DefaultText()), LoadOptions{})
+	if err != nil {
+		return nil, err
+	}
+	// an empty drop-in directory is the normal state of the default
+	var ws []string
+	for _, w := range cfg.Warnings {
+		if !strings.Contains(w, "No file matches via include") {
+			ws = append(ws, w)
+		}
+	}
+	cfg.Warnings = ws
+	return cfg, nil
 }
 
 // Find returns the config file to use when -c is not given: superd's own

@@ -53,3 +53,87 @@ func JSON(c *Config) ([]byte, error) {
 	}
 	return append(b, '\n'), nil
 }
+
+// processJSON is the form of a Process in `superd config`: flat option
+// names as supervisord spells them.
+type processJSON struct {
+	Name         string            `json:"name"`
+	Group        string            `json:"group"`
+	Program      string            `json:"program"`
+	ProcessNum   int               `json:"process_num"`
+	Command      string            `json:"command"`
+	Argv         []string          `json:"argv"`
+	CommandErr   string            `json:"command_error,omitempty"`
+	Priority     int               `json:"priority"`
+	Autostart    bool              `json:"autostart"`
+	Autorestart  Autorestart       `json:"autorestart"`
+	StartSecs    int               `json:"startsecs"`
+	StartRetries int               `json:"startretries"`
+	ExitCodes    []int             `json:"exitcodes"`
+	StopSignal   string            `json:"stopsignal"`
+	StopWaitSecs int               `json:"stopwaitsecs"`
+	StopAsGroup  bool              `json:"stopasgroup"`
+	KillAsGroup  bool              `json:"killasgroup"`
+	User         string            `json:"user,omitempty"`
+	UID          int               `json:"uid"`
+	Directory    string            `json:"directory,omitempty"`
+	Umask        *Umask            `json:"umask,omitempty"`
+	Redirect     bool              `json:"redirect_stderr"`
+	Environment  map[string]string `json:"environment,omitempty"`
+	ServerURL    string            `json:"serverurl"`
+
+	StdoutLogfile         string `json:"stdout_logfile"`
+	StdoutLogfileMaxBytes int64  `json:"stdout_logfile_maxbytes"`
+	StdoutLogfileBackups  int    `json:"stdout_logfile_backups"`
+	StdoutCaptureMaxBytes int64  `json:"stdout_capture_maxbytes"`
+	StdoutEventsEnabled   bool   `json:"stdout_events_enabled"`
+	StdoutSyslog          bool   `json:"stdout_syslog"`
+	StdoutCompress        bool   `json:"stdout_logfile_compress,omitempty"`
+	StdoutMaxAge          string `json:"stdout_logfile_maxage,omitempty"`
+
+	StderrLogfile         string `json:"stderr_logfile"`
+	StderrLogfileMaxBytes int64  `json:"stderr_logfile_maxbytes"`
+	StderrLogfileBackups  int    `json:"stderr_logfile_backups"`
+	StderrCaptureMaxBytes int64  `json:"stderr_capture_maxbytes"`
+	StderrEventsEnabled   bool   `json:"stderr_events_enabled"`
+	StderrSyslog          bool   `json:"stderr_syslog"`
+	StderrCompress        bool   `json:"stderr_logfile_compress,omitempty"`
+	StderrMaxAge          string `json:"stderr_logfile_maxage,omitempty"`
+}
+
+// MarshalJSON writes the process with supervisord's option names
+// (stdout_logfile, ...); environment is an object.
+func (p *Process) MarshalJSON() ([]byte, error) {
+	j := processJSON{
+		Name: p.Name, Group: p.Group, Program: p.Program, ProcessNum: p.ProcessNum,
+		Command: p.Command, Argv: p.Argv, CommandErr: p.CommandErr, Priority: p.Priority,
+		Autostart: p.Autostart, Autorestart: p.Autorestart, StartSecs: p.StartSecs,
+		StartRetries: p.StartRetries, ExitCodes: p.ExitCodes, StopSignal: p.StopSignalName,
+		StopWaitSecs: p.StopWaitSecs, StopAsGroup: p.StopAsGroup, KillAsGroup: p.KillAsGroup,
+		User: p.User, UID: p.UID, Directory: p.Directory, Umask: p.Umask,
+		Redirect: p.RedirectStderr, ServerURL: p.ServerURL,
+
+		StdoutLogfile: p.Stdout.File, StdoutLogfileMaxBytes: p.Stdout.MaxBytes,
+		StdoutLogfileBackups: p.Stdout.Backups, StdoutCaptureMaxBytes: p.Stdout.CaptureMaxBytes,
+		StdoutEventsEnabled: p.Stdout.EventsEnabled, StdoutSyslog: p.Stdout.Syslog,
+		StdoutCompress: p.Stdout.Compress,
+
+		StderrLogfile: p.Stderr.File, StderrLogfileMaxBytes: p.Stderr.MaxBytes,
+		StderrLogfileBackups: p.Stderr.Backups, StderrCaptureMaxBytes: p.Stderr.CaptureMaxBytes,
+		StderrEventsEnabled: p.Stderr.EventsEnabled, StderrSyslog: p.Stderr.Syslog,
+		StderrCompress: p.Stderr.Compress,
+	}
+	if p.Stdout.MaxAge != 0 {
+		j.StdoutMaxAge = FormatMaxAge(p.Stdout.MaxAge)
+	}
+	if p.Stderr.MaxAge != 0 {
+		j.StderrMaxAge = FormatMaxAge(p.Stderr.MaxAge)
+	}
+	if len(p.Environment) > 0 {
+		j.Environment = map[string]string{}
+		for _, kv := range p.Environment {
+			j.Environment[kv.Key] = kv.Value
+		}
+	}
+	return json.Marshal(j)
+}

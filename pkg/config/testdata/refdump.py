@@ -112,16 +112,12 @@ def proc(p, group, kind):
     if p.umask is not None:
         d['umask'] = '%03o' % p.umask
     for ch in ('stdout', 'stderr'):
-        d[ch] = {
-            'logfile': logfile(getattr(p, ch + '_logfile')),
-            'logfile_maxbytes': getattr(p, ch + '_logfile_maxbytes'),
-            'logfile_backups': getattr(p, ch + '_logfile_backups'),
-            'capture_maxbytes': getattr(p, ch + '_capture_maxbytes'),
-            'events_enabled': getattr(p, ch + '_events_enabled'),
-            'syslog': getattr(p, ch + '_syslog'),
-        }
+        d[ch + '_logfile'] = logfile(getattr(p, ch + '_logfile'))
+        for k in ('_logfile_maxbytes', '_logfile_backups', '_capture_maxbytes',
+                  '_events_enabled', '_syslog'):
+            d[ch + k] = getattr(p, ch + k)
     if p._own_env:
-        d['environment'] = [{'key': k, 'value': v} for k, v in p._own_env.items()]
+        d['environment'] = dict(p._own_env)
     return d
 
 
