@@ -21,8 +21,9 @@
 //     handling (arity and types -> INCORRECT_PARAMETERS, wait defaults to
 //     true, names starting with "_" -> UNKNOWN_METHOD, SHUTDOWN_STATE
 //     while the daemon is stopping), "g:*" name handling, log reads and
-//     tails with supervisord's readFile/tailFile semantics, and the
-//     /logtail and /mainlogtail streams. Errors become faults in one
+//     tails with supervisord's readFile/tailFile semantics (through
+//     pkg/logfile's Read, Tail and Follow), and the /logtail and
+//     /mainlogtail streams. Errors become faults in one
 //     place, ToFault: a *Fault is sent as is, anything else is FAILED.
 //   - Name resolution of processes, state and config live in the daemon
 //     behind Backend; this package never imports pkg/process or os/exec,
@@ -38,8 +39,8 @@
 // (client gone, or the context given to Serve/NewHTTPServer ends).
 //
 // Goroutines: per request, the one net/http starts; a /logtail stream
-// runs in it, polling the file every FollowInterval until the request
-// context ends or a write fails. Serve adds one goroutine running
+// runs in it (logfile.Follow) until the request context ends or a write
+// fails. Serve adds one goroutine running
 // http.Server.Serve, which ends when Serve shuts the server down after
 // its ctx ends (in-flight requests get the grace period, then their
 // connections are closed). The Client starts none of its own; its

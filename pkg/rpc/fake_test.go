@@ -278,9 +278,6 @@ func startServer(t *testing.T, f *fakeBackend, opts ServerOptions) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if opts.FollowInterval == 0 {
-		opts.FollowInterval = 5 * time.Millisecond
-	}
 	if opts.Location == nil {
 		opts.Location = time.UTC
 	}

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/superd/superd/pkg/logfile"
 )
 
 // kind is how a parameter is converted from its decoded value.
@@ -245,8 +247,11 @@ func (s *Server) table() map[string]*method {
 			if _, err := os.Stat(path); err != nil {
 				return []any{"", 0, false}, nil
 			}
-			data, off, overflow := tailFile(path, a[1].(int64), a[2].(int64))
-			return []any{data, off, overflow}, nil
+			data, off, overflow, err := logfile.Tail(path, a[1].(int64), a[2].(int64))
+			if err != nil {
+				return []any{"", int(a[1].(int64)), false}, nil
+			}
+			return []any{string(data), int(off), overflow}, nil
 		}
 	}
 	clearProc := func(ctx context.Context, a []any) (any, error) {
@@ -526,9 +531,12 @@ func readLogFile(path string, offset, length int64) (any, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, NewFault(NoFile, path)
 	}
-	data, code := readFile(path, offset, length)
-	if code != 0 {
-		return nil, NewFault(code)
+	data, err := logfile.Read(path, offset, length)
+	if err != nil {
+		if errors.Is(err, logfile.ErrBadArguments) {
+			return nil, NewFault(BadArguments)
+		}
+		return nil, NewFault(Failed)
 	}
 	return string(data), nil
 }

@@ -13,6 +13,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/superd/superd/pkg/logfile"
 )
 
 // SupervisorVersion is what getSupervisorVersion reports by default.
@@ -37,9 +39,6 @@ type ServerOptions struct {
 	Location *time.Location
 	// Logger receives request errors (default: discarded).
 	Logger *slog.Logger
-	// FollowInterval is how often /logtail streams poll the file
-	// (default 100ms, as supervisord).
-	FollowInterval time.Duration
 }
 
 // Server serves supervisord's HTTP endpoints: XML-RPC on /RPC2*,
@@ -58,9 +57,6 @@ func NewServer(b Backend, opts ServerOptions) *Server {
 	}
 	if opts.Location == nil {
 		opts.Location = time.Local
-	}
-	if opts.FollowInterval <= 0 {
-		opts.FollowInterval = 100 * time.Millisecond
 	}
 	log := opts.Logger
 	if log == nil {
@@ -301,13 +297,7 @@ func (s *Server) serveMainLogtail(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) streamFile(w http.ResponseWriter, r *http.Request, path string, accel bool) {
-	f, err := os.Open(path)
-	if err != nil {
-		httpError(w, http.StatusNotFound)
-		return
-	}
-	defer f.Close()
-	fi, err := f.Stat()
+	fi, err := os.Stat(path)
 	if err != nil {
 		httpError(w, http.StatusNotFound)
 		return
@@ -319,8 +309,9 @@ func (s *Server) streamFile(w http.ResponseWriter, r *http.Request, path string,
 	}
 	w.WriteHeader(http.StatusOK)
 	rc := http.NewResponseController(w)
-	flush := func() error { return rc.Flush() }
-	if err := followFile(r.Context(), path, f, 1024, s.opts.FollowInterval, w, flush); err != nil && r.Context().Err() == nil {
+	rc.Flush()
+	flush := func() { rc.Flush() }
+	if err := logfile.Follow(r.Context(), path, w, flush); err != nil {
 		s.log.Debug("logtail stream ended", "path", path, "err", err)
 	}
 }

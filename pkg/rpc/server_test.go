@@ -861,3 +861,91 @@ func TestSupervisorctl(t *testing.T) {
 		t.Errorf("bad password: %q rc %d", out, code)
 	}
 }
+
+// Ending Serve's context ends log streams and deferred calls, and
+// Serve returns.
+func TestServeShutdownEndsStreams(t *testing.T) {
+	f := newFake(t)
+	f.startGate = make(chan struct{})
+	f.started = make(chan struct{}, 1)
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "s.sock")
+	l, err := ListenUnix(sock, 0, -1, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- Serve(sctx, l, NewServer(f, ServerOptions{}), 10*time.Second) }()
+	os.WriteFile(f.mainLog, []byte("x\n"), 0o600)
+	c := NewClient("unix://"+sock, "", "")
+	defer c.Close()
+	body, err := c.LogTail(ctx(t), "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer body.Close()
+	br := bufio.NewReader(body)
+	if line, err := br.ReadString('\n'); err != nil || line != "x\n" {
+		t.Fatalf("stream: %q %v", line, err)
+	}
+	callErr := make(chan error, 1)
+	go func() { callErr <- c.StartProcess(ctx(t), "grp:b", true) }()
+	<-f.started
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
+	if _, err := io.ReadAll(br); err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Logf("stream ended with %v", err)
+	}
+	if err := <-callErr; err == nil {
+		t.Fatal("deferred call succeeded after shutdown")
+	}
+	if _, err := os.Stat(sock); !errors.Is(err, os.ErrNotExist) {
+		t.Fatal("socket file left after shutdown")
+	}
+}
+
+// FuzzServerCall feeds arbitrary requests to the dispatcher: whatever
+// arrives, the answer is a value or a fault, never a panic.
+func FuzzServerCall(f *testing.F) {
+	for _, seed := range []string{
+		"<methodCall><methodName>supervisor.readLog</methodName><params><param><value><int>-5</int></value></param><param><value><int>0</int></value></param></params></methodCall>",
+		"<methodCall><methodName>supervisor.tailProcessLog</methodName><params><param><value>web</value></param><param><value><int>0</int></value></param><param><value><int>9223372036854775807</int></value></param></params></methodCall>",
+		"<methodCall><methodName>system.multicall</methodName><params><param><value><array><data><value><struct><member><name>methodName</name><value>supervisor.startProcess</value></member><member><name>params</name><value><array><data><value>grp:*</value><value><boolean>0</boolean></value></data></array></value></member></struct></value></data></array></value></param></params></methodCall>",
+		"<methodCall><methodName>supervisor.signalProcess</methodName><params><param><value>web</value></param><param><value><double>1.5</double></value></param></params></methodCall>",
+		"<methodCall><methodName>supervisor.sendProcessStdin</methodName><params><param><value>web</value></param><param><value><base64>aGk=</base64></value></param></params></methodCall>",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		fb := newFake(t)
+		os.WriteFile(fb.mainLog, []byte("0123456789"), 0o600)
+		os.WriteFile(fb.logs["web:web/stdout"], []byte("abc"), 0o600)
+		s := NewServer(fb, ServerOptions{})
+		method, params, err := DecodeCall(strings.NewReader(in))
+		if err != nil || method == "" {
+			return
+		}
+		c, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		v, err := s.Call(c, method, params)
+		var out []byte
+		if err != nil {
+			out, err = MarshalResponse(ToFault(err))
+		} else {
+			out, err = MarshalResponse(v)
+		}
+		if err != nil {
+			t.Fatalf("%s: cannot encode result: %v", method, err)
+		}
+		if _, err := DecodeResponse(strings.NewReader(string(out))); err != nil {
+			var fl *Fault
+			if !errors.As(err, &fl) {
+				t.Fatalf("%s: response does not decode: %v\n%s", method, err, out)
+			}
+		}
+	})
+}
