@@ -114,7 +114,11 @@ func TestGolden(t *testing.T) {
 			genv := []string{"PATH=/usr/bin:/bin", "HOME=/root", "APP_ENV=prod", "LANG=C.UTF-8"}
 			cfg, err := LoadWith(filepath.Join(dir, "supervisord.conf"), LoadOptions{Environ: genv, Hostname: "testhost"})
 			if !strings.Contains(comment, "superd-only") {
-				checkAgainstReference(t, filepath.Join(dir, "supervisord.conf"), genv, err)
+				var gotJSON []byte
+				if err == nil && !strings.Contains(string(raw), "host_node_name") {
+					gotJSON, _ = JSON(cfg)
+				}
+				checkAgainstReference(t, filepath.Join(dir, "supervisord.conf"), genv, err, gotJSON)
 			}
 			got := map[string]string{}
 			clean := func(s string) string { return strings.ReplaceAll(s, dir, "$DIR") }
@@ -164,7 +168,7 @@ var pythonPath *string
 
 // checkAgainstReference requires superd to accept exactly what
 // supervisord accepts, with supervisord's message inside superd's error.
-func checkAgainstReference(t *testing.T, file string, env []string, err error) {
+func checkAgainstReference(t *testing.T, file string, env []string, err error, gotJSON []byte) {
 	t.Helper()
 	if pythonPath == nil {
 		p := ""
@@ -186,7 +190,8 @@ func checkAgainstReference(t *testing.T, file string, env []string, err error) {
 		t.Fatalf("refdump: %v", rerr)
 	}
 	var r struct {
-		Error *string `json:"error"`
+		Error  *string         `json:"error"`
+		Config json.RawMessage `json:"config"`
 	}
 	if jerr := json.Unmarshal(out, &r); jerr != nil {
 		t.Fatal(jerr)
@@ -196,6 +201,13 @@ func checkAgainstReference(t *testing.T, file string, env []string, err error) {
 		t.Errorf("supervisord accepts this file, superd rejects it: %v", err)
 	case r.Error != nil && err == nil:
 		t.Errorf("supervisord rejects this file, superd accepts it: %s", *r.Error)
+	case r.Error == nil && gotJSON != nil:
+		got, want := comparable(t, gotJSON), comparable(t, r.Config)
+		if !reflect.DeepEqual(got, want) {
+			gb, _ := json.MarshalIndent(got, "", "  ")
+			wb, _ := json.MarshalIndent(want, "", "  ")
+			t.Errorf("differs from supervisord:\n%s", lineDiff(string(wb), string(gb)))
+		}
 	case r.Error != nil:
 		core := pySuffix.ReplaceAllString(*r.Error, "")
 		core, _, _ = strings.Cut(core, "\n")
