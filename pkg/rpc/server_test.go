@@ -949,3 +949,37 @@ func FuzzServerCall(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkGetPID(b *testing.B) {
+	f := &fakeBackend{state: State{1, "RUNNING"}, procs: map[string]*ProcessInfo{}, logs: map[string]string{}}
+	dir := b.TempDir()
+	l, err := ListenUnix(filepath.Join(dir, "s.sock"), 0, -1, -1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	sctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Serve(sctx, l, NewServer(f, ServerOptions{}), time.Second) }()
+	defer func() { cancel(); <-done }()
+	c := NewClient("unix://"+filepath.Join(dir, "s.sock"), "", "")
+	defer c.Close()
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := c.GetPID(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkEncodeProcessInfo(b *testing.B) {
+	infos := make([]ProcessInfo, 100)
+	for i := range infos {
+		infos[i] = ProcessInfo{Name: fmt.Sprintf("p%d", i), Group: "g", Description: "pid 1, uptime 0:00:01", State: 20, StateName: "RUNNING"}
+	}
+	for i := 0; i < b.N; i++ {
+		if _, err := MarshalResponse(infos); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
