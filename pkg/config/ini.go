@@ -123,15 +123,7 @@ func (p *iniParser) read(file, data string) error {
 	)
 	for i, line := range splitLines(data) {
 		lineno := i + 1
-		commentStart := -1
-		// inline comments: a prefix at index 0 or preceded by whitespace
-		runes := []rune(line)
-		for j, r := range runes {
-			if (r == ';' || r == '#') && (j == 0 || pyIsSpace(runes[j-1])) {
-				commentStart = len(string(runes[:j]))
-				break
-			}
-		}
+		commentStart := inlineComment(line)
 		stripped := pyStrip(line)
 		if strings.HasPrefix(stripped, "#") || strings.HasPrefix(stripped, ";") {
 			commentStart = 0
@@ -264,4 +256,48 @@ func (p *iniParser) expandHere(here string) {
 			}
 		}
 	}
+}
+
+// inlineComment returns the byte offset where an inline comment starts,
+// or -1. It follows configparser's loop literally: each round advances
+// every prefix to its next occurrence and stops at the first round in
+// which some occurrence is at index 0 or after whitespace. So in
+// "a#b #c ;d" the comment starts at ";" (the "#" after the space is
+// only reached in a later round).
+func inlineComment(line string) int {
+	runes := []rune(line)
+	find := func(c rune, from int) int {
+		for j := from; j < len(runes); j++ {
+			if runes[j] == c {
+				return j
+			}
+		}
+		return -1
+	}
+	idx := map[rune]int{';': -1, '#': -1}
+	best := -1
+	for best < 0 && len(idx) > 0 {
+		next := map[rune]int{}
+		for _, c := range []rune{';', '#'} {
+			prev, ok := idx[c]
+			if !ok {
+				continue
+			}
+			j := find(c, prev+1)
+			if j < 0 {
+				continue
+			}
+			next[c] = j
+			if j == 0 || pyIsSpace(runes[j-1]) {
+				if best < 0 || j < best {
+					best = j
+				}
+			}
+		}
+		idx = next
+	}
+	if best < 0 {
+		return -1
+	}
+	return len(string(runes[:best]))
 }
