@@ -1,0 +1,448 @@
+package daemon
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/superd/superd/pkg/config"
+)
+
+// Version is superd's version; supervisor.getSupervisorVersion reports
+// the supervisord version superd is compatible with.
+const Version = "0.1.0"
+
+const usageText = `superd -- run a set of applications as daemons (supervisord compatible).
+
+Usage: %s [options]
+       %s check [-c FILE]          validate the configuration
+       %s config [-c FILE]         print the effective configuration as JSON
+       %s service install|uninstall|start|stop|restart|status [-c FILE]
+       %s version
+
+Options:
+-c/--configuration FILENAME -- configuration file path (searches if not given)
+-n/--nodaemon -- run in the foreground (same as 'nodaemon=true' in config file)
+-s/--silent -- no logs to stdout (maps to 'silent=true' in config file)
+-h/--help -- print this usage message and exit
+-v/--version -- print supervisord version number and exit
+-u/--user USER -- run supervisord as this user (or numeric uid)
+-m/--umask UMASK -- use this umask for daemon subprocess (default is 022)
+-d/--directory DIRECTORY -- directory to chdir to when daemonized
+-l/--logfile FILENAME -- use FILENAME as logfile path
+-y/--logfile_maxbytes BYTES -- use BYTES to limit the max size of logfile
+-z/--logfile_backups NUM -- number of backups to keep when max bytes reached
+-e/--loglevel LEVEL -- use LEVEL as log level (debug,info,warn,error,critical)
+-j/--pidfile FILENAME -- write a pid file for the daemon process to FILENAME
+-i/--identifier STR -- identifier used for this instance of supervisord
+-q/--childlogdir DIRECTORY -- the log directory for child process logs
+-k/--nocleanup --  prevent the process from performing cleanup (removal of
+                   old automatic child log files) at startup.
+-a/--minfds NUM -- the minimum number of file descriptors for start success
+-t/--strip_ansi -- strip ansi escape codes from process output
+--minprocs NUM  -- the minimum number of processes available for start success
+--subreaper -- reap orphaned descendants (automatic when running as PID 1)
+`
+
+// supervisordVersion is what -v prints, as supervisord does.
+const supervisordVersion = "4.2.5"
+
+var specs = []optSpec{
+	{'h', "help", false, "help"},
+	{'?', "", false, "help"},
+	{'c', "configuration", true, "configuration"},
+	{'v', "version", false, "version"},
+	{'n', "nodaemon", false, "nodaemon"},
+	{'u', "user", true, "user"},
+	{'m', "umask", true, "umask"},
+	{'d', "directory", true, "directory"},
+	{'l', "logfile", true, "logfile"},
+	{'y', "logfile_maxbytes", true, "logfile_maxbytes"},
+	{'z', "logfile_backups", true, "logfile_backups"},
+	{'e', "loglevel", true, "loglevel"},
+	{'j', "pidfile", true, "pidfile"},
+	{'i', "identifier", true, "identifier"},
+	{'q', "childlogdir", true, "childlogdir"},
+	{'a', "minfds", true, "minfds"},
+	{0, "minprocs", true, "minprocs"},
+	{'k', "nocleanup", false, "nocleanup"},
+	{'t', "strip_ansi", false, "strip_ansi"},
+	{0, "profile_options", true, "profile_options"},
+	{'s', "silent", false, "silent"},
+	{0, "subreaper", false, "subreaper"},
+}
+
+// options is the parsed command line. set holds the options given, by
+// name, already validated; apply writes them over the config file.
+type options struct {
+	argv0      string
+	args       []string
+	stdout     io.Writer
+	stderr     io.Writer
+	configFile string
+	set        map[string]string
+	subreaper  bool
+}
+
+// pyRepr quotes s the way Python's repr quotes a str.
+func pyRepr(s string) string {
+	q := "'"
+	if strings.Contains(s, "'") && !strings.Contains(s, `"`) {
+		q = `"`
+	}
+	var b strings.Builder
+	b.WriteString(q)
+	for _, r := range s {
+		switch {
+		case r == '\\':
+			b.WriteString(`\\`)
+		case string(r) == q:
+			b.WriteString(`\` + q)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r < 0x20:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteString(q)
+	return b.String()
+}
+
+// pyInt parses like Python's int(): surrounding space, sign, and
+// underscores between digits.
+func pyInt(s string) (int, error) {
+	t := strings.TrimSpace(s)
+	clean := strings.ReplaceAll(t, "_", "")
+	bad := fmt.Errorf("invalid literal for int() with base 10: %s", pyRepr(s))
+	if clean == "" || strings.HasPrefix(t, "_") || strings.HasSuffix(t, "_") || strings.Contains(t, "__") {
+		return 0, bad
+	}
+	n, ok := new(big.Int).SetString(clean, 10)
+	if !ok || !n.IsInt64() {
+		return 0, bad
+	}
+	return int(n.Int64()), nil
+}
+
+// validate checks an option value with the validator supervisord uses
+// for it and returns the normalized value.
+func validate(name, v string) (string, error) {
+	switch name {
+	case "umask":
+		t := strings.TrimPrefix(strings.TrimPrefix(strings.TrimSpace(v), "0o"), "0O")
+		if _, err := strconv.ParseUint(t, 8, 32); err != nil {
+			return "", fmt.Errorf("%s can not be converted to an octal type", v)
+		}
+	case "directory", "childlogdir":
+		p := expandUser(v)
+		if st, err := os.Stat(p); err != nil || !st.IsDir() {
+			return "", fmt.Errorf("%s is not an existing directory", v)
+		}
+		return p, nil
+	case "logfile", "pidfile":
+		p := expandUser(v)
+		if name == "logfile" && v == "syslog" {
+			return v, nil
+		}
+		if st, err := os.Stat(filepath.Dir(p)); err != nil || !st.IsDir() {
+			return "", fmt.Errorf("The directory named as part of the path %s does not exist", v)
+		}
+		abs, _ := filepath.Abs(p)
+		return abs, nil
+	case "logfile_maxbytes":
+		if _, err := byteSize(v); err != nil {
+			return "", err
+		}
+	case "logfile_backups", "minfds", "minprocs":
+		if _, err := pyInt(v); err != nil {
+			return "", err
+		}
+	case "loglevel":
+		if _, ok := parseLevel(v); !ok {
+			return "", fmt.Errorf("bad logging level name %s", pyRepr(v))
+		}
+	}
+	return v, nil
+}
+
+func expandUser(p string) string {
+	if p == "~" || strings.HasPrefix(p, "~/") {
+		if h, err := os.UserHomeDir(); err == nil {
+			return h + p[1:]
+		}
+	}
+	return p
+}
+
+func byteSize(v string) (int64, error) {
+	s := strings.ToUpper(strings.TrimSpace(v))
+	mult := int64(1)
+	for i, suf := range []string{"KB", "MB", "GB"} {
+		if strings.HasSuffix(s, suf) {
+			mult = int64(1) << (10 * (i + 1))
+			s = s[:len(s)-2]
+			break
+		}
+	}
+	n, err := pyInt(s)
+	if err != nil {
+		return 0, fmt.Errorf("invalid literal for int() with base 10: %s", pyRepr(v))
+	}
+	return int64(n) * mult, nil
+}
+
+// apply writes the command-line options over the [supervisord] section.
+func (o *options) apply(cfg *config.Config) error {
+	sd := &cfg.Supervisord
+	for name, v := range o.set {
+		switch name {
+		case "nodaemon":
+			sd.Nodaemon = true
+		case "silent":
+			sd.Silent = true
+		case "nocleanup":
+			sd.NoCleanup = true
+		case "strip_ansi":
+			sd.StripANSI = true
+		case "user":
+			sd.User = v
+		case "umask":
+			t := strings.TrimPrefix(strings.TrimPrefix(strings.TrimSpace(v), "0o"), "0O")
+			n, _ := strconv.ParseUint(t, 8, 32)
+			sd.Umask = config.Umask(n)
+		case "directory":
+			sd.Directory = v
+		case "logfile":
+			sd.Logfile = v
+		case "logfile_maxbytes":
+			sd.LogfileMaxBytes, _ = byteSize(v)
+		case "logfile_backups":
+			sd.LogfileBackups, _ = pyInt(v)
+		case "loglevel":
+			sd.LogLevel = strings.ToLower(strings.TrimSpace(v))
+		case "pidfile":
+			sd.Pidfile = v
+		case "identifier":
+			sd.Identifier = v
+		case "childlogdir":
+			sd.ChildLogDir = v
+		case "minfds":
+			sd.Minfds, _ = pyInt(v)
+		case "minprocs":
+			sd.Minprocs, _ = pyInt(v)
+		}
+	}
+	return nil
+}
+
+// usageError prints supervisord's usage error and returns exit status 2.
+func (o *options) usageError(msg string) int {
+	fmt.Fprintf(o.stderr, "Error: %s\nFor help, use %s -h\n", msg, o.argv0)
+	return 2
+}
+
+// Main runs superd with args (without the program name) and returns
+// the exit status.
+func Main(argv0 string, args []string, stdout, stderr io.Writer) int {
+	o := &options{argv0: argv0, args: args, stdout: stdout, stderr: stderr, set: map[string]string{}}
+	if len(args) > 0 {
+		switch args[0] {
+		case "check":
+			return cmdCheck(o, args[1:])
+		case "config":
+			return cmdConfig(o, args[1:])
+		case "service":
+			return cmdService(o, args[1:])
+		case "version":
+			fmt.Fprintf(stdout, "superd %s (supervisord %s compatible)\n", Version, supervisordVersion)
+			return 0
+		}
+	}
+	opts, rest, err := getopt(args, specs)
+	if err != nil {
+		return o.usageError(err.Error())
+	}
+	if len(rest) > 0 {
+		return o.usageError("positional arguments are not supported: " + pyList(rest))
+	}
+	for _, ov := range opts {
+		switch ov.name {
+		case "help":
+			fmt.Fprint(stdout, strings.ReplaceAll(usageText, "%s", argv0))
+			return 0
+		case "version":
+			fmt.Fprintln(stdout, supervisordVersion)
+			return 0
+		case "configuration":
+			if o.configFile != "" {
+				return o.usageError(fmt.Sprintf("conflicting command line option %s", pyRepr(ov.flag)))
+			}
+			o.configFile = ov.arg
+		case "subreaper":
+			o.subreaper = true
+		case "profile_options":
+		case "nodaemon", "silent", "nocleanup", "strip_ansi":
+			o.set[ov.name] = "1"
+		default:
+			if _, dup := o.set[ov.name]; dup {
+				return o.usageError(fmt.Sprintf("conflicting command line option %s", pyRepr(ov.flag)))
+			}
+			if ov.name == "user" {
+				if err := checkUser(ov.arg); err != nil {
+					return o.usageError(err.Error())
+				}
+			}
+			v, err := validate(ov.name, ov.arg)
+			if err != nil {
+				return o.usageError(fmt.Sprintf("invalid value for %s %s: %v", ov.flag, pyRepr(ov.arg), err))
+			}
+			o.set[ov.name] = v
+		}
+	}
+	if code := o.resolveConfig(); code >= 0 {
+		return code
+	}
+	err = run(o)
+	var se *startupError
+	if errors.As(err, &se) {
+		return o.usageError(se.msg)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "Error: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func checkUser(name string) error {
+	if _, err := user.Lookup(name); err == nil {
+		return nil
+	}
+	if _, err := strconv.Atoi(name); err == nil {
+		if _, err := user.LookupId(name); err == nil {
+			return nil
+		}
+		return fmt.Errorf("Invalid user id %s", name)
+	}
+	return fmt.Errorf("Invalid user name %s", name)
+}
+
+func pyList(ss []string) string {
+	q := make([]string, len(ss))
+	for i, s := range ss {
+		q[i] = pyRepr(s)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}
+
+// resolveConfig finds the config file when -c was not given; with none
+// anywhere the built-in default is used (configFile stays ""). It
+// returns an exit status, or -1 to continue.
+func (o *options) resolveConfig() int {
+	if o.configFile != "" {
+		if _, err := os.Stat(o.configFile); err != nil {
+			return o.usageError("could not find config file " + o.configFile)
+		}
+		abs, err := filepath.Abs(o.configFile)
+		if err == nil {
+			o.configFile = abs
+		}
+		return -1
+	}
+	if f := config.Find(o.argv0); f != "" {
+		abs, err := filepath.Abs(f)
+		if err == nil {
+			f = abs
+		}
+		o.configFile = f
+	}
+	return -1
+}
+
+// parseSubFlags parses the -c option of the subcommands.
+func parseSubFlags(o *options, cmd string, args []string) ([]string, int) {
+	opts, rest, err := getopt(args, []optSpec{{'c', "configuration", true, "configuration"}, {'h', "help", false, "help"}})
+	if err != nil {
+		return nil, o.usageError(err.Error())
+	}
+	for _, ov := range opts {
+		switch ov.name {
+		case "help":
+			fmt.Fprint(o.stdout, strings.ReplaceAll(usageText, "%s", o.argv0))
+			return nil, 0
+		case "configuration":
+			o.configFile = ov.arg
+		}
+	}
+	return rest, o.resolveConfig()
+}
+
+func (o *options) load() (*config.Config, error) {
+	if o.configFile == "" {
+		return config.LoadDefault()
+	}
+	return config.Load(o.configFile)
+}
+
+// cmdCheck validates the configuration: exit 0 (warnings on stderr) or
+// 1 (every error on stderr). Nothing is started.
+func cmdCheck(o *options, args []string) int {
+	rest, code := parseSubFlags(o, "check", args)
+	if code >= 0 {
+		return code
+	}
+	if len(rest) > 0 {
+		return o.usageError("check accepts no arguments: " + pyList(rest))
+	}
+	cfg, err := o.load()
+	if err != nil {
+		fmt.Fprintln(o.stderr, err)
+		return 1
+	}
+	for _, w := range cfg.Warnings {
+		fmt.Fprintln(o.stderr, "warning: "+w)
+	}
+	name := o.configFile
+	if name == "" {
+		name = "built-in default configuration"
+	}
+	n := 0
+	for _, g := range cfg.Groups {
+		n += len(g.Processes)
+	}
+	fmt.Fprintf(o.stdout, "%s: ok (%d groups, %d processes)\n", name, len(cfg.Groups), n)
+	return 0
+}
+
+// cmdConfig prints the effective configuration as JSON.
+func cmdConfig(o *options, args []string) int {
+	rest, code := parseSubFlags(o, "config", args)
+	if code >= 0 {
+		return code
+	}
+	if len(rest) > 0 {
+		return o.usageError("config accepts no arguments: " + pyList(rest))
+	}
+	cfg, err := o.load()
+	if err != nil {
+		fmt.Fprintln(o.stderr, err)
+		return 1
+	}
+	out, err := config.JSON(cfg)
+	if err != nil {
+		fmt.Fprintln(o.stderr, err)
+		return 1
+	}
+	o.stdout.Write(append(out, '\n'))
+	return 0
+}

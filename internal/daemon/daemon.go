@@ -1,0 +1,581 @@
+package daemon
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"log/syslog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"os/user"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+
+	"github.com/superd/superd/pkg/config"
+	"github.com/superd/superd/pkg/events"
+	"github.com/superd/superd/pkg/logfile"
+	"github.com/superd/superd/pkg/process"
+	"github.com/superd/superd/pkg/rpc"
+	"golang.org/x/sys/unix"
+)
+
+// pingbackEnv names the environment variable that tells a re-executed
+// superd it is the daemonized child and which fd reports start-up
+// success or failure to the waiting parent.
+const pingbackEnv = "SUPERD_PINGBACK_FD"
+
+// startupError is an error that ends start-up with supervisord's
+// "Error: ...\nFor help, use ... -h" and exit status 2.
+type startupError struct{ msg string }
+
+func (e *startupError) Error() string { return e.msg }
+
+type request int
+
+const (
+	reqShutdown request = iota
+	reqRestart
+)
+
+// daemon is one running superd. The signal/request loop in serve is
+// the only goroutine that changes sup, conf and the mood flags; mu
+// guards them for the RPC goroutines that read them.
+type daemon struct {
+	o   *options
+	pid int
+
+	handler *mainLog
+	log     *slog.Logger
+	bus     *events.Bus
+
+	requests chan request
+
+	mu         sync.Mutex
+	sup        *process.Supervisor
+	conf       *config.Config
+	mainFile   *logfile.Writer
+	shutdown   bool // ordered shutdown in progress
+	restarting bool
+
+	servers   []*http.Server
+	srvCtx    context.Context // request contexts of the HTTP servers
+	srvCancel context.CancelFunc
+	sockPaths []string
+	pidfile   string
+}
+
+func (d *daemon) current() *process.Supervisor {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.sup
+}
+
+func (d *daemon) cfg() *config.Config {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.conf
+}
+
+func (d *daemon) stopping() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.shutdown || d.restarting
+}
+
+func (d *daemon) mood() process.Mood {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	switch {
+	case d.shutdown:
+		return process.MoodShutdown
+	case d.restarting:
+		return process.MoodRestarting
+	case d.sup == nil:
+		return process.MoodRestarting
+	}
+	return d.sup.Mood()
+}
+
+func (d *daemon) mainLogPath() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.mainFile == nil {
+		return ""
+	}
+	return d.mainFile.Path()
+}
+
+func (d *daemon) clearMainLog() error {
+	d.mu.Lock()
+	w := d.mainFile
+	d.mu.Unlock()
+	if w == nil {
+		return &rpc.Fault{Code: rpc.NoFile, String: "NO_FILE"}
+	}
+	if err := w.Clear(); err != nil {
+		return &rpc.Fault{Code: rpc.Failed, String: "FAILED: " + err.Error()}
+	}
+	return nil
+}
+
+// loadConfig reads the configuration as start-up did: the same file (or
+// the built-in default) with the command-line overrides applied.
+func (d *daemon) loadConfig() (*config.Config, error) {
+	var cfg *config.Config
+	var err error
+	if d.o.configFile == "" {
+		cfg, err = config.LoadDefault()
+	} else {
+		cfg, err = config.Load(d.o.configFile)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := d.o.apply(cfg); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// serverURL is SUPERVISOR_SERVER_URL for children, as supervisord
+// derives it: the first unix server, else the first inet server.
+func serverURL(cfg *config.Config) string {
+	if cfg.UnixServer != nil {
+		return "unix://" + cfg.UnixServer.File
+	}
+	if len(cfg.InetServers) > 0 {
+		s := cfg.InetServers[0]
+		host := s.Host
+		if host == "" || host == "*" {
+			host = "localhost"
+		}
+		return "http://" + net.JoinHostPort(host, strconv.Itoa(s.Port))
+	}
+	return ""
+}
+
+// run starts superd: it validates everything that can fail, daemonizes
+// (unless in the foreground), and serves until shutdown. The returned
+// error is a *startupError for failures before serving.
+func run(o *options) error {
+	d := &daemon{o: o, pid: os.Getpid(), requests: make(chan request, 4)}
+	cfg, err := d.loadConfig()
+	if err != nil {
+		return &startupError{err.Error()}
+	}
+	pingFD := os.Getenv(pingbackEnv)
+	if !cfg.Supervisord.Nodaemon && pingFD == "" {
+		return daemonizeParent(o)
+	}
+	var ping *os.File
+	if pingFD != "" {
+		os.Unsetenv(pingbackEnv)
+		fd, _ := strconv.Atoi(pingFD)
+		ping = os.NewFile(uintptr(fd), "pingback")
+	}
+	err = d.start(cfg, ping != nil)
+	if ping != nil {
+		if err != nil {
+			fmt.Fprintf(ping, "Error: %v\n", err)
+		} else {
+			io.WriteString(ping, "OK\n")
+		}
+		ping.Close()
+	}
+	if err != nil {
+		d.cleanup()
+		return &startupError{err.Error()}
+	}
+	return d.serve(cfg)
+}
+
+// start opens logs and sockets, writes the pidfile and drops privileges.
+func (d *daemon) start(cfg *config.Config, daemonized bool) error {
+	sd := cfg.Supervisord
+	lvl, _ := parseLevel(sd.LogLevel)
+	d.handler = newMainLog(lvl)
+	d.log = slog.New(d.handler)
+	if err := d.openMainLog(cfg, daemonized); err != nil {
+		return err
+	}
+	for _, w := range cfg.Warnings {
+		d.log.Warn(w)
+	}
+	for _, f := range cfg.Files[min(1, len(cfg.Files)):] {
+		d.log.Info(fmt.Sprintf("Included extra file %q during parsing", f))
+	}
+	if msg := raiseLimits(sd.Minfds, sd.Minprocs, d.log); msg != "" {
+		return errors.New(msg)
+	}
+	if err := d.listen(cfg); err != nil {
+		return err
+	}
+	if daemonized {
+		unix.Umask(int(sd.Umask))
+		if sd.Directory != "" {
+			if err := os.Chdir(sd.Directory); err != nil {
+				d.log.Log(context.Background(), LevelCrit, fmt.Sprintf("can't chdir into %q: %v", sd.Directory, err))
+			}
+		}
+	}
+	if sd.Pidfile != "" {
+		if err := os.WriteFile(sd.Pidfile, []byte(strconv.Itoa(d.pid)+"\n"), 0o644); err != nil {
+			d.log.Log(context.Background(), LevelCrit, "could not write pidfile "+sd.Pidfile)
+		} else {
+			d.pidfile = sd.Pidfile
+		}
+	}
+	if err := dropPrivileges(sd.User, d.log); err != nil {
+		return err
+	}
+	if !sd.NoCleanup {
+		process.CleanupAutoLogs(sd.ChildLogDir, sd.Identifier, d.log)
+	}
+	d.log.Info(fmt.Sprintf("supervisord started with pid %d", d.pid))
+	return nil
+}
+
+func (d *daemon) openMainLog(cfg *config.Config, daemonized bool) error {
+	sd := cfg.Supervisord
+	var outs []io.Writer
+	var sys *syslog.Writer
+	if sd.Nodaemon && !sd.Silent && !daemonized {
+		outs = append(outs, d.o.stdout)
+	}
+	var file *logfile.Writer
+	switch {
+	case sd.Logfile == "syslog":
+		w, err := syslog.New(syslog.LOG_INFO|syslog.LOG_USER, "supervisord")
+		if err == nil {
+			sys = w
+		}
+	case sd.Logfile != "":
+		w, err := logfile.Open(logfile.Options{Path: sd.Logfile, MaxBytes: sd.LogfileMaxBytes, Backups: sd.LogfileBackups})
+		if err != nil {
+			return fmt.Errorf("could not open logfile %s: %w", sd.Logfile, err)
+		}
+		file = w
+		outs = append(outs, w)
+	}
+	d.handler.setOutputs(outs, sys)
+	d.mu.Lock()
+	old := d.mainFile
+	d.mainFile = file
+	d.mu.Unlock()
+	if old != nil {
+		old.Close()
+	}
+	return nil
+}
+
+// errAddrInUse is supervisord's message for a socket that is in use.
+const errAddrInUse = "Another program is already listening on a port that one of our HTTP servers is configured to use.  Shut this program down first before starting supervisord."
+
+func (d *daemon) listen(cfg *config.Config) error {
+	b := backend{d: d}
+	if u := cfg.UnixServer; u != nil {
+		ln, stale, err := rpc.ListenUnixStale(u.File, os.FileMode(u.Chmod), u.UID, u.GID)
+		if stale {
+			fmt.Fprintf(d.o.stderr, "Unlinking stale socket %s\n", u.File)
+		}
+		if err != nil {
+			if errors.Is(err, rpc.ErrAddrInUse) {
+				return errors.New(errAddrInUse)
+			}
+			return fmt.Errorf("cannot open an HTTP server: socket.error reported %v", err)
+		}
+		d.sockPaths = append(d.sockPaths, u.File)
+		if u.Username == "" {
+			d.log.Log(context.Background(), LevelCrit, "Server 'unix_http_server' running without any HTTP authentication checking")
+		}
+		d.serveOn(ln, rpc.NewServer(b, rpc.ServerOptions{Username: u.Username, Password: u.Password, Logger: d.log}))
+	}
+	for _, s := range cfg.InetServers {
+		ln, err := rpc.ListenTCP(s.Host, s.Port)
+		if err != nil {
+			if errors.Is(err, syscall.EADDRINUSE) {
+				return errors.New(errAddrInUse)
+			}
+			return fmt.Errorf("cannot open an HTTP server: socket.error reported %v", err)
+		}
+		if s.Username == "" {
+			d.log.Log(context.Background(), LevelCrit, fmt.Sprintf("Server '%s' running without any HTTP authentication checking", s.Name))
+		}
+		d.serveOn(ln, rpc.NewServer(b, rpc.ServerOptions{Username: s.Username, Password: s.Password, Logger: d.log}))
+	}
+	return nil
+}
+
+func (d *daemon) serveOn(ln net.Listener, h http.Handler) {
+	if d.srvCtx == nil {
+		d.srvCtx, d.srvCancel = context.WithCancel(context.Background())
+	}
+	srv := rpc.NewHTTPServer(d.srvCtx, h)
+	d.servers = append(d.servers, srv)
+	go srv.Serve(ln)
+}
+
+// cleanup closes servers and removes the socket files and the pidfile.
+func (d *daemon) cleanup() {
+	if d.srvCancel != nil {
+		d.srvCancel()
+	}
+	for _, s := range d.servers {
+		s.Close()
+	}
+	for _, p := range d.sockPaths {
+		os.Remove(p)
+	}
+	if d.pidfile != "" {
+		os.Remove(d.pidfile)
+	}
+	d.mu.Lock()
+	if d.mainFile != nil {
+		d.mainFile.Close()
+	}
+	d.mu.Unlock()
+}
+
+// serve runs supervisors until shutdown: each restart (SIGHUP,
+// supervisor.restart) stops every process and builds a new supervisor
+// from a fresh read of the configuration.
+func (d *daemon) serve(cfg *config.Config) error {
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP, syscall.SIGUSR2)
+	signal.Ignore(syscall.SIGPIPE)
+	defer signal.Stop(sigs)
+
+	reaper := d.o.subreaper || d.pid == 1
+	if reaper {
+		if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+			d.log.Warn("could not become a child subreaper: " + err.Error())
+		}
+	}
+	d.bus = events.NewBus()
+	defer d.cleanup()
+	for {
+		sup, err := process.New(cfg, process.Options{
+			Logger: d.log, Bus: d.bus, ServerURL: serverURL(cfg), Reaper: reaper,
+		})
+		if err != nil {
+			d.log.Log(context.Background(), LevelCrit, err.Error())
+			return err
+		}
+		d.mu.Lock()
+		d.sup, d.conf, d.restarting = sup, cfg, false
+		d.mu.Unlock()
+
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- sup.Run(ctx) }()
+
+		restart := d.wait(sup, sigs, done)
+		cancel()
+		if !restart {
+			d.log.Info("supervisord exiting")
+			return nil
+		}
+		// Re-read the configuration; keep the old one if it is broken.
+		if nc, err := d.loadConfig(); err != nil {
+			d.log.Error("could not reload configuration, keeping the previous one: " + err.Error())
+		} else {
+			cfg = nc
+		}
+		lvl, _ := parseLevel(cfg.Supervisord.LogLevel)
+		d.handler.level.Set(lvl)
+	}
+}
+
+// wait handles signals and API requests until the supervisor has
+// stopped everything; it reports whether a restart was requested.
+func (d *daemon) wait(sup *process.Supervisor, sigs <-chan os.Signal, done <-chan error) bool {
+	restart := false
+	stopping := false
+	for {
+		select {
+		case err := <-done:
+			if err != nil {
+				d.log.Error("supervisor stopped: " + err.Error())
+			}
+			return restart
+		case r := <-d.requests:
+			if stopping {
+				continue
+			}
+			stopping = true
+			d.mu.Lock()
+			if r == reqRestart {
+				restart, d.restarting = true, true
+			} else {
+				d.shutdown = true
+			}
+			d.mu.Unlock()
+			sup.Shutdown(false)
+		case s := <-sigs:
+			sig := s.(syscall.Signal)
+			name := unix.SignalName(sig)
+			switch sig {
+			case syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT:
+				if stopping {
+					if sig == syscall.SIGINT {
+						d.log.Warn("received SIGINT again, forcing immediate stop")
+						sup.Shutdown(true)
+					}
+					continue
+				}
+				d.log.Warn(fmt.Sprintf("received %s indicating exit request", name))
+				stopping = true
+				d.mu.Lock()
+				d.shutdown = true
+				d.mu.Unlock()
+				sup.Shutdown(false)
+			case syscall.SIGHUP:
+				if stopping {
+					d.log.Warn("ignored SIGHUP indicating restart request (shutdown in progress)")
+					continue
+				}
+				d.log.Warn("received SIGHUP indicating restart request")
+				stopping, restart = true, true
+				d.mu.Lock()
+				d.restarting = true
+				d.mu.Unlock()
+				sup.Shutdown(false)
+			case syscall.SIGUSR2:
+				d.log.Info("received SIGUSR2 indicating log reopen request")
+				d.mu.Lock()
+				w := d.mainFile
+				d.mu.Unlock()
+				if w != nil {
+					w.Reopen()
+				}
+				if err := sup.ReopenLogs(context.Background()); err != nil {
+					d.log.Error("could not reopen child logs: " + err.Error())
+				}
+				d.log.Info("supervisord logreopen")
+			}
+		}
+	}
+}
+
+// raiseLimits raises RLIMIT_NOFILE and RLIMIT_NPROC as supervisord
+// does; it returns supervisord's message if it cannot.
+func raiseLimits(minfds, minprocs int, log *slog.Logger) string {
+	limits := []struct {
+		res  int
+		min  int
+		name string
+		msg  string
+	}{
+		{unix.RLIMIT_NOFILE, minfds, "RLIMIT_NOFILE", "The minimum number of file descriptors required to run this process is %d as per the \"minfds\" command-line argument or config file setting. The current environment will only allow you to open %d file descriptors.  Either raise the number of usable file descriptors in your environment (see README.rst) or lower the minfds setting in the config file to allow the process to start."},
+		{unix.RLIMIT_NPROC, minprocs, "RLIMIT_NPROC", "The minimum number of available processes required to run this program is %d as per the \"minprocs\" command-line argument or config file setting. The current environment will only allow you to open %d processes.  Either raise the number of usable processes in your environment (see README.rst) or lower the minprocs setting in the config file to allow the program to start."},
+	}
+	for _, l := range limits {
+		var r unix.Rlimit
+		if err := unix.Getrlimit(l.res, &r); err != nil {
+			continue
+		}
+		want := uint64(l.min)
+		if r.Cur == unix.RLIM_INFINITY || r.Cur >= want {
+			continue
+		}
+		hard := r.Max
+		if hard != unix.RLIM_INFINITY && hard < want {
+			hard = want
+		}
+		if err := unix.Setrlimit(l.res, &unix.Rlimit{Cur: want, Max: hard}); err != nil {
+			return fmt.Sprintf(l.msg, l.min, hard)
+		}
+		log.Info(fmt.Sprintf("Increased %s limit to %d", l.name, l.min))
+	}
+	return ""
+}
+
+// dropPrivileges switches to user (name or uid) after sockets and logs
+// are open. As root without user=, supervisord only warns.
+func dropPrivileges(name string, log *slog.Logger) error {
+	if name == "" {
+		if os.Geteuid() == 0 {
+			log.Log(context.Background(), LevelCrit, "Supervisor is running as root.  Privileges were not dropped because no user is specified in the config file.  If you intend to run as root, you can set user=root in the config file to avoid this message.")
+		}
+		return nil
+	}
+	u, err := user.Lookup(name)
+	if err != nil {
+		u, err = user.LookupId(name)
+		if err != nil {
+			return fmt.Errorf("Invalid user name %s", name)
+		}
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	if os.Getuid() == uid {
+		return nil
+	}
+	if os.Geteuid() != 0 {
+		return errors.New("Can't drop privilege as nonroot user")
+	}
+	groups, _ := u.GroupIds()
+	var gids []int
+	for _, g := range groups {
+		if n, err := strconv.Atoi(g); err == nil {
+			gids = append(gids, n)
+		}
+	}
+	if err := syscall.Setgroups(gids); err != nil {
+		return fmt.Errorf("Could not set groups of effective user: %v", err)
+	}
+	if err := syscall.Setgid(gid); err != nil {
+		return fmt.Errorf("Could not set group id of effective user: %v", err)
+	}
+	if err := syscall.Setuid(uid); err != nil {
+		return fmt.Errorf("Could not set user id of effective user: %v", err)
+	}
+	log.Info(fmt.Sprintf("Set uid to user %d succeeded", uid))
+	return nil
+}
+
+// daemonizeParent re-executes superd in a new session with a pingback
+// pipe and waits until the child reports that it serves (exit 0) or
+// failed to start (its error on stderr, exit 2).
+func daemonizeParent(o *options) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return &startupError{"cannot find superd's executable: " + err.Error()}
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		return &startupError{err.Error()}
+	}
+	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		return &startupError{err.Error()}
+	}
+	env := append(os.Environ(), pingbackEnv+"=3")
+	p, err := os.StartProcess(exe, append([]string{o.argv0}, o.args...), &os.ProcAttr{
+		Env:   env,
+		Files: []*os.File{devnull, devnull, devnull, w},
+		Sys:   &syscall.SysProcAttr{Setsid: true},
+	})
+	w.Close()
+	devnull.Close()
+	if err != nil {
+		return &startupError{"cannot daemonize: " + err.Error()}
+	}
+	p.Release()
+	line, _ := bufio.NewReader(r).ReadString(0)
+	r.Close()
+	if strings.HasPrefix(line, "OK") {
+		return nil
+	}
+	if line == "" {
+		line = "Error: superd exited during start-up\n"
+	}
+	return &startupError{strings.TrimSuffix(strings.TrimPrefix(line, "Error: "), "\n")}
+}

@@ -1,0 +1,17 @@
+// Package daemon is superd's daemon shell: supervisord's command line,
+// start-up (config, main log, rlimits, sockets, daemonizing with a
+// pingback so start-up errors reach the terminal, pidfile, dropping
+// privileges), signals, restart on SIGHUP, the adapter from the
+// process supervisor to the XML-RPC backend (with the one table that
+// maps error kinds to fault codes), and service installation.
+//
+// Concurrency: one goroutine (daemon.wait inside daemon.serve) owns the
+// daemon's lifecycle: it receives signals and shutdown/restart requests
+// and is the only writer of the current supervisor, configuration and
+// mood flags; mu guards those fields for the RPC handler goroutines that
+// read them. Process state itself is owned by process.Supervisor's own
+// goroutine. The goroutines started here are: the supervisor loop
+// (ends when Shutdown completes or its context is cancelled), and one
+// http.Server per listening socket (ended by cleanup, which closes the
+// servers and removes socket files and the pidfile).
+package daemon

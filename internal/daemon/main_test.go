@@ -1,0 +1,222 @@
+package daemon
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/superd/superd/pkg/rpc"
+)
+
+// Binaries built once by TestMain.
+var superdBin, superctlBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "superd-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	superdBin = filepath.Join(dir, "superd")
+	superctlBin = filepath.Join(dir, "superctl")
+	for bin, pkg := range map[string]string{superdBin: "../../cmd/superd", superctlBin: "../../cmd/superctl"} {
+		args := []string{"build", "-o", bin}
+		if raceEnabled {
+			args = append(args, "-race")
+		}
+		out, err := exec.Command("go", append(args, pkg)...).CombinedOutput()
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "building %s: %v\n%s", pkg, err, out)
+			os.Exit(1)
+		}
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// shortTempDir returns a temp dir with a path short enough for unix
+// sockets (t.TempDir paths can exceed the 108-byte limit).
+func shortTempDir(t *testing.T) string {
+	t.Helper()
+	d, err := os.MkdirTemp("/tmp", "sd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(d) })
+	return d
+}
+
+// instance is a superd (or supervisord) running in the foreground on a
+// config in its own directory.
+type instance struct {
+	t      *testing.T
+	dir    string
+	conf   string
+	sock   string
+	cmd    *exec.Cmd
+	out    *bytes.Buffer
+	done   chan struct{}
+	client *rpc.Client
+}
+
+// writeConfig writes a config with a unix socket, pidfile and log in
+// dir, plus the given program sections.
+func writeConfig(t *testing.T, dir, programs string) string {
+	t.Helper()
+	conf := filepath.Join(dir, "s.conf")
+	text := fmt.Sprintf(`[unix_http_server]
+file=%[1]s/s.sock
+
+[supervisord]
+logfile=%[1]s/main.log
+pidfile=%[1]s/s.pid
+childlogdir=%[1]s
+loglevel=debug
+
+[supervisorctl]
+serverurl=unix://%[1]s/s.sock
+
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+
+%[2]s
+`, dir, programs)
+	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return conf
+}
+
+// startDaemon runs bin -n -c conf and waits until its API answers.
+func startDaemon(t *testing.T, bin, dir, conf string, extra ...string) *instance {
+	t.Helper()
+	return startDaemonAt(t, bin, dir, conf, filepath.Join(dir, "s.sock"), extra...)
+}
+
+// startDaemonAt is startDaemon for a config whose socket is sock.
+func startDaemonAt(t *testing.T, bin, dir, conf, sock string, extra ...string) *instance {
+	t.Helper()
+	in := &instance{t: t, dir: dir, conf: conf, sock: sock, out: new(bytes.Buffer), done: make(chan struct{})}
+	in.cmd = exec.Command(bin, append([]string{"-n", "-c", conf}, extra...)...)
+	in.cmd.Stdout, in.cmd.Stderr = in.out, in.out
+	in.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := in.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { in.cmd.Wait(); close(in.done) }()
+	in.client = rpc.NewClient("unix://"+in.sock, "", "")
+	t.Cleanup(in.kill)
+	waitFor(t, "daemon answering", func() bool {
+		select {
+		case <-in.done:
+			t.Fatalf("daemon exited: %s", in.out)
+		default:
+		}
+		_, err := in.client.GetState(context.Background())
+		return err == nil
+	})
+	return in
+}
+
+func (in *instance) kill() {
+	select {
+	case <-in.done:
+		return
+	default:
+	}
+	in.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-in.done:
+	case <-time.After(20 * time.Second):
+		syscall.Kill(-in.cmd.Process.Pid, syscall.SIGKILL)
+		<-in.done
+	}
+}
+
+// waitFor polls cond until it holds or a deadline passes.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// allRunning waits until every process reports RUNNING.
+func (in *instance) allRunning(n int) []rpc.ProcessInfo {
+	in.t.Helper()
+	var infos []rpc.ProcessInfo
+	waitFor(in.t, fmt.Sprintf("%d processes RUNNING", n), func() bool {
+		var err error
+		infos, err = in.client.GetAllProcessInfo(context.Background())
+		if err != nil || len(infos) != n {
+			return false
+		}
+		for _, i := range infos {
+			if i.StateName != "RUNNING" {
+				return false
+			}
+		}
+		return true
+	})
+	return infos
+}
+
+// ctl runs a control client (superctl or supervisorctl) and returns its
+// combined output and exit status.
+func ctl(t *testing.T, bin, conf string, args ...string) (string, int) {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"-c", conf}, args...)...)
+	out, err := cmd.CombinedOutput()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return string(out), code
+}
+
+var (
+	pidRe    = regexp.MustCompile(`pid \d+`)
+	uptimeRe = regexp.MustCompile(`uptime \d+:\d\d:\d\d`)
+	dateRe   = regexp.MustCompile(`[A-Z][a-z]{2} \d\d \d\d:\d\d [AP]M`)
+	barePID  = regexp.MustCompile(`(?m)^\d+$`)
+)
+
+// mask replaces pids, uptimes and dates.
+func mask(s string) string {
+	s = pidRe.ReplaceAllString(s, "pid N")
+	s = uptimeRe.ReplaceAllString(s, "uptime U")
+	s = dateRe.ReplaceAllString(s, "DATE")
+	return barePID.ReplaceAllString(s, "N")
+}
+
+func processAlive(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	// state field after "(comm)"
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return i > 0 && len(s) > i+2 && s[i+2] != 'Z'
+}
+
+func newClient(dir string) *rpc.Client {
+	return rpc.NewClient("unix://"+filepath.Join(dir, "s.sock"), "", "")
+}
+
+func t0ctx() context.Context { return context.Background() }
