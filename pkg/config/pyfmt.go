@@ -315,7 +315,11 @@ func pyFormat(s string, m map[string]any) (string, error) {
 				out = head + digits
 			}
 		default:
-			return "", &formatError{fmt.Sprintf("unsupported format character %s (0x%x) at index %d", pyRepr(string(conv)), conv, convIndex)}
+			shown := conv
+			if conv < 31 || conv > 126 {
+				shown = '?'
+			}
+			return "", &formatError{fmt.Sprintf("unsupported format character '%c' (0x%x) at index %d", shown, conv, convIndex)}
 		}
 		if n := utf8.RuneCountInString(out); width > n {
 			pad := strings.Repeat(" ", width-n)
