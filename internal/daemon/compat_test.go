@@ -1,7 +1,6 @@
 package daemon
 
 import (
-	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -142,7 +141,15 @@ func runScenario(t *testing.T, bin, ctlBin string) []stepResult {
 // are in state other.
 func (in *instance) allRunningExcept(n int, other string) {
 	in.t.Helper()
-	waitFor(in.t, fmt.Sprintf("%d processes RUNNING", n), func() bool {
+	if !in.waitRunning(n, other) {
+		in.t.Fatalf("timed out waiting for %d processes RUNNING", n)
+	}
+}
+
+// waitRunning reports whether n processes became RUNNING (and the others
+// are in state other) before a deadline.
+func (in *instance) waitRunning(n int, other string) bool {
+	return pollUntil(func() bool {
 		infos, err := in.client.GetAllProcessInfo(t0ctx())
 		if err != nil {
 			return false
@@ -187,7 +194,9 @@ func compareScenarios(t *testing.T, want, got []stepResult, label string) {
 	}
 }
 
-func indent(s string) string { return "    " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n    ") }
+func indent(s string) string {
+	return "    " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n    ")
+}
 
 // TestSupervisorctlAgainstSuperd: the real supervisorctl prints the same
 // output and exit codes against superd as against supervisord 4.2.5.

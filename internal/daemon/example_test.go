@@ -17,6 +17,10 @@ func TestExampleDeployment(t *testing.T) {
 		t.Skip("the example runs the alert daemon as user=nobody, which needs root")
 	}
 	dir := shortTempDir(t)
+	// The alert daemon runs as nobody: it must reach its script.
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	if out, err := exec.Command("cp", "-r", "../../conf.d.example/.", dir).CombinedOutput(); err != nil {
 		t.Fatalf("copy: %v %s", err, out)
 	}
@@ -26,7 +30,10 @@ func TestExampleDeployment(t *testing.T) {
 		t.Fatalf("superd check: %v\n%s", err, out)
 	}
 	in := startDaemonAt(t, superdBin, dir, conf, filepath.Join(dir, "run", "superd.sock"))
-	in.allRunningExcept(7, "STOPPED")
+	if !in.waitRunning(7, "STOPPED") {
+		st, _ := ctl(t, superctlBin, conf, "status")
+		t.Fatalf("example did not reach 7 RUNNING:\n%s\ndaemon output:\n%s", st, in.out)
+	}
 
 	status, code := ctl(t, superctlBin, conf, "status")
 	if code != 3 { // mailpoller is STOPPED (autostart=false)

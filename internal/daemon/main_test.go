@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -43,6 +44,25 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// syncBuffer is a bytes.Buffer safe for the writes of a child's output
+// copier and reads by the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
 // shortTempDir returns a temp dir with a path short enough for unix
 // sockets (t.TempDir paths can exceed the 108-byte limit).
 func shortTempDir(t *testing.T) string {
@@ -63,7 +83,7 @@ type instance struct {
 	conf   string
 	sock   string
 	cmd    *exec.Cmd
-	out    *bytes.Buffer
+	out    *syncBuffer
 	done   chan struct{}
 	client *rpc.Client
 }
@@ -105,7 +125,7 @@ func startDaemon(t *testing.T, bin, dir, conf string, extra ...string) *instance
 // startDaemonAt is startDaemon for a config whose socket is sock.
 func startDaemonAt(t *testing.T, bin, dir, conf, sock string, extra ...string) *instance {
 	t.Helper()
-	in := &instance{t: t, dir: dir, conf: conf, sock: sock, out: new(bytes.Buffer), done: make(chan struct{})}
+	in := &instance{t: t, dir: dir, conf: conf, sock: sock, out: new(syncBuffer), done: make(chan struct{})}
 	in.cmd = exec.Command(bin, append([]string{"-n", "-c", conf}, extra...)...)
 	in.cmd.Stdout, in.cmd.Stderr = in.out, in.out
 	in.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -145,13 +165,21 @@ func (in *instance) kill() {
 // waitFor polls cond until it holds or a deadline passes.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
+	if !pollUntil(cond) {
+		t.Fatalf("timed out waiting for %s", what)
+	}
+}
+
+// pollUntil polls cond every 10 ms until it holds (true) or 20 s pass.
+func pollUntil(cond func() bool) bool {
 	deadline := time.Now().Add(20 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
+			return false
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	return true
 }
 
 // allRunning waits until every process reports RUNNING.

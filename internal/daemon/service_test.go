@@ -22,17 +22,13 @@ func TestServiceUnit(t *testing.T) {
 	if systemd == nil {
 		t.Skip("kardianos/service has no systemd system on this platform")
 	}
-	prev := service.ChosenSystem()
-	service.ChooseSystem(systemd)
-	t.Cleanup(func() { service.ChooseSystem(prev) })
-
 	home := t.TempDir()
 	bin := t.TempDir()
 	os.WriteFile(filepath.Join(bin, "systemctl"), []byte("#!/bin/sh\nexit 0\n"), 0o755)
 	t.Setenv("HOME", home)
 	t.Setenv("PATH", bin+":"+os.Getenv("PATH"))
 
-	svc, err := service.New(noopProgram{}, serviceConfig("/usr/local/bin/superd", "/etc/superd/superd.conf", true))
+	svc, err := systemd.New(noopProgram{}, serviceConfig("/usr/local/bin/superd", "/etc/superd/superd.conf", true))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +40,7 @@ func TestServiceUnit(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		"ExecStart=/usr/local/bin/superd -n -c /etc/superd/superd.conf\n",
+		`ExecStart=/usr/local/bin/superd "-n" "-c" "/etc/superd/superd.conf"` + "\n",
 		"Restart=on-failure\n",
 		"KillMode=process\n",
 		"ExecReload=/bin/kill -HUP $MAINPID\n",
