@@ -190,6 +190,7 @@ func (r *runner) logf(format string, args ...any) {
 // logw, and returns the results.
 func run(ctx context.Context, cfg config, out, logw io.Writer) (*results, error) {
 	r := &runner{cfg: cfg, res: newResults(), logw: logw, broken: map[string]error{}, started: time.Now()}
+	load0 := loadAvg()
 	r.marker = fmt.Sprintf("%d-%d", os.Getpid(), time.Now().UnixNano())
 	if err := raiseNoFile(); err != nil {
 		r.logf("warning: %v", err)
@@ -279,6 +280,7 @@ func run(ctx context.Context, cfg config, out, logw io.Writer) (*results, error)
 	}
 
 	fmt.Fprint(out, machineInfo(ctx))
+	fmt.Fprintf(out, "load average: %s at start, %s at end\n", load0, loadAvg())
 	fmt.Fprintf(out, "command: go run ./bench %s\nrounds %d, idle window %v, %d getAllProcessInfo calls, %d status runs, %d kills per implementation and N; log %d MiB, maxbytes %d MiB\nwall time %v\n\n",
 		strings.Join(os.Args[1:], " "), cfg.Rounds, cfg.Idle, cfg.Calls, cfg.CtlRuns, cfg.Kills, cfg.LogBytes>>20, cfg.LogMaxBytes>>20, time.Since(r.started).Round(time.Second))
 	r.res.print(out, names, cfg.Ref)
@@ -359,4 +361,14 @@ func machineInfo(ctx context.Context) string {
 		outOf("/usr/bin/supervisord", "--version"), outOf("git", "rev-parse", "--short", "HEAD"), runtime.Version(),
 		strings.TrimPrefix(outOf("python3", "--version"), "Python "))
 	return b.String()
+}
+
+// loadAvg returns the 1-minute load average, to show how busy the
+// machine was besides the benchmark.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	return strings.Fields(string(b))[0]
 }
