@@ -59,6 +59,24 @@ func pyRepr(s string) string {
 	return b.String()
 }
 
+// pyASCII escapes the non-ASCII characters of a repr as ascii() does.
+func pyASCII(r string) string {
+	var b strings.Builder
+	for _, c := range r {
+		switch {
+		case c < 0x80:
+			b.WriteRune(c)
+		case c <= 0xff:
+			fmt.Fprintf(&b, `\x%02x`, c)
+		case c <= 0xffff:
+			fmt.Fprintf(&b, `\u%04x`, c)
+		default:
+			fmt.Fprintf(&b, `\U%08x`, c)
+		}
+	}
+	return b.String()
+}
+
 // bareDict stands for the whole mapping, which a conversion without
 // a (name) formats in Python.
 type bareDict struct{}
@@ -74,11 +92,25 @@ type formatError struct{ msg string }
 func (e *formatError) Error() string { return e.msg }
 
 // pyFormat evaluates Python's `s % m` for a mapping m whose values are
-// strings or ints.
+// strings or ints, following CPython's unicode_format_arg_parse step by
+// step (so errors come out in the same order with the same text).
 func pyFormat(s string, m map[string]any) (string, error) {
 	var b strings.Builder
-	usedBare := false
+	// CPython keeps the last %(key) value as "the argument": a later
+	// conversion without a key (or a '*') uses it; before any key it is
+	// the whole mapping.
+	var last any = bareDict{}
+	avail := true // CPython's argidx < arglen: one argument per key
+	var refused error
+	nextArg := func() (any, error) {
+		if !avail {
+			return nil, &formatError{"not enough arguments for format string"}
+		}
+		avail = false
+		return last, nil
+	}
 	i := 0
+	runeIndex := func(byteOff int) int { return utf8.RuneCountInString(s[:byteOff]) }
 	for i < len(s) {
 		c := s[i]
 		if c != '%' {
@@ -87,35 +119,51 @@ func pyFormat(s string, m map[string]any) (string, error) {
 			continue
 		}
 		i++
-		if i >= len(s) {
-			return "", &formatError{"incomplete format"}
+		if i < len(s) && s[i] == '%' {
+			b.WriteByte('%')
+			i++
+			continue
 		}
-		var (
-			key    string
-			hasKey bool
-		)
-		if s[i] == '(' {
-			depth := 1
-			j := i + 1
-			for j < len(s) && depth > 0 {
-				if s[j] == '(' {
-					depth++
-				} else if s[j] == ')' {
-					depth--
-				}
-				j++
+		var ch rune // arg->ch
+		if i < len(s) {
+			ch, _ = utf8.DecodeRuneInString(s[i:])
+		}
+		exhausted := false
+		readc := func() bool {
+			if i >= len(s) {
+				exhausted = true
+				return false
 			}
-			if depth > 0 {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			ch = r
+			i += size
+			return true
+		}
+		if i < len(s) && s[i] == '(' {
+			i++
+			keystart := i
+			depth := 1
+			for depth > 0 && readc() {
+				if ch == ')' {
+					depth--
+				} else if ch == '(' {
+					depth++
+				}
+			}
+			if depth > 0 || exhausted {
 				return "", &formatError{"incomplete format key"}
 			}
-			key = s[i+1 : j-1]
-			hasKey = true
-			i = j
+			key := s[keystart : i-1]
+			val, ok := m[key]
+			if !ok {
+				return "", &keyError{key}
+			}
+			last, avail = val, true
 		}
 		var left, plus, space, alt, zero bool
 	flags:
-		for i < len(s) {
-			switch s[i] {
+		for readc() {
+			switch ch {
 			case '-':
 				left = true
 			case '+':
@@ -129,69 +177,96 @@ func pyFormat(s string, m map[string]any) (string, error) {
 			default:
 				break flags
 			}
-			i++
 		}
 		width, prec := -1, -1
-		if i < len(s) && s[i] == '*' {
-			return "", &formatError{"* wants int"}
-		}
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			if width < 0 {
-				width = 0
+		starArg := func() (int, error) {
+			a, err := nextArg()
+			if err != nil {
+				return 0, err
 			}
-			width = width*10 + int(s[i]-'0')
-			if width > 1<<20 {
+			n, ok := a.(int)
+			if !ok {
+				return 0, &formatError{"* wants int"}
+			}
+			return n, nil
+		}
+		if ch == '*' {
+			n, err := starArg()
+			if err != nil {
+				return "", err
+			}
+			if n < 0 {
+				left, n = true, -n
+			}
+			if n > 1<<20 {
 				return "", &formatError{"width too big"}
 			}
-			i++
-		}
-		if i < len(s) && s[i] == '.' {
-			i++
-			prec = 0
-			if i < len(s) && s[i] == '*' {
-				return "", &formatError{"* wants int"}
+			width = n
+			readc()
+		} else if ch >= '0' && ch <= '9' {
+			width = int(ch - '0')
+			for readc() {
+				if ch < '0' || ch > '9' {
+					break
+				}
+				width = width*10 + int(ch-'0')
+				if width > 1<<20 {
+					return "", &formatError{"width too big"}
+				}
 			}
-			for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-				prec = prec*10 + int(s[i]-'0')
-				if prec > 1<<20 {
+		}
+		if ch == '.' {
+			prec = 0
+			readc()
+			if ch == '*' {
+				n, err := starArg()
+				if err != nil {
+					return "", err
+				}
+				if n < 0 {
+					n = 0
+				}
+				if n > 1<<20 {
 					return "", &formatError{"precision too big"}
 				}
-				i++
+				prec = n
+				readc()
+			} else if ch >= '0' && ch <= '9' {
+				prec = int(ch - '0')
+				for readc() {
+					if ch < '0' || ch > '9' {
+						break
+					}
+					prec = prec*10 + int(ch-'0')
+					if prec > 1<<20 {
+						return "", &formatError{"precision too big"}
+					}
+				}
 			}
 		}
-		for i < len(s) && (s[i] == 'h' || s[i] == 'l' || s[i] == 'L') {
-			i++
+		if !exhausted && (ch == 'h' || ch == 'l' || ch == 'L') {
+			readc()
 		}
-		if i >= len(s) {
+		if exhausted {
 			return "", &formatError{"incomplete format"}
 		}
-		conv, csize := utf8.DecodeRuneInString(s[i:])
-		convIndex := utf8.RuneCountInString(s[:i])
-		i += csize
-		if conv == '%' {
-			b.WriteByte('%')
-			continue
-		}
-		var v any
-		if hasKey {
-			val, ok := m[key]
-			if !ok {
-				return "", &keyError{key}
-			}
-			v = val
-		} else {
-			if usedBare {
-				return "", &formatError{"not enough arguments for format string"}
-			}
-			usedBare = true
-			v = bareDict{}
+		conv := ch
+		convIndex := runeIndex(i) - 1
+		v, err := nextArg()
+		if err != nil {
+			return "", err
 		}
 		if _, ok := v.(bareDict); ok {
 			switch conv {
 			case 's', 'r', 'a':
 				// Python would insert the repr of the whole expansion
-				// dict here; superd refuses (docs/COMPATIBILITY.md).
-				return "", &formatError{fmt.Sprintf("%%%c without a (name) would format the whole expansion dict; write %%%% for a literal %%", conv)}
+				// dict here; superd refuses (docs/COMPATIBILITY.md), but
+				// only after the rest of the string, so that Python's
+				// own errors come first.
+				if refused == nil {
+					refused = &formatError{fmt.Sprintf("%%%c without a (name) would format the whole expansion dict; write %%%% for a literal %%", conv)}
+				}
+				continue
 			case 'd', 'i', 'u':
 				return "", &formatError{fmt.Sprintf("%%%c format: a real number is required, not dict", conv)}
 			case 'x', 'X', 'o':
@@ -207,10 +282,13 @@ func pyFormat(s string, m map[string]any) (string, error) {
 		case 's', 'r', 'a':
 			switch x := v.(type) {
 			case string:
-				if conv == 's' {
+				switch conv {
+				case 's':
 					out = x
-				} else {
+				case 'r':
 					out = pyRepr(x)
+				default:
+					out = pyASCII(pyRepr(x))
 				}
 			case int:
 				out = strconv.Itoa(x)
@@ -330,6 +408,9 @@ func pyFormat(s string, m map[string]any) (string, error) {
 			}
 		}
 		b.WriteString(out)
+	}
+	if refused != nil {
+		return "", refused
 	}
 	return b.String(), nil
 }

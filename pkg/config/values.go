@@ -39,11 +39,13 @@ func parsePyInt(s string, base int) (int, bool) {
 		return 0, false
 	}
 	t = strings.ReplaceAll(t, "_", "")
+	for _, c := range t {
+		if c < '0' || c > '9' || int(c-'0') >= base {
+			return 0, false
+		}
+	}
 	n, err := strconv.ParseInt(t, base, 64)
 	if err != nil {
-		return 0, false
-	}
-	if n > 1<<53 {
 		return 0, false
 	}
 	if neg {
