@@ -87,6 +87,7 @@ type daemon struct {
 	dir, conf, sock string
 	cmd             *exec.Cmd
 	api             api
+	raw             *rawRPC
 	started         time.Time
 	done            chan struct{} // closed when cmd.Wait returns
 	waitErr         error
@@ -117,7 +118,7 @@ func launch(ctx context.Context, bins *binaries, im Impl, dir string, o confOpts
 	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	d := &daemon{dir: dir, conf: conf, sock: sock, cmd: cmd, api: newAPI(sock), done: make(chan struct{}), marker: o.Marker}
+	d := &daemon{dir: dir, conf: conf, sock: sock, cmd: cmd, api: newAPI(sock), raw: newRawRPC(sock), done: make(chan struct{}), marker: o.Marker}
 	d.started = time.Now()
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", argv[0], err)
@@ -150,25 +151,22 @@ func (d *daemon) tail() string {
 	return string(b)
 }
 
-// waitRunning polls getAllProcessInfo until n processes are RUNNING and
-// returns the time since launch. Errors (socket not there yet) are
-// retried until ctx ends.
+// waitRunning polls getAllProcessInfo (raw, see rawRPC) until n
+// processes are RUNNING and returns the time since launch; it then
+// confirms the count with pkg/rpc.Client (untimed). Errors (socket not
+// there yet) are retried until ctx ends.
 func (d *daemon) waitRunning(ctx context.Context, n int, pause time.Duration) (time.Duration, error) {
 	var last error
 	for {
 		if err := d.exited(); err != nil {
 			return 0, err
 		}
-		infos, err := d.api.GetAllProcessInfo(ctx)
+		b, err := d.raw.call(ctx, "supervisor.getAllProcessInfo")
 		if err == nil {
-			running := 0
-			for _, in := range infos {
-				if in.State == stateRunning {
-					running++
-				}
-			}
+			running := countRunning(b)
 			if running >= n {
-				return time.Since(d.started), nil
+				took := time.Since(d.started)
+				return took, d.confirmRunning(ctx, n)
 			}
 			last = fmt.Errorf("%d of %d RUNNING", running, n)
 		} else {
@@ -181,6 +179,25 @@ func (d *daemon) waitRunning(ctx context.Context, n int, pause time.Duration) (t
 		case <-time.After(pause):
 		}
 	}
+}
+
+// confirmRunning checks with the typed client that n processes are
+// RUNNING.
+func (d *daemon) confirmRunning(ctx context.Context, n int) error {
+	infos, err := d.api.GetAllProcessInfo(ctx)
+	if err != nil {
+		return fmt.Errorf("getAllProcessInfo: %w", err)
+	}
+	running := 0
+	for _, in := range infos {
+		if in.State == stateRunning {
+			running++
+		}
+	}
+	if running < n {
+		return fmt.Errorf("raw response showed %d RUNNING, pkg/rpc.Client %d", n, running)
+	}
+	return nil
 }
 
 // waitReady waits until the daemon answers getPID and returns the pid.
@@ -209,6 +226,7 @@ func (d *daemon) shutdown(timeout time.Duration) (time.Duration, int, error) {
 	t0 := time.Now()
 	var err error
 	defer d.api.Close()
+	defer d.raw.close()
 	if d.exited() == nil {
 		_ = d.cmd.Process.Signal(syscall.SIGTERM)
 		select {

@@ -358,7 +358,7 @@ func machineInfo(ctx context.Context) string {
 	_ = syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim)
 	fmt.Fprintf(&b, "machine: %d CPUs, %s, Linux %s, RLIMIT_NOFILE %d\n", runtime.NumCPU(), model, kernel, lim.Cur)
 	fmt.Fprintf(&b, "versions: supervisord %s, superd %s (%s), python %s\n",
-		outOf("/usr/bin/supervisord", "--version"), outOf("git", "rev-parse", "--short", "HEAD"), runtime.Version(),
+		outOf("/usr/bin/supervisord", "--version"), outOf("git", "describe", "--always", "--dirty"), runtime.Version(),
 		strings.TrimPrefix(outOf("python3", "--version"), "Python "))
 	return b.String()
 }

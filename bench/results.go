@@ -34,6 +34,7 @@ var metrics = []metric{
 	{id: "idlecpu", label: "daemon CPU while idle", unit: "% of a core", digits: 3},
 	{id: "getall", label: "getAllProcessInfo p50", unit: "ms", agg: aggP50, digits: 2},
 	{id: "getall", label: "getAllProcessInfo p99", unit: "ms", agg: aggP99, digits: 2},
+	{id: "getalldec", label: "getAllProcessInfo + pkg/rpc.Client decode p50", unit: "ms", digits: 2},
 	{id: "status", label: "ctl status process p50", unit: "ms", agg: aggP50, digits: 1},
 	{id: "status", label: "ctl status process p99", unit: "ms", agg: aggP99, digits: 1},
 	{id: "crash", label: "kill -9 to new pid RUNNING", unit: "ms", digits: 2},

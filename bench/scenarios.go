@@ -110,7 +110,15 @@ func (r *runner) suite(ctx context.Context, im Impl, n, round int) error {
 		}
 	}
 
-	r.measure(ctx, "getall", ns, im, share(r.cfg.Calls, r.cfg.Rounds), func() error {
+	calls := share(r.cfg.Calls, r.cfg.Rounds)
+	r.measure(ctx, "getall", ns, im, calls, func() error {
+		b, err := d.raw.call(ctx, "supervisor.getAllProcessInfo")
+		if err == nil && countProcs(b) != n {
+			err = fmt.Errorf("getAllProcessInfo returned %d processes, want %d", countProcs(b), n)
+		}
+		return err
+	})
+	r.measure(ctx, "getalldec", ns, im, max(1, calls/3), func() error {
 		infos, err := d.api.GetAllProcessInfo(ctx)
 		if err == nil && len(infos) != n {
 			err = fmt.Errorf("getAllProcessInfo returned %d processes, want %d", len(infos), n)
