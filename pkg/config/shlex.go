@@ -13,7 +13,7 @@ const shlexWhitespace = " \t\r\n"
 // '|', '&&' and '#' are ordinary characters.
 func SplitCommand(s string) ([]string, error) {
 	var (
-		args   []string
+		args   = []string{}
 		tok    strings.Builder
 		inTok  bool
 		quoted bool

@@ -107,7 +107,7 @@ def proc(p, group, kind):
     except ValueError as e:
         d['argv'] = None
         d['command_error'] = "can't parse command %r: %s" % (p.command, e)
-    if p.directory is not None:
+    if p.directory:  # superd treats an empty directory= as unset
         d['directory'] = p.directory
     if p.umask is not None:
         d['umask'] = '%03o' % p.umask

@@ -19,14 +19,29 @@ for i in range(N):
     lines=[]
     lines.append('[supervisord]')
     lines.append('logfile=/tmp/r.log'); lines.append('pidfile=/tmp/r.pid')
+    supgood={'logfile':['/tmp/r2.log','syslog','~/r.log'],'logfile_maxbytes':['1MB','0'],'loglevel':['debug','WARN','blather'],'umask':['077','0o2'],
+             'nodaemon':['true','0'],'minfds':['2048'],'identifier':['sup-%(ENV_HOME)s','x'],'environment':['G="1",H=%(ENV_HOME)s','X=a%%b','Q="%(here)s"'],
+             'childlogdir':['/tmp','%(here)s'],'nocleanup':['yes']}
     for _ in range(random.randint(0,2)):
-        lines.append('%s=%s' % (random.choice(supopts), random.choice(vals)))
-    for p in range(random.randint(1,3)):
-        name=random.choice(['a','b','c','d e','x/y','a','b'])
-        lines.append('[%s:%s]' % (random.choice(['program','program','eventlistener','group']), name))
-        lines.append('command=%s' % random.choice(['/bin/cat','echo %(process_num)d', 'sh -c "a;b"', "x 'y", '/bin/x']))
-        if random.random()<0.3: lines.append('events=TICK_5')
-        if random.random()<0.3: lines.append('programs=a,b')
+        o=random.choice(supopts)
+        v=random.choice(vals) if random.random()<0.1 else random.choice(supgood[o])
+        lines.append('%s=%s' % (o, v))
+    progs=[]
+    for p in range(random.randint(1,4)):
+        name=random.choice(['a','b','c','web','worker']) if random.random()<0.95 else random.choice(['d e','x/y'])
+        kind=random.choice(['program','program','program','eventlistener','group'])
+        lines.append('[%s:%s]' % (kind, name))
+        if kind == 'group':
+            members=random.sample(progs, k=min(len(progs), random.randint(0,2))) if progs else []
+            if random.random()<0.1: members.append('ghost')
+            lines.append('programs=%s' % ','.join(members))
+            if random.random()<0.5: lines.append('priority=%s' % random.choice(['5','-1','x','%(ENV_HOME)s']))
+            continue
+        if kind == 'program':
+            progs.append(name)
+        lines.append('command=%s' % random.choice(['/bin/cat','echo %(process_num)d', 'sh -c "a;b"', "x 'y", '/bin/x', 'run %(group_name)s %(program_name)s']))
+        if kind == 'eventlistener' and random.random()<0.9: lines.append('events=%s' % random.choice(['TICK_5','PROCESS_STATE,tick_60','process_log_stdout, EVENT','BOGUS']))
+        if kind == 'eventlistener' and random.random()<0.3: lines.append('buffer_size=%s' % random.choice(['1','0','50']))
         for _ in range(random.randint(0,4)):
             sep=random.choice(['=',' = ',':','= '])
             o=random.choice(opts)
@@ -35,7 +50,7 @@ for i in range(N):
               'stopwaitsecs':['5'],'stopasgroup':['true','false'],'killasgroup':['true'],'user':['root','nobody','0'],'directory':['/tmp','%(here)s/%(process_num)s'],'umask':['022','0o7','777'],'redirect_stderr':['true','false'],
               'stdout_logfile':['/tmp/%(program_name)s-%(process_num)s.log','AUTO','none','Syslog','~/x.log'],'stdout_logfile_maxbytes':['0','1KB','2 Gb'],'stdout_logfile_backups':['0','3'],'stdout_capture_maxbytes':['1MB'],'stdout_events_enabled':['on'],'stdout_syslog':['1'],
               'stderr_logfile':['/tmp/e.log','OFF'],'environment':['A=1,B="x y"','P="%(process_num)d",Q=%(ENV_HOME)s',"K='v;w'",'A=x#y','X=a b'],'serverurl':['AUTO','http://h:1',''],'Command':['cap'],'bogus':['x']}
-            v = random.choice(vals) if random.random()<0.08 else random.choice(good.get(o,['1']))
+            v = random.choice(vals) if random.random()<0.03 else random.choice(good.get(o,['1']))
             if o == 'umask' and v.startswith('-'):
                 v = '022'  # superd rejects negative masks (docs/COMPATIBILITY.md)
             lines.append('%s%s%s' % (o, sep, v))
