@@ -422,7 +422,7 @@ func TestSplitCommand(t *testing.T) {
 		{"a\nb", []string{"a", "b"}, ""},
 		{`a 'b`, nil, "No closing quotation"},
 		{`a \`, nil, "No escaped character"},
-		{``, nil, ""},
+		{``, []string{}, ""},
 	} {
 		got, err := SplitCommand(c.in)
 		if c.err != "" {
