@@ -50,6 +50,7 @@ type loader struct {
 	here     string
 	host     string
 	environ  map[string]any // supervisord's environ_expansions
+	osEnv    map[string]any // the same before [supervisord] environment (supervisorctl's view)
 	errs     []error
 	seenErr  map[string]bool
 	included map[string]string // file -> "main:line"
@@ -77,6 +78,7 @@ func load(name string, data []byte, o LoadOptions) (*Config, error) {
 			l.environ["ENV_"+k] = v
 		}
 	}
+	l.osEnv = merged(l.environ)
 	l.host = o.Hostname
 	if l.host == "" {
 		l.host, _ = os.Hostname()
@@ -920,10 +922,8 @@ func (l *loader) supervisorctl() {
 	if s == nil {
 		return
 	}
-	env := map[string]any{}
-	for k, v := range l.environ {
-		env[k] = v
-	}
+	c.Present = true
+	env := l.osEnv
 	get := func(opt string, extra map[string]any) (string, bool) {
 		o := l.p.get(s, opt)
 		if o == nil {

@@ -61,6 +61,9 @@ type Supervisorctl struct {
 	Password    string `json:"password,omitempty"`
 	Prompt      string `json:"prompt"`
 	HistoryFile string `json:"history_file,omitempty"`
+	// Present is false when the file has no [supervisorctl] section
+	// (supervisorctl then refuses the file).
+	Present bool `json:"-"`
 }
 
 // UnixHTTPServer is the [unix_http_server] section.

@@ -182,7 +182,27 @@ def dump(path):
             }
         groups.append(gd)
     cfg['groups'] = groups
+    ctl = ctl_dump(path)
+    if ctl is not None:
+        cfg['supervisorctl'] = ctl
     return {'file': path, 'config': cfg}
+
+
+def ctl_dump(path):
+    """What supervisorctl reads from the file, or None if it refuses it."""
+    o = options.ClientOptions()
+    o.usage = _usage
+    try:
+        o.realize(args=['-c', path, 'status'])
+    except (Usage, ValueError):
+        return None
+    d = {'serverurl': o.serverurl, 'prompt': o.prompt}
+    for k in ('username', 'password'):
+        if getattr(o, k):
+            d[k] = getattr(o, k)
+    if o.history_file:
+        d['history_file'] = o.history_file
+    return d
 
 
 def main():
