@@ -214,6 +214,7 @@ func (d *daemon) start(cfg *config.Config, daemonized bool) error {
 	if msg := raiseLimits(sd.Minfds, sd.Minprocs, d.log); msg != "" {
 		return errors.New(msg)
 	}
+	d.log.Info("RPC interface 'supervisor' initialized")
 	if err := d.listen(cfg); err != nil {
 		return err
 	}
