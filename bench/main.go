@@ -280,6 +280,10 @@ func run(ctx context.Context, cfg config, out, logw io.Writer) (*results, error)
 	}
 
 	fmt.Fprint(out, machineInfo(ctx))
+	if p := r.bins.built["{superd}"]; p != "" {
+		o, _ := exec.CommandContext(ctx, p, "version").CombinedOutput()
+		fmt.Fprintf(out, "superd version: %s\n", strings.TrimSpace(string(o)))
+	}
 	fmt.Fprintf(out, "load average: %s at start, %s at end\n", load0, loadAvg())
 	fmt.Fprintf(out, "command: go run ./bench %s\nrounds %d, idle window %v, %d getAllProcessInfo calls, %d status runs, %d kills per implementation and N; log %d MiB, maxbytes %d MiB\nwall time %v\n\n",
 		strings.Join(os.Args[1:], " "), cfg.Rounds, cfg.Idle, cfg.Calls, cfg.CtlRuns, cfg.Kills, cfg.LogBytes>>20, cfg.LogMaxBytes>>20, time.Since(r.started).Round(time.Second))
