@@ -370,6 +370,16 @@ func pyFormat(s string, m map[string]any) (string, error) {
 						g = 'G'
 					}
 					digits = strconv.FormatFloat(f, g, p, 64)
+					if alt {
+						digits = altG(digits, p)
+					}
+				}
+				if alt && conv != 'g' && conv != 'G' && !strings.Contains(digits, ".") {
+					if k := strings.IndexAny(digits, "eE"); k >= 0 {
+						digits = digits[:k] + "." + digits[k:]
+					} else {
+						digits += "."
+					}
 				}
 				prec = -1
 			}
@@ -437,4 +447,33 @@ func expand(s string, m map[string]any, name string) (string, error) {
 			pyRepr(s), pyRepr(name), ke.Error(), strings.Join(names, ", "))}
 	}
 	return "", &expandErr{fmt.Sprintf("Format string %s for %s is badly formatted: %s", pyRepr(s), pyRepr(name), err.Error())}
+}
+
+// altG applies the '#' flag to a %g result: keep the decimal point and
+// trailing zeros up to p significant digits.
+func altG(d string, p int) string {
+	mant, exp := d, ""
+	if k := strings.IndexAny(d, "eE"); k >= 0 {
+		mant, exp = d[:k], d[k:]
+	}
+	if !strings.Contains(mant, ".") {
+		mant += "."
+	}
+	sig := 0
+	started := false
+	for _, c := range mant {
+		if c >= '1' && c <= '9' {
+			started = true
+		}
+		if started && c >= '0' && c <= '9' {
+			sig++
+		}
+	}
+	if !started {
+		sig = strings.Count(mant, "0") // 0.00000
+	}
+	for ; sig < p; sig++ {
+		mant += "0"
+	}
+	return mant + exp
 }

@@ -25,6 +25,8 @@ for i in range(N):
     for _ in range(random.randint(0,2)):
         o=random.choice(supopts)
         v=random.choice(vals) if random.random()<0.1 else random.choice(supgood[o])
+        if o == 'umask' and v.startswith('-'):
+            v = '022'  # superd rejects negative masks (docs/COMPATIBILITY.md)
         lines.append('%s=%s' % (o, v))
     progs=[]
     for p in range(random.randint(1,4)):
