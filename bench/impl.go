@@ -31,6 +31,7 @@ type Impl struct {
 // name and -extra adds one from the command line. Adding one is a line.
 var impls = []Impl{
 	{Name: "superd", Daemon: "{superd} -n -c {conf}", Status: "{superctl} -c {conf} status"},
+	{Name: "superd-reaper", Daemon: "{superd} -n --subreaper -c {conf}", Status: "{superctl} -c {conf} status"}, // one wait4(-1) reaper instead of a Wait per child
 	{Name: "supervisord", Daemon: "/usr/bin/supervisord -n -c {conf}", Status: "/usr/bin/supervisorctl -c {conf} status"},
 	{Name: "gosupervisord", Daemon: "gosupervisord -c {conf}", Status: "gosupervisord ctl -c {conf} status"}, // ochinchina/supervisord, installed under that name
 }
