@@ -151,22 +151,19 @@ func (d *daemon) tail() string {
 	return string(b)
 }
 
-// waitRunning polls getAllProcessInfo (raw, see rawRPC) until n
-// processes are RUNNING and returns the time since launch; it then
-// confirms the count with pkg/rpc.Client (untimed). Errors (socket not
-// there yet) are retried until ctx ends.
-func (d *daemon) waitRunning(ctx context.Context, n int, pause time.Duration) (time.Duration, error) {
+// pollRunning polls getAllProcessInfo (raw, see rawRPC) until n
+// processes are RUNNING, then confirms the count with pkg/rpc.Client.
+func (d *daemon) pollRunning(ctx context.Context, n int, pause time.Duration) error {
 	var last error
 	for {
 		if err := d.exited(); err != nil {
-			return 0, err
+			return err
 		}
 		b, err := d.raw.call(ctx, "supervisor.getAllProcessInfo")
 		if err == nil {
 			running := countRunning(b)
 			if running >= n {
-				took := time.Since(d.started)
-				return took, d.confirmRunning(ctx, n)
+				return d.confirmRunning(ctx, n)
 			}
 			last = fmt.Errorf("%d of %d RUNNING", running, n)
 		} else {
@@ -174,7 +171,7 @@ func (d *daemon) waitRunning(ctx context.Context, n int, pause time.Duration) (t
 		}
 		select {
 		case <-ctx.Done():
-			return 0, fmt.Errorf("waiting for %d RUNNING: %w (last: %v)", n, ctx.Err(), last)
+			return fmt.Errorf("waiting for %d RUNNING: %w (last: %v)", n, ctx.Err(), last)
 		case <-d.done:
 		case <-time.After(pause):
 		}

@@ -46,14 +46,14 @@ func (r *runner) spawn(ctx context.Context, im Impl, n, startsecs, round int) er
 		return err
 	}
 	sctx, cancel := context.WithTimeout(ctx, spawnTimeout(n))
-	took, err := d.waitRunning(sctx, n, r.cfg.Poll)
+	took, how, err := d.waitSpawn(sctx, n, r.cfg.Poll)
 	cancel()
 	if err != nil {
 		_, _, _ = d.shutdown(5 * time.Second)
 		return err
 	}
 	r.res.add(fmt.Sprintf("spawn%d", startsecs), strconv.Itoa(n), im.Name, took.Seconds())
-	r.logf("%s N=%d startsecs=%d: all RUNNING after %.3fs", im.Name, n, startsecs, took.Seconds())
+	r.logf("%s N=%d startsecs=%d: all RUNNING after %.3fs (%s)", im.Name, n, startsecs, took.Seconds(), how)
 	if _, left, err := d.shutdown(shutdownTimeout); err != nil || left > 0 {
 		return fmt.Errorf("shutdown: %v, %d processes left behind", err, left)
 	}
@@ -78,13 +78,13 @@ func (r *runner) suite(ctx context.Context, im Impl, n, round int) error {
 		}
 	}()
 	sctx, cancel := context.WithTimeout(ctx, spawnTimeout(n))
-	took, err := d.waitRunning(sctx, n, r.cfg.Poll)
+	took, how, err := d.waitSpawn(sctx, n, r.cfg.Poll)
 	cancel()
 	if err != nil {
 		return err
 	}
 	r.res.add("spawn0", ns, im.Name, took.Seconds())
-	r.logf("%s N=%d startsecs=0: all RUNNING after %.3fs", im.Name, n, took.Seconds())
+	r.logf("%s N=%d startsecs=0: all RUNNING after %.3fs (%s)", im.Name, n, took.Seconds(), how)
 
 	pid, err := d.api.GetPID(ctx)
 	if err != nil {
@@ -256,7 +256,7 @@ func (r *runner) stopStart(ctx context.Context, d *daemon, im Impl, n int) error
 	r.logf("%s N=%d: stop all %.3fs, start all %.3fs", im.Name, n, stop.Seconds(), start.Seconds())
 	// startsecs=0: every process is RUNNING once the call returns, or
 	// very shortly after; poll to make sure nothing was lost.
-	if _, err := d.waitRunning(cctx, n, r.cfg.Poll); err != nil {
+	if err := d.pollRunning(cctx, n, r.cfg.Poll); err != nil {
 		r.res.fail("startall", ns, im.Name, fmt.Errorf("after startAllProcesses(wait): %w", err))
 	}
 	return nil
