@@ -367,7 +367,40 @@ func inetAddress(s string) (string, int, error) {
 	return host, port, nil
 }
 
+// pyBigInt returns the decimal form of s when s is a valid Python
+// integer literal too large for int64.
+func pyBigInt(s string) (string, bool) {
+	t := pyStrip(s)
+	sign := ""
+	if strings.HasPrefix(t, "+") || strings.HasPrefix(t, "-") {
+		if t[0] == '-' {
+			sign = "-"
+		}
+		t = t[1:]
+	}
+	if t == "" || strings.HasPrefix(t, "_") || strings.HasSuffix(t, "_") || strings.Contains(t, "__") {
+		return "", false
+	}
+	t = strings.ReplaceAll(t, "_", "")
+	for _, c := range t {
+		if c < '0' || c > '9' {
+			return "", false
+		}
+	}
+	if _, err := strconv.ParseInt(t, 10, 64); err == nil {
+		return "", false
+	}
+	t = strings.TrimLeft(t, "0")
+	return sign + t, true
+}
+
 func portNumber(s string) (int, error) {
+	if big, ok := pyBigInt(s); ok {
+		if strings.HasPrefix(big, "-") {
+			return 0, fmt.Errorf("%s is below lower bound (1)", big)
+		}
+		return 0, fmt.Errorf("%s is above upper bound (65535)", big)
+	}
 	n, err := pyInt(s)
 	if err != nil {
 		return 0, err
