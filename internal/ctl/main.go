@@ -30,15 +30,13 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	c := newController(opts, nil, stdout, stderr)
 	defer c.client.Close()
 	if len(opts.args) > 0 {
-		if opts.interactive {
-			// -i with a command: prompts (confirmations, credentials)
-			// read stdin, as supervisorctl does.
-			c.in = &plainReader{r: newBufReader(stdin), out: stdout}
-		}
+		// fg reads stdin; with -i, so do the confirmation and
+		// credential prompts, as in supervisorctl.
+		c.in = &plainReader{r: newBufReader(stdin), out: stdout, errw: stderr}
 		c.onecmd(ctx, strings.Join(opts.args, " "))
 		return c.exitStatus
 	}
-	c.in = newLineReader(stdin, stdout, opts.historyFile, c.complete)
+	c.in = newLineReader(stdin, stdout, stderr, opts.historyFile, c.complete)
 	defer c.in.Close()
 	c.cmdloop(ctx)
 	return 0 // the interactive shell always exits 0

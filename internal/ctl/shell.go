@@ -29,10 +29,11 @@ type lineReader interface {
 }
 
 // plainReader reads lines from a non-terminal stdin; prompts go to
-// stdout as Python's input() writes them.
+// stdout as Python's input() writes them, the password prompt to
+// stderr as getpass's fallback does.
 type plainReader struct {
-	r   *bufio.Reader
-	out io.Writer
+	r         *bufio.Reader
+	out, errw io.Writer
 }
 
 func (p *plainReader) ReadLine(prompt string) (string, error) {
@@ -44,7 +45,14 @@ func (p *plainReader) ReadLine(prompt string) (string, error) {
 	return strings.TrimRight(line, "\r\n"), nil
 }
 
-func (p *plainReader) ReadPassword(prompt string) (string, error) { return p.ReadLine(prompt) }
+func (p *plainReader) ReadPassword(prompt string) (string, error) {
+	w := p.errw
+	if w == nil {
+		w = p.out
+	}
+	pr := &plainReader{r: p.r, out: w}
+	return pr.ReadLine(prompt)
+}
 func (p *plainReader) AddHistory(string)                          {}
 func (p *plainReader) Close() error                               { return nil }
 
@@ -94,7 +102,7 @@ func isTerminal(f any) bool {
 
 // newLineReader returns a liner editor when stdin and stdout are the
 // process's terminal, else a plain line reader.
-func newLineReader(stdin io.Reader, stdout io.Writer, historyFile string, complete liner.WordCompleter) lineReader {
+func newLineReader(stdin io.Reader, stdout, stderr io.Writer, historyFile string, complete liner.WordCompleter) lineReader {
 	if stdin == io.Reader(os.Stdin) && stdout == io.Writer(os.Stdout) && isTerminal(os.Stdin) && isTerminal(os.Stdout) && liner.TerminalSupported() {
 		st := liner.NewLiner()
 		st.SetCtrlCAborts(true)
@@ -108,7 +116,7 @@ func newLineReader(stdin io.Reader, stdout io.Writer, historyFile string, comple
 		}
 		return &linerReader{st: st, historyFile: historyFile}
 	}
-	return &plainReader{r: bufio.NewReader(stdin), out: stdout}
+	return &plainReader{r: bufio.NewReader(stdin), out: stdout, errw: stderr}
 }
 
 // cmdloop is the interactive shell: status first, then one command per
