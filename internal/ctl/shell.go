@@ -53,8 +53,8 @@ func (p *plainReader) ReadPassword(prompt string) (string, error) {
 	pr := &plainReader{r: p.r, out: w}
 	return pr.ReadLine(prompt)
 }
-func (p *plainReader) AddHistory(string)                          {}
-func (p *plainReader) Close() error                               { return nil }
+func (p *plainReader) AddHistory(string) {}
+func (p *plainReader) Close() error      { return nil }
 
 // linerReader is the terminal line editor: history and completion.
 type linerReader struct {
