@@ -19,4 +19,12 @@
 // each naming file:line, section, option and value, and keeping
 // supervisord's message text). Options supervisord silently ignores
 // produce Config.Warnings with the closest known option name.
+//
+// Tests compare with supervisord itself wherever the python supervisor
+// package is installed: testdata/refdump.py prints what
+// supervisor.options.ServerOptions (and ClientOptions) make of a file in
+// our JSON shape; it is run over testdata/corpus (real-world files), the
+// golden files in testdata/golden, and random files from
+// testdata/rndgen.py; testdata/pieces.py checks the building blocks
+// (ini reader, %-format, shlex, value types) on random inputs.
 package config

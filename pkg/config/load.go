@@ -143,7 +143,13 @@ func (l *loader) fail(sec *rawSection, opt string, err error) {
 		}
 	}
 	e.IncludedFrom = l.included[e.File]
+	// one error per option (a group-level and a process-level reading
+	// of the same value, or every process of a numprocs template,
+	// would otherwise repeat it)
 	key := e.Error()
+	if opt != "" && opt != "programs" {
+		key = sec.Name + "\x00" + opt
+	}
 	if l.seenErr[key] {
 		return
 	}
