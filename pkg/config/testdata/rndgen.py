@@ -28,6 +28,27 @@ for i in range(N):
         if o == 'umask' and v.startswith('-'):
             v = '022'  # superd rejects negative masks (docs/COMPATIBILITY.md)
         lines.append('%s=%s' % (o, v))
+    if random.random() < 0.4:
+        lines.append(random.choice(['[unix_http_server]', '[unix_http_server:x]']))
+        lines.append('file=%s' % random.choice(['/tmp/s.sock', '%(here)s/s.sock', ' /tmp/a b.sock ', '~/s.sock']))
+        for k, vs in (('chmod', ['0777', '700', '8', '0o660']), ('chown', ['root', 'root:root', 'nobody:0', 'nosuch_u']),
+                      ('username', ['u', '%(ENV_HOME)s']), ('password', ['p', '{SHA}ab'])):
+            if random.random() < 0.3:
+                lines.append('%s=%s' % (k, random.choice(vs)))
+    if random.random() < 0.4:
+        lines.append(random.choice(['[inet_http_server]', '[inet_http_server:b]']))
+        lines.append('port=%s' % random.choice(['9001', '*:9001', ':9002', 'LocalHost:80', '127.0.0.1:65535', '0', 'x:70000', '']))
+        if random.random() < 0.3:
+            lines.append('username=admin')
+        if random.random() < 0.3:
+            lines.append('password=%(ENV_HOME)s')
+    if random.random() < 0.3:
+        lines.append('[supervisorctl]')
+        for k, vs in (('serverurl', ['unix:///tmp/s.sock', 'unix://%(here)s/../s.sock', 'http://localhost:9001', 'AUTO']),
+                      ('prompt', ['p', '%(ENV_HOME)s']), ('history_file', ['~/.h', '%(here)s/h', '']),
+                      ('username', ['u']), ('password', ['%(nope)s', 'x'])):
+            if random.random() < 0.4:
+                lines.append('%s=%s' % (k, random.choice(vs)))
     progs=[]
     for p in range(random.randint(1,4)):
         name=random.choice(['a','b','c','web','worker']) if random.random()<0.95 else random.choice(['d e','x/y'])
