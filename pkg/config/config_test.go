@@ -247,7 +247,11 @@ func comparable(t *testing.T, b []byte) map[string]any {
 	if gs, ok := m["groups"].([]any); ok {
 		for _, g := range gs {
 			for _, p := range g.(map[string]any)["processes"].([]any) {
-				delete(p.(map[string]any), "user")
+				// supervisord has no user name (only uid) and ignores
+				// superd's log extensions
+				for _, k := range []string{"user", "stdout_logfile_compress", "stdout_logfile_maxage", "stderr_logfile_compress", "stderr_logfile_maxage"} {
+					delete(p.(map[string]any), k)
+				}
 			}
 		}
 	}
@@ -586,4 +590,26 @@ func TestErrorsCollected(t *testing.T) {
 	if len(sorted) != 4 {
 		t.Errorf("want 4 errors, got %d:\n%s", len(sorted), msg)
 	}
+}
+
+// TestExampleDeployment loads the example deployment shipped in
+// conf.d.example: no errors, no warnings, and (with the reference
+// installed) what supervisord makes of it.
+func TestExampleDeployment(t *testing.T) {
+	const f = "../../conf.d.example/superd.conf"
+	if _, err := os.Stat(f); err != nil {
+		t.Skipf("no example deployment: %v", err)
+	}
+	cfg, err := LoadWith(f, LoadOptions{Environ: testEnv()})
+	if err != nil {
+		t.Fatalf("example deployment does not load: %v", err)
+	}
+	if len(cfg.Warnings) > 0 {
+		t.Errorf("example deployment has warnings:\n%s", strings.Join(cfg.Warnings, "\n"))
+	}
+	if len(cfg.Groups) == 0 {
+		t.Errorf("example deployment has no groups")
+	}
+	b, _ := JSON(cfg)
+	checkAgainstReference(t, f, testEnv(), nil, b)
 }
