@@ -22,7 +22,7 @@
 //	                       to FILE (atomically, via rename), then block
 //	echo-stdin             copy stdin to stdout line by line; exit 0 at EOF
 //	capture TEXT           print "before", then TEXT between XSUPERVISOR
-//	                       BEGIN/END tokens, then "after", then block
+//	                       BEGIN/END tokens, then "after the capture block ends", then block
 //	write-file FILE TEXT   write TEXT to FILE, then block
 package testproc
 
@@ -58,10 +58,14 @@ type Info struct {
 	Groups []int    `json:"groups"`
 	PID    int      `json:"pid"`
 	PGID   int      `json:"pgid"`
+	// Fds lists open descriptors above 2 as "N -> target", except the
+	// Go runtime's own (anon_inode, cgroup files) and the one used to list them.
+	Fds []string `json:"fds"`
 }
 
 // Main runs a helper mode and exits if this process is a helper;
-// otherwise it returns at once. Call it first in TestMain.
+// otherwise it returns at once (after setting GORACE=atexit_sleep_ms=0
+// for the helpers it will start). Call it first in TestMain.
 func Main() {
 	var mode string
 	var args []string
@@ -71,6 +75,12 @@ func Main() {
 	case os.Getenv(EnvMode) != "":
 		mode, args = os.Getenv(EnvMode), os.Args[1:]
 	default:
+		// Helpers built with -race would otherwise linger 1 s at exit
+		// (the race runtime's atexit_sleep_ms), making every "exit N"
+		// helper slow; children inherit this.
+		if g := os.Getenv("GORACE"); !strings.Contains(g, "atexit_sleep_ms") {
+			os.Setenv("GORACE", strings.TrimSpace(g+" atexit_sleep_ms=0"))
+		}
 		return
 	}
 	os.Exit(run(mode, args))
@@ -190,6 +200,7 @@ func run(mode string, args []string) int {
 		info.Cwd, _ = os.Getwd()
 		info.Umask = syscall.Umask(0)
 		info.Groups, _ = os.Getgroups()
+		info.Fds = openFds()
 		b, _ := json.Marshal(info)
 		if err := writeAtomic(arg(args, 0), b); err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -203,7 +214,7 @@ func run(mode string, args []string) int {
 		}
 		return 0
 	case "capture":
-		fmt.Print("before\n<!--XSUPERVISOR:BEGIN-->" + arg(args, 0) + "<!--XSUPERVISOR:END-->after\n")
+		fmt.Print("before\n<!--XSUPERVISOR:BEGIN-->" + arg(args, 0) + "<!--XSUPERVISOR:END-->after the capture block ends\n")
 		block()
 	case "write-file":
 		if err := writeAtomic(arg(args, 0), []byte(arg(args, 1))); err != nil {
@@ -222,4 +233,26 @@ func writeAtomic(path string, b []byte) error {
 		return err
 	}
 	return os.Rename(tmp, path)
+}
+
+func openFds() []string {
+	d, err := os.Open("/proc/self/fd")
+	if err != nil {
+		return []string{err.Error()}
+	}
+	defer d.Close()
+	names, _ := d.Readdirnames(-1)
+	var out []string
+	for _, n := range names {
+		fd, _ := strconv.Atoi(n)
+		if fd <= 2 || uintptr(fd) == d.Fd() {
+			continue
+		}
+		target, _ := os.Readlink("/proc/self/fd/" + n)
+		if strings.HasPrefix(target, "anon_inode:") || strings.HasPrefix(target, "/sys/fs/cgroup/") {
+			continue
+		}
+		out = append(out, n+" -> "+target)
+	}
+	return out
 }

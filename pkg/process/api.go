@@ -144,6 +144,10 @@ type Options struct {
 	ServerURL string
 	// Listeners, if set, is given the stdin and stdout of every
 	// process of an eventlistener group (pkg/events implements it).
+	// When it is nil and Bus is set, New makes an events.Pools for the
+	// config's [eventlistener:x] groups and closes it when Run returns.
+	// If it has an AddPool(*config.Group) method, it is called for each
+	// eventlistener group right before its PROCESS_GROUP_ADDED event.
 	Listeners ListenerHook
 	// Reaper selects subreaper/PID-1 mode: one goroutine reaps every
 	// child with wait4(-1) on SIGCHLD (including orphans re-parented to
@@ -167,7 +171,8 @@ type ListenerHook interface {
 	// (after it has been written to its stdout log). data is only valid
 	// during the call.
 	Output(pool, process string, pid int, data []byte)
-	// Detach is called when the listener process has exited.
+	// Detach is called when the listener's stdout has reached EOF
+	// (normally because it exited), after its last Output call.
 	Detach(pool, process string, pid int)
 }
 

@@ -71,9 +71,9 @@ func autoLogName(dir, prefix string) (string, error) {
 	return "", fmt.Errorf("no free name for %s*.log in %s", prefix, dir)
 }
 
-// CleanAutoLogs removes old AUTO child logs of identifier from
+// CleanupAutoLogs removes old AUTO child logs of identifier from
 // childlogdir, as supervisord does at startup unless nocleanup is set.
-func CleanAutoLogs(childlogdir, identifier string, log *slog.Logger) {
+func CleanupAutoLogs(childlogdir, identifier string, log *slog.Logger) {
 	re := regexp.MustCompile(`^.+?---` + regexp.QuoteMeta(identifier) + `-\S+\.log\.?\d{0,4}`)
 	ents, err := os.ReadDir(childlogdir)
 	if err != nil {
@@ -251,7 +251,7 @@ func (r *outReader) toggle() {
 	}
 	r.s.emit(events.Event{Type: typ, Process: r.name, Group: r.group, PID: r.pid, Channel: r.channel,
 		Data: append([]byte(nil), r.capBuf...)})
-	r.s.log.Debug(fmt.Sprintf("%q %s emitted a comm event", r.name, r.channel))
+	r.s.log.Debug(fmt.Sprintf("'%s' %s emitted a comm event", r.name, r.channel))
 	r.capBuf = r.capBuf[:0]
 }
 

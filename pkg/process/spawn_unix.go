@@ -356,7 +356,15 @@ func (s *Supervisor) spawn(p *proc) (int, string) {
 		s.rfiles[f] = struct{}{}
 		s.rmu.Unlock()
 		s.readers.Add(1)
-		go r.run()
+		go func() {
+			r.run()
+			if hook != nil {
+				// After the listener's last Output: an answer it wrote
+				// right before exiting still counts (supervisord drains
+				// the pipes before it handles an exit).
+				hook.Detach(p.g.cfg.Name, pc.Name, pid)
+			}
+		}()
 	}
 	var hook ListenerHook
 	if listener {
@@ -383,4 +391,25 @@ func (s *Supervisor) spawn(p *proc) (int, string) {
 		hook.Attach(p.g.cfg.Name, pc.Name, pid, pipes.stdinW)
 	}
 	return pid, ""
+}
+
+// CloseOnExecInherited marks every descriptor above 2 close-on-exec, so
+// that descriptors superd itself inherited (from a shell, a service
+// manager) do not leak into children; supervisord closes 3..minfds in
+// each child instead. Call it early in main. Descriptors superd opens
+// are close-on-exec already (Go opens everything with O_CLOEXEC).
+func CloseOnExecInherited() error {
+	if err := unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err == nil {
+		return nil
+	}
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return fmt.Errorf("mark descriptors close-on-exec: %w", err)
+	}
+	for _, e := range ents {
+		if fd, err := strconv.Atoi(e.Name()); err == nil && fd > 2 {
+			unix.CloseOnExec(fd)
+		}
+	}
+	return nil
 }

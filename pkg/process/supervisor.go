@@ -43,6 +43,10 @@ type Supervisor struct {
 
 	reaper *reaper // nil unless Options.Reaper
 
+	// pools are the event listener pools New made itself (Options.Bus
+	// set, Options.Listeners nil); closed when Run returns.
+	pools *events.Pools
+
 	// Everything below is owned by the loop goroutine.
 	latest      *config.Config
 	groups      map[string]*group
@@ -128,6 +132,10 @@ func New(cfg *config.Config, opts Options) (*Supervisor, error) {
 		pids:     map[int]*proc{},
 	}
 	s.mood.Store(int32(MoodRunning))
+	if opts.Listeners == nil && opts.Bus != nil {
+		s.pools = events.NewPools(opts.Bus, opts.Logger, cfg.Supervisord.Identifier)
+		s.opts.Listeners = s.pools
+	}
 	return s, nil
 }
 
@@ -206,6 +214,9 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	}
 	close(s.loopDone)
 	s.cleanup()
+	if s.pools != nil {
+		s.pools.Close()
+	}
 	return nil
 }
 
@@ -348,9 +359,6 @@ func (s *Supervisor) do(p *proc, a action) {
 		if c := p.child; c != nil && c.pid == a.pid {
 			c.stdin.Close()
 			p.child = nil
-			if p.g.cfg.Kind == config.KindEventListener && s.opts.Listeners != nil {
-				s.opts.Listeners.Detach(p.g.cfg.Name, p.cfg.Name, a.pid)
-			}
 		}
 	}
 }
@@ -436,6 +444,9 @@ func (s *Supervisor) addGroup(gc *config.Group, cfg *config.Config) {
 		return cmp.Or(cmp.Compare(a.cfg.Priority, b.cfg.Priority), cmp.Compare(a.cfg.Name, b.cfg.Name))
 	})
 	s.groups[gc.Name] = g
+	if a, ok := s.opts.Listeners.(interface{ AddPool(*config.Group) }); ok && gc.Kind == config.KindEventListener {
+		a.AddPool(gc) // before PROCESS_GROUP_ADDED, which creates the pool
+	}
 	s.emit(events.Event{Type: events.ProcessGroupAdded, Group: gc.Name})
 }
 
