@@ -120,47 +120,62 @@ func newLineReader(stdin io.Reader, stdout, stderr io.Writer, historyFile string
 }
 
 // cmdloop is the interactive shell: status first, then one command per
-// line until EOF, quit, exit or Ctrl-C at the prompt.
+// line until EOF, quit, exit or Ctrl-C at the prompt. Ctrl-C while a
+// command runs cancels that command.
 func (c *controller) cmdloop(ctx context.Context) {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt)
+	defer signal.Stop(sigs)
 	queue := []string{"status"}
 	for {
 		var line string
 		if len(queue) > 0 {
 			line, queue = queue[0], queue[1:]
 		} else {
-			l, err := c.in.ReadLine(c.opts.prompt + "> ")
-			switch {
-			case errors.Is(err, errInterrupted):
+			// Read in a goroutine so that SIGINT (a plain reader on a
+			// terminal) ends the shell as KeyboardInterrupt does.
+			lines := make(chan lineResult, 1)
+			go func() {
+				l, err := c.in.ReadLine(c.opts.prompt + "> ")
+				lines <- lineResult{l, err}
+			}()
+			var lr lineResult
+			select {
+			case <-sigs:
 				c.output("")
 				return
-			case err != nil:
+			case lr = <-lines:
+			}
+			switch {
+			case errors.Is(lr.err, errInterrupted):
+				c.output("")
+				return
+			case lr.err != nil:
 				line = "EOF"
 			default:
-				line = l
-				if strings.TrimSpace(l) != "" {
-					c.in.AddHistory(l)
+				line = lr.line
+				if strings.TrimSpace(line) != "" {
+					c.in.AddHistory(line)
 				}
 			}
 		}
-		if c.runInterruptible(ctx, line) {
+		if c.runCancelable(ctx, line, sigs) {
 			return
 		}
 	}
 }
 
-// runInterruptible runs one command; Ctrl-C cancels the command and
-// returns to the prompt.
-func (c *controller) runInterruptible(ctx context.Context, line string) bool {
+// runCancelable runs one command; SIGINT cancels it.
+func (c *controller) runCancelable(ctx context.Context, line string, sigs <-chan os.Signal) bool {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt)
-	defer signal.Stop(sigs)
+	done := make(chan struct{})
+	defer close(done)
 	go func() {
 		select {
 		case <-sigs:
 			cancel()
-		case <-ctx.Done():
+		case <-done:
 		}
 	}()
 	return c.onecmd(ctx, line)
