@@ -3,6 +3,7 @@ package ctl
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
@@ -260,4 +261,63 @@ func newFakeHTTP(t *testing.T, sock, body string) *http.Server {
 	})}
 	go srv.Serve(l)
 	return srv
+}
+
+// TestJSONOutput checks --json on the read commands against a real
+// supervisord: valid JSON, the same data and exit codes as the text.
+func TestJSONOutput(t *testing.T) {
+	needSupervisor(t)
+	t.Parallel()
+	d := startDaemon(t, supervisordBin, streamConf)
+	run := func(args ...string) runResult {
+		return runCtl(t, d.dir, superctlBin, "", append([]string{"-c", d.conf}, args...)...)
+	}
+	var st []struct {
+		Namespec  string `json:"namespec"`
+		Name      string `json:"name"`
+		StateName string `json:"statename"`
+		PID       int    `json:"pid"`
+	}
+	r := run("status", "--json")
+	if err := json.Unmarshal([]byte(r.stdout), &st); err != nil || r.rc != 0 || len(st) != 2 ||
+		st[0].Namespec != "echoer" || st[1].Name != "ticker" || st[0].StateName != "RUNNING" || st[0].PID == 0 {
+		t.Errorf("status --json: %+v rc %d err %v\n%s", st, r.rc, err, r.stdout)
+	}
+	r = run("status", "--json", "ticker", "nope")
+	if err := json.Unmarshal([]byte(r.stdout), &st); err != nil || r.rc != statusUnknown || len(st) != 1 ||
+		r.stderr != "nope: ERROR (no such process)\n" {
+		t.Errorf("status --json ticker nope: %+v rc %d err %v stderr %q", st, r.rc, err, r.stderr)
+	}
+	var pids []struct {
+		Namespec string `json:"namespec"`
+		PID      int    `json:"pid"`
+	}
+	r = run("pid", "all", "--json")
+	if err := json.Unmarshal([]byte(r.stdout), &pids); err != nil || len(pids) != 2 || pids[1].PID != st[0].PID {
+		t.Errorf("pid all --json: %+v err %v (status said %+v)", pids, err, st)
+	}
+	var pid struct{ PID int }
+	r = run("pid", "--json")
+	if err := json.Unmarshal([]byte(r.stdout), &pid); err != nil || pid.PID != d.cmd.Process.Pid {
+		t.Errorf("pid --json: %+v err %v, want %d", pid, err, d.cmd.Process.Pid)
+	}
+	var ver struct{ Version string }
+	r = run("version", "--json")
+	if err := json.Unmarshal([]byte(r.stdout), &ver); err != nil || ver.Version != "4.2.5" {
+		t.Errorf("version --json: %q err %v", r.stdout, err)
+	}
+	var avail []struct {
+		Namespec  string `json:"namespec"`
+		Autostart bool   `json:"autostart"`
+		InUse     bool   `json:"inuse"`
+	}
+	r = run("avail", "--json")
+	if err := json.Unmarshal([]byte(r.stdout), &avail); err != nil || len(avail) != 2 || !avail[0].InUse || !avail[0].Autostart {
+		t.Errorf("avail --json: %+v err %v", avail, err)
+	}
+	var rr map[string][]string
+	r = run("reread", "--json")
+	if err := json.Unmarshal([]byte(r.stdout), &rr); err != nil || len(rr) != 3 || rr["added"] == nil || len(rr["changed"]) != 0 {
+		t.Errorf("reread --json: %q err %v", r.stdout, err)
+	}
 }
