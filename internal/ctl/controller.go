@@ -158,7 +158,12 @@ func (c *controller) handleError(ctx context.Context, line string, err error) bo
 		c.exitStatus = exitGeneric
 		return false
 	}
-	c.output("error: " + err.Error())
+	if f := faultOf(err); f != nil {
+		// supervisorctl: error: <class 'xmlrpc.client.Fault'>, <Fault 11: 'BAD_SIGNAL: FOO'>: file: ... line: ...
+		c.output("error: <class 'xmlrpc.client.Fault'>, " + pyFaultStr(f))
+	} else {
+		c.output("error: " + err.Error())
+	}
 	c.exitStatus = exitGeneric
 	return false
 }
