@@ -1,0 +1,96 @@
+// Package process supervises child processes exactly as supervisord 4.2.5
+// does: its state machine (STOPPED, STARTING, RUNNING, BACKOFF, STOPPING,
+// EXITED, FATAL, UNKNOWN), startsecs/startretries/backoff, autorestart
+// with exitcodes, stopsignal/stopwaitsecs/SIGKILL, stopasgroup and
+// killasgroup, priority order, groups, and the API behind the XML-RPC
+// methods (startProcess, stopProcess, signalProcess, sendProcessStdin,
+// getProcessInfo, reloadConfig, addProcessGroup ...), with supervisord's
+// fault kinds and detail texts (see Kind and Error).
+//
+// # Concurrency model
+//
+// One goroutine, Supervisor.Run, owns all process state: the groups, the
+// per-process machine records, the pid table and the latest configuration.
+// Nothing else reads or writes them, so they have no locks. Everything
+// reaches the loop as a message:
+//
+//   - API calls send a closure on an unbuffered channel and wait for its
+//     reply. Calls that wait (startProcess/stopProcess with wait, group and
+//     all variants) register a waiter that the loop resolves after a later
+//     state change; the loop never blocks on them.
+//   - Child exits come from the waiter goroutine of each child (or the
+//     reaper, see below), tagged with the pid; exits that do not match
+//     the process's current pid are ignored.
+//   - Timers (startsecs, backoff retry, stopwaitsecs, the "waiting for x
+//     to stop"/"to die" reports, TICK_5 boundaries) are time.AfterFunc
+//     callbacks that post a tagged event; each process has one timer slot
+//     and a generation number, so a stale timer is dropped.
+//   - Shutdown sets a flag and wakes the loop; a cancelled context forces
+//     an immediate kill.
+//
+// An idle supervisor sleeps in one select: no polling. The only timer
+// that always runs is the 5 s tick.
+//
+// State transitions are in state.go as a step function (machine.step:
+// state, event, now -> new state and actions), tested without processes
+// or clocks; the loop carries out the actions (spawn, kill, arm timer,
+// emit event, log).
+//
+// # Goroutines
+//
+// Besides the loop, each child has:
+//
+//   - one waiter goroutine (os.Process.Wait); it posts the exit and ends.
+//     In reaper mode (Options.Reaper) there is none: a single reaper
+//     goroutine handles SIGCHLD with wait4(-1, WNOHANG), looks the pid up
+//     in a table that spawning fills while holding the same lock (so no
+//     child can be reaped before it is known), posts the exit, and logs
+//     "reaped unknown pid N (...)" for orphans. It ends when Run returns.
+//   - one reader goroutine per output pipe (stdout, and stderr unless
+//     redirect_stderr) copying up to 128 KiB per read into the
+//     logfile.Writer. It ends at EOF, i.e. when the child and every
+//     grandchild holding the pipe have exited. When Run returns it waits up
+//     to one second for the readers, then closes the read ends of pipes
+//     still held open by grandchildren, which ends the remaining reads.
+//
+// Run returns only after every child has been reaped and every goroutine
+// above has ended. Per-chunk work (capture mode, PROCESS_LOG events,
+// strip_ansi, the DEBG copy in the main log, event listener output) is
+// done only when configured; otherwise a chunk goes straight to the file.
+//
+// # Spawning
+//
+// Children are started with os.StartProcess: Setpgid (a process group
+// per child, so stopasgroup can signal -pid and a terminal ^C reaches
+// only superd), the pipes' child ends as fds 0, 1, 2 (every descriptor
+// superd opens is close-on-exec; call CloseOnExecInherited at startup so
+// descriptors superd inherited do not leak either), Credential for user=
+// (uid, primary gid, supplementary groups; like supervisord, HOME, USER,
+// LOGNAME and SHELL are NOT changed), Dir for directory=, and the
+// environment superd's own + SUPERVISOR_ENABLED, SUPERVISOR_SERVER_URL,
+// SUPERVISOR_PROCESS_NAME, SUPERVISOR_GROUP_NAME + [supervisord]
+// environment + the program's environment. The command is resolved on
+// PATH beforehand as supervisord's get_execv_args does, with its messages
+// ("can't find command '/no/such'").
+//
+// umask= is per process state and Go cannot set it between fork and
+// exec, and changing superd's own umask would race with other goroutines.
+// So a child with umask= is started as /proc/self/exe in a hidden shim
+// mode ("superd-umask-shim <mask> <file> <argv...>") that sets the umask
+// and execs the program (same pid). main must call MaybeRunShim first.
+//
+// Failures that supervisord only sees in the forked child (chdir, setuid,
+// exec) are detected before or by os.StartProcess here; the child-side
+// lines ("supervisor: couldn't chdir to /x: ENOENT", "supervisor: child
+// process was not spawned") are written to the process's log as
+// supervisord's child would, and the process goes STARTING -> BACKOFF
+// with that text as spawnerr.
+//
+// # Example
+//
+//	sup, err := process.New(cfg, process.Options{Logger: log, Bus: bus})
+//	if err != nil { ... }
+//	go sup.Run(ctx)
+//	err = sup.StartProcess(ctx, "web", true) // waits for RUNNING
+//	sup.Shutdown(false)                      // ordered stop; Run returns
+package process
