@@ -418,7 +418,11 @@ func (d *daemon) wait(sup *process.Supervisor, sigs <-chan os.Signal, done <-cha
 				d.shutdown = true
 			}
 			d.mu.Unlock()
-			sup.Shutdown(false)
+			if restart {
+				sup.Restart()
+			} else {
+				sup.Shutdown(false)
+			}
 		case s := <-sigs:
 			sig := s.(syscall.Signal)
 			name := unix.SignalName(sig)
@@ -447,7 +451,7 @@ func (d *daemon) wait(sup *process.Supervisor, sigs <-chan os.Signal, done <-cha
 				d.mu.Lock()
 				d.restarting = true
 				d.mu.Unlock()
-				sup.Shutdown(false)
+				sup.Restart()
 			case syscall.SIGUSR2:
 				d.log.Info("received SIGUSR2 indicating log reopen request")
 				d.mu.Lock()
