@@ -3,6 +3,7 @@ package events
 import (
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -148,6 +149,11 @@ type Bus struct {
 	serial uint64
 	subs   map[*Subscription]struct{}
 	closed bool
+
+	// listenerSerial is supervisord's GlobalSerial: the next serial of
+	// an event accepted by some listener pool. It lives on the bus so
+	// that it survives a restart, which builds new Pools.
+	listenerSerial atomic.Uint64
 }
 
 // NewBus returns an empty bus.

@@ -212,7 +212,10 @@ type superd struct {
 	stop  func()
 }
 
-func startSuperd(t *testing.T, conf string) *superd {
+// startSuperd runs pkg/process on conf. With ownPools the test makes
+// the Pools and passes them as Options.Listeners; without, process.New
+// makes them from Options.Bus (s.pools is then nil).
+func startSuperd(t *testing.T, conf string, ownPools bool) *superd {
 	t.Helper()
 	cfg, err := config.Load(conf)
 	if err != nil {
@@ -220,9 +223,14 @@ func startSuperd(t *testing.T, conf string) *superd {
 	}
 	logger := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	bus := events.NewBus()
-	pools := events.NewPools(bus, logger, cfg.Supervisord.Identifier)
-	pools.Configure(cfg.Groups)
-	sup, err := process.New(cfg, process.Options{Logger: logger, Bus: bus, Listeners: pools})
+	opts := process.Options{Logger: logger, Bus: bus}
+	var pools *events.Pools
+	if ownPools {
+		pools = events.NewPools(bus, logger, cfg.Supervisord.Identifier)
+		pools.Configure(cfg.Groups)
+		opts.Listeners = pools
+	}
+	sup, err := process.New(cfg, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +252,9 @@ func startSuperd(t *testing.T, conf string) *superd {
 			<-s.done
 		}
 		cancel()
-		pools.Close()
+		if pools != nil {
+			pools.Close()
+		}
 		bus.Close()
 	}
 	t.Cleanup(s.stop)
@@ -269,9 +279,9 @@ func (w testWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func runSuperd(t *testing.T, conf, dir string, files []string, done func(recordings) bool) recordings {
+func runSuperd(t *testing.T, conf, dir string, files []string, done func(recordings) bool, ownPools bool) recordings {
 	t.Helper()
-	s := startSuperd(t, conf)
+	s := startSuperd(t, conf, ownPools)
 	recs := waitFor(t, dir, files, done, s.alive)
 	s.stop()
 	return recs
@@ -352,14 +362,14 @@ func compare(t *testing.T, got, want recordings) {
 }
 
 // scenario runs body under both supervisors and compares.
-func scenario(t *testing.T, body string, files []string, done func(recordings) bool) recordings {
+func scenario(t *testing.T, body string, files []string, done func(recordings) bool, ownPools bool) recordings {
 	py := listenerPython(t)
 	if _, err := exec.LookPath("supervisord"); err != nil {
 		t.Skip("supervisord not installed")
 	}
 	refDir, ourDir := t.TempDir(), t.TempDir()
 	want := runSupervisord(t, writeConf(t, refDir, py, body), refDir, files, done)
-	got := runSuperd(t, writeConf(t, ourDir, py, body), ourDir, files, done)
+	got := runSuperd(t, writeConf(t, ourDir, py, body), ourDir, files, done, ownPools)
 	compare(t, got, want)
 	return got
 }
@@ -432,7 +442,7 @@ func TestListenersAgainstSupervisord(t *testing.T) {
 		}
 		return true
 	}
-	got := scenario(t, mainConf, files, done)
+	got := scenario(t, mainConf, files, done, true)
 
 	rec := got["rec.jsonl"]
 	for _, want := range []string{
@@ -472,7 +482,7 @@ startsecs=1
 `
 	files := []string{"flaky.jsonl"}
 	done := func(r recordings) bool { return has(r["flaky.jsonl"], "PROCESS_STATE_RUNNING", "good") }
-	got := scenario(t, body, files, done)
+	got := scenario(t, body, files, done, false) // pools made by process.New
 	recs := got["flaky.jsonl"]
 	if len(recs) < 2 || recs[0].Headers["serial"] != recs[1].Headers["serial"] || recs[0].masked() != recs[1].masked() {
 		t.Errorf("the failed event was not redelivered first: %s", dump(got))
@@ -509,7 +519,7 @@ command=sleep 1000
 autostart=false
 startsecs=0
 `)
-	s := startSuperd(t, conf)
+	s := startSuperd(t, conf, true)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	// Wait until stuck holds an event it will never answer and its
@@ -545,5 +555,37 @@ startsecs=0
 		if l.Process == "mute" && (l.State != events.ListenerAcknowledged || l.Buffered != 10) {
 			t.Errorf("mute: %+v", l)
 		}
+	}
+}
+
+// A listener that answers OK and exits at once does not get the event
+// again: its answer is read before its exit is handled (supervisord
+// drains a process's pipes before it handles its exit).
+func TestListenerAnswerBeforeExitCounts(t *testing.T) {
+	body := `
+[eventlistener:oneshot]
+command={{py}} {{listener}} {{dir}}/oneshot.jsonl --exit-after-ok
+events=PROCESS_STATE_STARTING
+startsecs=0
+autorestart=true
+
+[program:a]
+command=sleep 1000
+[program:b]
+command=sleep 1000
+[program:c]
+command=sleep 1000
+`
+	files := []string{"oneshot.jsonl"}
+	done := func(r recordings) bool {
+		return has(r["oneshot.jsonl"], "PROCESS_STATE_STARTING", "c")
+	}
+	got := scenario(t, body, files, done, true)
+	seen := map[string]bool{}
+	for _, r := range got["oneshot.jsonl"] {
+		if seen[r.Headers["serial"]] {
+			t.Errorf("event %s (%s) was delivered twice", r.Headers["serial"], r.masked())
+		}
+		seen[r.Headers["serial"]] = true
 	}
 }

@@ -74,7 +74,6 @@ type Pools struct {
 	// Owned by run.
 	configs map[string]*config.Group
 	pools   map[string]*pool
-	serial  uint64 // next global listener serial
 }
 
 type msgKind int
@@ -82,6 +81,7 @@ type msgKind int
 const (
 	msgEvent msgKind = iota
 	msgConfigure
+	msgAddPool
 	msgAttach
 	msgOutput
 	msgDetach
@@ -145,6 +145,14 @@ func (p *Pools) Close() {
 // Configure before the supervisor publishes that event.
 func (p *Pools) Configure(groups []*config.Group) {
 	p.send(msg{kind: msgConfigure, groups: groups})
+}
+
+// AddPool records the configuration of one eventlistener group (other
+// kinds are ignored), as Configure does for a whole configuration. The
+// supervisor calls it right before it publishes the group's
+// PROCESS_GROUP_ADDED.
+func (p *Pools) AddPool(g *config.Group) {
+	p.send(msg{kind: msgAddPool, groups: []*config.Group{g}})
 }
 
 // Attach implements process.ListenerHook.
@@ -232,8 +240,10 @@ func (p *Pools) handle(m msg) {
 	switch m.kind {
 	case msgEvent:
 		p.handleEvent(m.ev)
-	case msgConfigure:
-		p.configs = map[string]*config.Group{}
+	case msgConfigure, msgAddPool:
+		if m.kind == msgConfigure {
+			p.configs = map[string]*config.Group{}
+		}
 		for _, g := range m.groups {
 			if g.Kind == config.KindEventListener && g.Listener != nil {
 				p.configs[g.Name] = g
@@ -338,8 +348,7 @@ func (p *Pools) handleEvent(e Event) {
 				continue
 			}
 			if d == nil {
-				d = &delivery{ev: e, serial: p.serial, payload: e.Payload()}
-				p.serial++
+				d = &delivery{ev: e, serial: p.bus.listenerSerial.Add(1) - 1, payload: e.Payload()}
 			}
 			pl.accept(d, false)
 		}

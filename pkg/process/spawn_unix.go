@@ -286,9 +286,12 @@ func (s *Supervisor) spawn(p *proc) (int, string) {
 	if err != nil {
 		return 0, err.Error()
 	}
-	s.ensureLogs(p)
 	listener := p.g.cfg.Kind == config.KindEventListener
-	pipes, err := makePipes(!pc.RedirectStderr || listener)
+	err = s.ensureLogs(p)
+	var pipes *childPipes
+	if err == nil {
+		pipes, err = makePipes(!pc.RedirectStderr || listener)
+	}
 	if err != nil {
 		if errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) {
 			return 0, fmt.Sprintf("too many open files to spawn '%s'", pc.Name)
