@@ -25,13 +25,22 @@
 //
 // Pools implements process.ListenerHook and runs the [eventlistener:x]
 // pools like supervisord's EventListenerPool and
-// PEventListenerDispatcher: a pool exists from its PROCESS_GROUP_ADDED
-// event to its PROCESS_GROUP_REMOVED event, accepts the event types of
+// PEventListenerDispatcher. process.New makes one from Options.Bus when
+// Options.Listeners is nil and calls AddPool for each eventlistener group
+// right before it publishes the group's PROCESS_GROUP_ADDED. A pool
+// exists from that event to its PROCESS_GROUP_REMOVED event (so, as in
+// supervisord, a pool sees its own ADDED event but not its REMOVED
+// one), accepts the event types of
 // its events= option into a buffer of buffer_size (overflow discards the
 // oldest, logged at ERROR), and hands the oldest event to the first
 // listener process (config order) that is RUNNING and READY. The header
 // serial is supervisord's global serial, which counts only events some
-// pool accepted; poolserial counts per pool. Listener stdout is parsed
+// pool accepted (kept on the Bus, so it survives a restart); poolserial
+// counts per pool. An event matching two of a pool's types (events=
+// PROCESS_STATE,PROCESS_STATE_FATAL) is queued twice, as in supervisord.
+// A listener gets events only while its last PROCESS_STATE is RUNNING
+// and it is attached (Attach .. Detach, Detach coming after its last
+// Output). Listener stdout is parsed
 // exactly as supervisord does (READY, RESULT n, default_handler's OK,
 // the UNKNOWN state for protocol violations); FAIL, a bad RESULT line
 // or a listener that dies while BUSY put the event back at the head of
@@ -46,8 +55,10 @@
 //   - Each channel Subscription has one goroutine that moves events from
 //     its queue to C. It ends when Subscription.Close or Bus.Close is
 //     called (events still queued are dropped) and closes C.
-//   - Pools has one goroutine that owns every pool and listener. It ends
-//     on Pools.Close.
+//   - Pools has one goroutine that owns every pool and listener; bus
+//     events (handed over synchronously inside Publish) and hook calls
+//     reach it, in order, through one unbounded inbox. It ends on
+//     Pools.Close (process.Supervisor.Run calls it for the Pools it made).
 //   - Each attached listener process has one writer goroutine that writes
 //     envelopes to its stdin, so a listener that never reads blocks
 //     nothing else. It ends on Detach, pool removal or Pools.Close, or,

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -439,3 +440,44 @@ type listenerHook interface {
 }
 
 var _ listenerHook = (*Pools)(nil)
+
+// Closing the pools and the bus ends every goroutine they started,
+// including writers blocked on a stdin nobody reads once it is closed.
+func TestCloseEndsGoroutines(t *testing.T) {
+	before := runtime.NumGoroutine()
+	bus := NewBus()
+	pools := NewPools(bus, nil, "supervisor")
+	sub := bus.Subscribe(Tick)
+	pools.Configure([]*config.Group{listenerGroup("lp", 2, 10, "EVENT")})
+	bus.Publish(Event{Type: ProcessGroupAdded, Group: "lp"})
+	var readers []*io.PipeReader
+	for i, name := range []string{"lp_0", "lp_1"} {
+		r, w := io.Pipe()
+		readers = append(readers, r)
+		pools.Attach("lp", name, 100+i, w)
+		bus.Publish(Event{Type: ProcessStateRunning, Process: name, Group: "lp", PID: 100 + i})
+		pools.Output("lp", name, 100+i, []byte("READY\n"))
+	}
+	bus.Publish(Event{Type: Tick5})
+	if got := pools.Listeners(); len(got) != 2 || got[0].State != ListenerBusy || got[1].State != ListenerBusy {
+		t.Fatalf("listeners: %+v", got)
+	}
+	pools.Close()
+	bus.Close()
+	for range sub.C() {
+	}
+	for _, r := range readers {
+		r.Close()
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<16)
+			t.Fatalf("%d goroutines left, %d before:\n%s", runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(5 * time.Millisecond) // polling the goroutine count
+	}
+	if pools.Listeners() != nil {
+		t.Error("Listeners after Close returned data")
+	}
+}
