@@ -158,6 +158,11 @@ func compatSteps() []step {
 	// The interactive shell over a pipe: status first, prompts, EOF.
 	add(step{stdin: "pid\nfoo\n\nhelp help\nstatus sleeper\nversion\n"},
 		step{stdin: "status nope\nquit\nversion\n"})
+	// reload restarts the daemons; wait for them before going on.
+	add(s("reload"), step{args: []string{"status"}, before: func(t *testing.T, a, b *daemon) {
+		a.waitReady(t)
+		b.waitReady(t)
+	}})
 	// Shutdown last.
 	add(s("shutdown"))
 	return steps
