@@ -2,6 +2,7 @@ package ctl
 
 import (
 	"context"
+	"io"
 	"errors"
 	"fmt"
 	"slices"
@@ -102,8 +103,7 @@ func doHelp(c *controller, ctx context.Context, arg string) (bool, error) {
 	header := "default commands (type help <topic>):"
 	c.output(header)
 	c.output(strings.Repeat("=", len(header)))
-	io := columnize(topicNames(), 79)
-	c.out.Write([]byte(io))
+	io.WriteString(c.out, columnize(topicNames(), 79))
 	c.output("")
 	return false, nil
 }

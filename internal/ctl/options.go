@@ -58,7 +58,7 @@ type usageError struct{ msg string }
 
 func (e *usageError) Error() string { return e.msg }
 
-// helpRequested is returned by parseArgs for -h / -?.
+// errHelp is returned by parseOptions for -h / -?.
 var errHelp = errors.New("help requested")
 
 type optSpec struct {
