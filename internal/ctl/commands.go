@@ -2,9 +2,9 @@ package ctl
 
 import (
 	"context"
-	"io"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"sort"
 	"strconv"
