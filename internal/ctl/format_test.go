@@ -217,7 +217,7 @@ func TestParseINI(t *testing.T) {
 		"serverurl": "unix:///a.sock", "username": "alice", "password": "p#w",
 		"history_file": "\n%(here)s/h", "prompt": "dflt",
 	} {
-		if got, _ := f.get("supervisorctl", opt); got != want {
+		if got, _ := f.Get("supervisorctl", opt); got != want {
 			t.Errorf("%s = %q, want %q", opt, got, want)
 		}
 	}
