@@ -1,6 +1,8 @@
 package ctl
 
 import (
+	"github.com/superd/superd/pkg/config"
+
 	"errors"
 	"fmt"
 	"os"
@@ -205,35 +207,8 @@ func splitScheme(v string) (scheme, rest string) {
 	return strings.ToLower(v[:i]), v[i+1:]
 }
 
-// pyRepr quotes s the way Python's repr() does for plain strings.
-func pyRepr(s string) string {
-	q := "'"
-	if strings.Contains(s, "'") && !strings.Contains(s, `"`) {
-		q = `"`
-	}
-	var b strings.Builder
-	b.WriteString(q)
-	for _, r := range s {
-		switch {
-		case r == '\\':
-			b.WriteString(`\\`)
-		case string(r) == q:
-			b.WriteString(`\` + q)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteString(q)
-	return b.String()
-}
+// pyRepr quotes s as Python's repr does.
+func pyRepr(s string) string { return config.PyRepr(s) }
 
 // parseOptions realizes the options from the command line, the config
 // file and the defaults, as ClientOptions.realize does.

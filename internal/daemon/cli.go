@@ -90,33 +90,8 @@ type options struct {
 	subreaper  bool
 }
 
-// pyRepr quotes s the way Python's repr quotes a str.
-func pyRepr(s string) string {
-	q := "'"
-	if strings.Contains(s, "'") && !strings.Contains(s, `"`) {
-		q = `"`
-	}
-	var b strings.Builder
-	b.WriteString(q)
-	for _, r := range s {
-		switch {
-		case r == '\\':
-			b.WriteString(`\\`)
-		case string(r) == q:
-			b.WriteString(`\` + q)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x20:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteString(q)
-	return b.String()
-}
+// pyRepr quotes s as Python's repr does.
+func pyRepr(s string) string { return config.PyRepr(s) }
 
 // pyInt parses like Python's int(): surrounding space, sign, and
 // underscores between digits.

@@ -58,3 +58,7 @@ func Expand(value string, names map[string]string, what string) (string, error) 
 	}
 	return expand(value, m, what)
 }
+
+// PyRepr returns Python's repr() of a str, as supervisord's messages
+// quote values.
+func PyRepr(s string) string { return pyRepr(s) }
