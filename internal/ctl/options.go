@@ -1,13 +1,13 @@
 package ctl
 
 import (
-	"github.com/superd/superd/pkg/config"
-
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/superd/superd/pkg/config"
 )
 
 // usageDoc is printed by -h; "%s" is replaced by the program name, as
