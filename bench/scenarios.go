@@ -141,6 +141,7 @@ func (r *runner) suite(ctx context.Context, im Impl, n, round int) error {
 	}
 
 	kills := share(r.cfg.Kills, r.cfg.Rounds)
+	var crashes []float64
 	for i := range kills {
 		name := fmt.Sprintf("p:p_%04d", (round*kills+i)%n)
 		ms, err := r.crash(ctx, d, name)
@@ -149,6 +150,10 @@ func (r *runner) suite(ctx context.Context, im Impl, n, round int) error {
 			break
 		}
 		r.res.add("crash", ns, im.Name, ms)
+		crashes = append(crashes, ms)
+	}
+	if len(crashes) > 0 {
+		r.logf("%s N=%d crash: median %.2fms of %d", im.Name, n, percentile(crashes, 50), len(crashes))
 	}
 
 	if err := r.stopStart(ctx, d, im, n); err != nil {
