@@ -199,6 +199,11 @@ func run(o *options) error {
 // start opens logs and sockets, writes the pidfile and drops privileges.
 func (d *daemon) start(cfg *config.Config, daemonized bool) error {
 	sd := cfg.Supervisord
+	// Descriptors superd inherited (from a shell or a service manager)
+	// must not leak into children.
+	if err := process.CloseOnExecInherited(); err != nil {
+		return fmt.Errorf("cannot mark inherited descriptors close-on-exec: %w", err)
+	}
 	lvl, _ := parseLevel(sd.LogLevel)
 	d.handler = newMainLog(lvl)
 	d.log = slog.New(d.handler)
