@@ -92,30 +92,32 @@ func CleanupAutoLogs(childlogdir, identifier string, log *slog.Logger) {
 	}
 }
 
-// ensureLogs opens the log writers of p (at its first spawn).
-func (s *Supervisor) ensureLogs(p *proc) {
-	open := func(path string, lc config.Log) *logfile.Writer {
+// ensureLogs opens the log writers of p (at its first spawn). An error
+// is a spawn error, as supervisord's make_dispatchers failing.
+func (s *Supervisor) ensureLogs(p *proc) error {
+	open := func(path string, lc config.Log) (*logfile.Writer, error) {
 		if path == "" {
-			return nil
+			return nil, nil
 		}
 		tag := ""
 		if lc.Syslog {
 			tag = p.cfg.Name
 		}
-		w, err := logfile.Open(logfile.Options{Path: path, MaxBytes: lc.MaxBytes, Backups: lc.Backups,
+		return logfile.Open(logfile.Options{Path: path, MaxBytes: lc.MaxBytes, Backups: lc.Backups,
 			Compress: lc.Compress, MaxAge: lc.MaxAge, SyslogTag: tag, Logger: s.log})
-		if err != nil {
-			s.log.Error(fmt.Sprintf("could not open log %s of %s: %v", path, p.cfg.Name, err))
-			return nil
-		}
-		return w
 	}
+	var err error
 	if p.stdoutLog == nil {
-		p.stdoutLog = open(p.stdoutPath, p.cfg.Stdout)
+		if p.stdoutLog, err = open(p.stdoutPath, p.cfg.Stdout); err != nil {
+			return err
+		}
 	}
 	if p.stderrLog == nil {
-		p.stderrLog = open(p.stderrPath, p.cfg.Stderr)
+		if p.stderrLog, err = open(p.stderrPath, p.cfg.Stderr); err != nil {
+			return err
+		}
 	}
+	return nil
 }
 
 func (p *proc) closeLogs() {

@@ -202,10 +202,10 @@ func TestGroupNamesAndErrors(t *testing.T) {
 	if d := infos[2].Description(); !strings.HasPrefix(d, "pid "+strconv.Itoa(infos[2].PID)+", uptime 0:00:0") {
 		t.Errorf("description %q", d)
 	}
-	if err := h.s.SignalProcess(ctx, "multi:*", syscall.SIGUSR1); err != nil {
+	if err := h.s.SignalProcess(ctx, "multi:*", syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	h.expectStates("multi_00", "EXITED") // SIGUSR1 kills a sleeper: unexpected exit, restart
+	h.expectStates("multi_00", "EXITED") // SIGHUP kills a Go sleeper: unexpected exit, restart
 	res, err = h.s.StopAll(ctx, true)
 	if err != nil {
 		t.Fatal(err)
