@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"reflect"
 	"slices"
 	"syscall"
 	"time"
@@ -295,8 +294,8 @@ func (s *Supervisor) StopProcess(ctx context.Context, name string, wait bool) er
 	return err
 }
 
-// StopGroup stops every running process of a group (descending priority
-// order is not used here: supervisord's stopProcessGroup goes ascending).
+// StopGroup stops every running process of a group, in ascending
+// priority order as supervisord's stopProcessGroup.
 func (s *Supervisor) StopGroup(ctx context.Context, name string, wait bool) ([]Result, error) {
 	gn, _ := SplitNamespec(name)
 	return call(ctx, s, func(reply func([]Result, error)) {
@@ -498,7 +497,7 @@ func (s *Supervisor) diffToActive() (added, changed, removed []string) {
 		switch {
 		case cur == nil:
 			added = append(added, g.Name)
-		case !GroupsEqual(cur.cfg, g):
+		case groupChanged(cur, s.latest, g):
 			changed = append(changed, g.Name)
 		}
 	}
@@ -510,23 +509,16 @@ func (s *Supervisor) diffToActive() (added, changed, removed []string) {
 	return added, changed, removed
 }
 
-// GroupsEqual compares two group configurations as supervisord's
-// ProcessGroupConfig.__eq__: name, priority, kind, listener options and
-// every process option (source positions ignored; AUTO log names are
-// kept as "AUTO" in the configuration, so they compare equal).
-func GroupsEqual(a, b *config.Group) bool {
-	if a.Name != b.Name || a.Priority != b.Priority || a.Kind != b.Kind ||
-		!reflect.DeepEqual(a.Listener, b.Listener) || len(a.Processes) != len(b.Processes) {
-		return false
-	}
-	for i := range a.Processes {
-		x, y := *a.Processes[i], *b.Processes[i]
-		x.Source, y.Source = "", ""
-		if !reflect.DeepEqual(x, y) {
-			return false
-		}
-	}
-	return true
+// groupChanged reports whether an active group differs from its new
+// configuration, by config.Diff's rules (supervisord's
+// ProcessGroupConfig.__eq__), each side with the [supervisord]
+// environment it was loaded with.
+func groupChanged(cur *group, newCfg *config.Config, ng *config.Group) bool {
+	oldC := &config.Config{Supervisord: config.Supervisord{Environment: cur.env}, Groups: []*config.Group{cur.cfg}}
+	newC := &config.Config{Supervisord: config.Supervisord{Environment: newCfg.Supervisord.Environment},
+		Groups: []*config.Group{ng}}
+	_, changed, _ := config.Diff(oldC, newC)
+	return len(changed) > 0
 }
 
 // AddGroup activates group name from the latest configuration and

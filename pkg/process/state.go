@@ -268,7 +268,8 @@ func (m *machine) exit(ev event, now time.Time, spawnOK bool) []action {
 			level = slog.LevelInfo
 		}
 		acts = append(acts, logAct(level, "stopped: %s (%s)", m.name, how))
-	case m.state == Starting:
+	case m.state == Starting && now.Sub(m.laststart) < time.Duration(m.cfg.StartSecs)*time.Second:
+		// Exited before startsecs (supervisord's too_quickly).
 		m.exitStatus = 0
 		m.spawnErr = "Exited too quickly (process log may have details)"
 		m.pid = 0
@@ -277,6 +278,10 @@ func (m *machine) exit(ev event, now time.Time, spawnOK bool) []action {
 	default:
 		m.backoff = 0
 		m.exitStatus = es
+		if m.state == Starting {
+			// Up for startsecs, but its timer has not fired yet.
+			acts = append(acts, m.change(Running, true)...)
+		}
 		if expected {
 			acts = append(acts, m.change(Exited, true)...)
 			acts = append(acts, logAct(slog.LevelInfo, "exited: %s (%s; expected)", m.name, how))

@@ -224,6 +224,21 @@ func TestStep(t *testing.T) {
 			},
 		},
 		{
+			name: "exit after startsecs before the timer: RUNNING then EXITED",
+			steps: []step{
+				{start, true, nil, Starting},
+				{spawned, true, nil, Starting},
+			},
+			check: func(t *testing.T, m *machine) {
+				got := summarize(m.step(event{kind: evExit, pid: 42, status: exited(0)}, now.Add(2*time.Second), true))
+				want := []string{"cancel", "emit STARTING>RUNNING pid=42", "emit RUNNING>EXITED pid=42",
+					"log INFO exited: x (exit status 0; expected)", "exited 42"}
+				if strings.Join(got, "\n") != strings.Join(want, "\n") {
+					t.Errorf("actions\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+				}
+			},
+		},
+		{
 			name: "stale exit and stale timers are ignored",
 			steps: []step{
 				{start, true, nil, Starting},

@@ -508,6 +508,16 @@ func (s *Supervisor) advanceShutdown() {
 		}
 		s.stopGroups = s.stopGroups[:len(s.stopGroups)-1]
 	}
+	// Every group is stopped, but a process in UNKNOWN (a kill failed)
+	// may still have a child: kill it rather than wait forever.
+	if !s.forced {
+		for pid, p := range s.pids {
+			if p.m.state == Unknown {
+				s.log.Warn(fmt.Sprintf("killing '%s' (%d) with SIGKILL", p.cfg.Name, pid))
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+	}
 }
 
 func (s *Supervisor) shutdownReport() {
