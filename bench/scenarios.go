@@ -108,6 +108,11 @@ func (r *runner) suite(ctx context.Context, im Impl, n, round int) error {
 			r.res.add("idlecpu", ns, im.Name, pct)
 			r.logf("%s N=%d: idle CPU %.3f%% over %v", im.Name, n, pct, r.cfg.Idle)
 		}
+		if rss, err := procRSS(pid); err != nil {
+			r.res.fail("rssidle", ns, im.Name, err)
+		} else {
+			r.res.add("rssidle", ns, im.Name, float64(rss)/(1<<20))
+		}
 	}
 
 	calls := share(r.cfg.Calls, r.cfg.Rounds)
