@@ -93,6 +93,7 @@ func TestReaperMode(t *testing.T) {
 	par := newProc(t, "parent", "spawn-grandchild", filepath.Join(dir, "gc"))
 	stub := newProc(t, "stub", "ignore-term")
 	stub.StopWaitSecs = 1
+	stub.Stdout.EventsEnabled = true
 	h := start(t, testConfig(t, groupOf(ex), groupOf(par), groupOf(stub)), func(o *Options) { o.Reaper = true })
 	h.expectStates("ex", "STARTING", "RUNNING", "EXITED")
 	h.waitLog("WARN exited: ex (exit status 3; not expected)")
@@ -104,7 +105,7 @@ func TestReaperMode(t *testing.T) {
 	// The orphaned grandchild is now ours; its death is logged.
 	syscall.Kill(gc, syscall.SIGKILL)
 	h.waitLog("INFO reaped unknown pid " + strconv.Itoa(gc) + " (terminated by SIGKILL)")
-	h.waitState("stub", Running)
+	h.waitOutput("stub", "ready")
 	if err := h.s.StopProcess(h.ctx(), "stub", true); err != nil {
 		t.Fatal(err)
 	}
