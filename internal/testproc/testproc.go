@@ -61,6 +61,10 @@ type Info struct {
 	// Fds lists open descriptors above 2 as "N -> target", except the
 	// Go runtime's own (anon_inode, cgroup files) and the one used to list them.
 	Fds []string `json:"fds"`
+	// SigIgn and SigBlk are the ignored and blocked signal masks
+	// (hex, from /proc/self/status) as the process started.
+	SigIgn string `json:"sigign"`
+	SigBlk string `json:"sigblk"`
 }
 
 // Main runs a helper mode and exits if this process is a helper;
@@ -135,6 +139,19 @@ func atoi(s string) int {
 	return n
 }
 
+// startStatus is /proc/self/status read before the Go runtime's
+// signal handling could matter (package initialization).
+var startStatus, _ = os.ReadFile("/proc/self/status")
+
+func statusField(name string) string {
+	for _, l := range strings.Split(string(startStatus), "\n") {
+		if v, ok := strings.CutPrefix(l, name+":"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
 func run(mode string, args []string) int {
 	switch mode {
 	case "exit":
@@ -201,6 +218,7 @@ func run(mode string, args []string) int {
 		info.Umask = syscall.Umask(0)
 		info.Groups, _ = os.Getgroups()
 		info.Fds = openFds()
+		info.SigIgn, info.SigBlk = statusField("SigIgn"), statusField("SigBlk")
 		b, _ := json.Marshal(info)
 		if err := writeAtomic(arg(args, 0), b); err != nil {
 			fmt.Fprintln(os.Stderr, err)

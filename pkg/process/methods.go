@@ -200,7 +200,7 @@ func (s *Supervisor) signalOne(p *proc, name string, sig syscall.Signal) error {
 		return &Error{Kind: KindNotRunning, Detail: name}
 	}
 	s.log.Debug(fmt.Sprintf("sending %s (pid %d) sig %s", p.cfg.Name, p.m.pid, SignalName(sig)))
-	err := p.child.osp.Signal(sig)
+	err := p.child.signal(sig)
 	if err == nil || err == os.ErrProcessDone || errors.Is(err, syscall.ESRCH) {
 		return nil
 	}
@@ -220,13 +220,22 @@ func validSignal(sig syscall.Signal) error {
 	return nil
 }
 
+// fullName makes a group call's BAD_NAME carry the name as given
+// ("nosuch:*"), as supervisord's _getGroupAndProcess raises it.
+func fullName(err error, name string) error {
+	if KindOf(err) == KindBadName {
+		return &Error{Kind: KindBadName, Detail: name}
+	}
+	return err
+}
+
 // StartProcess starts name ("x", "g:x"; "g:*" dispatches to
 // StartGroup). With wait it returns when the process is RUNNING or has
 // failed, without blocking the loop.
 func (s *Supervisor) StartProcess(ctx context.Context, name string, wait bool) error {
 	if _, p := SplitNamespec(name); p == "" {
 		_, err := s.StartGroup(ctx, name, wait)
-		return err
+		return fullName(err, name)
 	}
 	_, err := call(ctx, s, func(reply func(struct{}, error)) {
 		if err := s.busy(); err != nil {
@@ -277,7 +286,7 @@ func (s *Supervisor) StartAll(ctx context.Context, wait bool) ([]Result, error) 
 func (s *Supervisor) StopProcess(ctx context.Context, name string, wait bool) error {
 	if _, p := SplitNamespec(name); p == "" {
 		_, err := s.StopGroup(ctx, name, wait)
-		return err
+		return fullName(err, name)
 	}
 	_, err := call(ctx, s, func(reply func(struct{}, error)) {
 		if err := s.busy(); err != nil {
@@ -329,7 +338,7 @@ func (s *Supervisor) StopAll(ctx context.Context, wait bool) ([]Result, error) {
 func (s *Supervisor) SignalProcess(ctx context.Context, name string, sig syscall.Signal) error {
 	if _, p := SplitNamespec(name); p == "" {
 		_, err := s.SignalGroup(ctx, name, sig)
-		return err
+		return fullName(err, name)
 	}
 	_, err := call(ctx, s, func(reply func(struct{}, error)) {
 		if err := s.busy(); err != nil {

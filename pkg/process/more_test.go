@@ -16,7 +16,6 @@ import (
 
 	"github.com/superd/superd/pkg/config"
 	"github.com/superd/superd/pkg/events"
-	"golang.org/x/sys/unix"
 )
 
 // processGoroutines returns the stacks of goroutines running code of
@@ -79,38 +78,6 @@ func TestNoGoroutineLeftBehind(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-}
-
-// Not parallel: reaper mode waits for every child of the test process.
-func TestReaperMode(t *testing.T) {
-	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
-		t.Skipf("cannot become a subreaper: %v", err)
-	}
-	defer unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)
-	dir := t.TempDir()
-	ex := newProc(t, "ex", "exit", "3")
-	ex.Autorestart = config.AutorestartFalse
-	par := newProc(t, "parent", "spawn-grandchild", filepath.Join(dir, "gc"))
-	stub := newProc(t, "stub", "ignore-term")
-	stub.StopWaitSecs = 1
-	stub.Stdout.EventsEnabled = true
-	h := start(t, testConfig(t, groupOf(ex), groupOf(par), groupOf(stub)), func(o *Options) { o.Reaper = true })
-	h.expectStates("ex", "STARTING", "RUNNING", "EXITED")
-	h.waitLog("WARN exited: ex (exit status 3; not expected)")
-	gc := readPidFile(t, filepath.Join(dir, "gc"))
-	h.waitState("parent", Running)
-	if err := h.s.StopProcess(h.ctx(), "parent", true); err != nil {
-		t.Fatal(err)
-	}
-	// The orphaned grandchild is now ours; its death is logged.
-	syscall.Kill(gc, syscall.SIGKILL)
-	h.waitLog("INFO reaped unknown pid " + strconv.Itoa(gc) + " (terminated by SIGKILL)")
-	h.waitOutput("stub", "ready")
-	if err := h.s.StopProcess(h.ctx(), "stub", true); err != nil {
-		t.Fatal(err)
-	}
-	h.waitLog("WARN stopped: stub (terminated by SIGKILL)")
-	h.stop(false)
 }
 
 func TestChildLogs(t *testing.T) {

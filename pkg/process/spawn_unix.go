@@ -379,40 +379,33 @@ func (s *Supervisor) spawn(p *proc) (int, string) {
 	}
 	if s.reaper == nil {
 		gen := p.gen
-		go func() {
-			var ws syscall.WaitStatus
-			st, err := osp.Wait()
-			if err == nil {
-				ws = st.Sys().(syscall.WaitStatus)
-			} else {
-				ws = syscall.WaitStatus(255 << 8)
-			}
-			s.post(loopEvent{kind: leExit, p: p, gen: gen, pid: pid, status: ws})
-		}()
+		if pfd := openPidfd(pid); pfd != nil {
+			osp.Release()
+			p.child.osp, p.child.pidfd = nil, pfd
+			go func() {
+				ws, err := waitPidfd(pfd)
+				if err != nil {
+					s.log.Error(fmt.Sprintf("waiting for %s (pid %d): %v", pc.Name, pid, err))
+					ws = syscall.WaitStatus(255 << 8)
+				}
+				s.post(loopEvent{kind: leExit, p: p, gen: gen, pid: pid, status: ws})
+			}()
+		} else {
+			go func() {
+				var ws syscall.WaitStatus
+				st, err := osp.Wait()
+				if err == nil {
+					ws = st.Sys().(syscall.WaitStatus)
+				} else {
+					s.log.Error(fmt.Sprintf("waiting for %s (pid %d): %v", pc.Name, pid, err))
+					ws = syscall.WaitStatus(255 << 8)
+				}
+				s.post(loopEvent{kind: leExit, p: p, gen: gen, pid: pid, status: ws})
+			}()
+		}
 	}
 	if hook != nil {
 		hook.Attach(p.g.cfg.Name, pc.Name, pid, pipes.stdinW)
 	}
 	return pid, ""
-}
-
-// CloseOnExecInherited marks every descriptor above 2 close-on-exec, so
-// that descriptors superd itself inherited (from a shell, a service
-// manager) do not leak into children; supervisord closes 3..minfds in
-// each child instead. Call it early in main. Descriptors superd opens
-// are close-on-exec already (Go opens everything with O_CLOEXEC).
-func CloseOnExecInherited() error {
-	if err := unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err == nil {
-		return nil
-	}
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		return fmt.Errorf("mark descriptors close-on-exec: %w", err)
-	}
-	for _, e := range ents {
-		if fd, err := strconv.Atoi(e.Name()); err == nil && fd > 2 {
-			unix.CloseOnExec(fd)
-		}
-	}
-	return nil
 }

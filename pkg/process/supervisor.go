@@ -86,7 +86,8 @@ type proc struct {
 
 type child struct {
 	pid   int
-	osp   *os.Process
+	osp   *os.Process // nil when pidfd is used
+	pidfd *os.File    // see wait_linux.go; closed by the loop at exit
 	stdin *os.File
 }
 
@@ -358,6 +359,9 @@ func (s *Supervisor) do(p *proc, a action) {
 		delete(s.pids, a.pid)
 		if c := p.child; c != nil && c.pid == a.pid {
 			c.stdin.Close()
+			if c.pidfd != nil {
+				c.pidfd.Close()
+			}
 			p.child = nil
 		}
 	}
@@ -368,7 +372,7 @@ func (s *Supervisor) kill(p *proc, pid int, sig syscall.Signal, group bool) {
 	if group {
 		err = syscall.Kill(-pid, sig)
 	} else if p.child != nil && p.child.pid == pid {
-		err = p.child.osp.Signal(sig)
+		err = p.child.signal(sig)
 	} else {
 		err = syscall.Kill(pid, sig)
 	}

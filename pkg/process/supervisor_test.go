@@ -313,6 +313,9 @@ func TestChildEnvironment(t *testing.T) {
 	if len(info.Fds) != 0 {
 		t.Errorf("child fds %v, want none above 2", info.Fds)
 	}
+	if info.SigIgn != "0000000000000000" || info.SigBlk != "0000000000000000" {
+		t.Errorf("child signals ignored %s blocked %s, want none", info.SigIgn, info.SigBlk)
+	}
 	// superd's own umask is untouched.
 	old := syscall.Umask(0o022)
 	syscall.Umask(old)
