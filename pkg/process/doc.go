@@ -40,15 +40,18 @@
 //
 // Besides the loop, each child has:
 //
-//   - one waiter goroutine (os.Process.Wait); it posts the exit and ends.
-//     In reaper mode (Options.Reaper) there is none: a single reaper
+//   - one waiter goroutine; it posts the exit and ends. On Linux it parks
+//     on a pidfd in Go's network poller (no OS thread is held while the
+//     child runs; signals also go through the pidfd, so a recycled pid is
+//     never hit), elsewhere it is os.Process.Wait. In reaper mode (Options.Reaper) there is none: a single reaper
 //     goroutine handles SIGCHLD with wait4(-1, WNOHANG), looks the pid up
 //     in a table that spawning fills while holding the same lock (so no
 //     child can be reaped before it is known), posts the exit, and logs
 //     "reaped unknown pid N (...)" for orphans. It ends when Run returns.
 //   - one reader goroutine per output pipe (stdout, and stderr unless
 //     redirect_stderr) copying up to 128 KiB per read into the
-//     logfile.Writer. It ends at EOF, i.e. when the child and every
+//     logfile.Writer (the buffer starts at 4 KiB and grows while reads
+//     fill it, so quiet children cost little memory). It ends at EOF, i.e. when the child and every
 //     grandchild holding the pipe have exited. When Run returns it waits up
 //     to one second for the readers, then closes the read ends of pipes
 //     still held open by grandchildren, which ends the remaining reads.

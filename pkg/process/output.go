@@ -157,7 +157,9 @@ type outReader struct {
 
 func (r *outReader) run() {
 	defer r.s.readers.Done()
-	buf := make([]byte, readSize)
+	// The buffer starts small (most children are quiet) and doubles up
+	// to 128 KiB while reads fill it (a chatty child).
+	buf := make([]byte, 4<<10)
 	simple := !r.events && !r.strip && !r.debug && r.capMax == 0 && r.listener == nil
 	for {
 		n, err := r.f.Read(buf)
@@ -172,6 +174,9 @@ func (r *outReader) run() {
 		}
 		if err != nil {
 			break
+		}
+		if n == len(buf) && len(buf) < readSize {
+			buf = make([]byte, 2*len(buf))
 		}
 	}
 	if len(r.pending) > 0 {
