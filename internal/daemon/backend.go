@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -79,9 +80,57 @@ func toResults(rs []process.Result, err error) ([]rpc.Result, error) {
 // backend adapts the daemon's current Supervisor to rpc.Backend. The
 // supervisor is swapped on restart; calls made in between get
 // SHUTDOWN_STATE.
-type backend struct{ d *daemon }
+type backend struct {
+	d    *daemon
+	auto *autoLogs
+}
 
-var _ rpc.Backend = backend{}
+func newBackend(d *daemon) backend { return backend{d: d, auto: new(autoLogs)} }
+
+// autoLogs tracks which groups getAllConfigInfo shows with their real
+// AUTO log file names. supervisord resolves AUTO names in the config
+// objects of the groups it adds (at start and by addProcessGroup);
+// reloadConfig replaces every config object by a fresh one, shown as
+// 'auto' until its group is added again.
+type autoLogs struct {
+	mu     sync.Mutex // guards the fields below
+	sup    *process.Supervisor
+	reread bool            // reloadConfig succeeded on sup
+	added  map[string]bool // groups added on sup since
+}
+
+// reset forgets the state of a previous supervisor (after a restart).
+func (a *autoLogs) reset(s *process.Supervisor) {
+	if a.sup != s {
+		a.sup, a.reread, a.added = s, false, nil
+	}
+}
+
+func (a *autoLogs) resolved(s *process.Supervisor, group string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.reset(s)
+	return !a.reread || a.added[group]
+}
+
+func (a *autoLogs) reloaded(s *process.Supervisor) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.reset(s)
+	a.reread, a.added = true, nil
+}
+
+func (a *autoLogs) groupAdded(s *process.Supervisor, group string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.reset(s)
+	if a.added == nil {
+		a.added = map[string]bool{}
+	}
+	a.added[group] = true
+}
+
+var _ rpc.Backend = newBackend(nil)
 
 func (b backend) sup() (*process.Supervisor, error) {
 	s := b.d.current()
@@ -185,17 +234,31 @@ func (b backend) AllConfigInfo(ctx context.Context) ([]rpc.ConfigInfo, error) {
 		if p.User != "" {
 			uid = p.UID
 		}
+		// supervisord turns serverurl=AUTO into None, shown as 'none'.
 		serverURL := p.ServerURL
-		if serverURL == "" || strings.EqualFold(serverURL, "AUTO") {
-			serverURL = "auto"
+		if serverURL == "" || strings.EqualFold(strings.TrimSpace(serverURL), "AUTO") {
+			serverURL = "none"
 		}
 		exit := p.ExitCodes
 		if exit == nil {
 			exit = []int{}
 		}
-		stderr := logName(p.Stderr)
+		stdout, stderr := logName(p.Stdout), logName(p.Stderr)
 		if p.RedirectStderr {
 			stderr = "none"
+		}
+		if ci.InUse && (stdout == "auto" || stderr == "auto") && b.auto.resolved(s, p.Group) {
+			spec := process.Namespec(p.Group, p.Name)
+			if stdout == "auto" {
+				if path, err := s.LogPath(ctx, spec, "stdout"); err == nil && path != "" {
+					stdout = path
+				}
+			}
+			if stderr == "auto" {
+				if path, err := s.LogPath(ctx, spec, "stderr"); err == nil && path != "" {
+					stderr = path
+				}
+			}
 		}
 		out = append(out, rpc.ConfigInfo{
 			Autostart: p.Autostart, Command: p.Command, Directory: orNone(p.Directory),
@@ -207,7 +270,7 @@ func (b backend) AllConfigInfo(ctx context.Context) ([]rpc.ConfigInfo, error) {
 			StderrLogfile: stderr, StderrLogfileBackups: p.Stderr.Backups,
 			StderrLogfileMaxBytes: int(p.Stderr.MaxBytes), StderrSyslog: p.Stderr.Syslog,
 			StdoutCaptureMaxBytes: int(p.Stdout.CaptureMaxBytes), StdoutEventsEnabled: p.Stdout.EventsEnabled,
-			StdoutLogfile: logName(p.Stdout), StdoutLogfileBackups: p.Stdout.Backups,
+			StdoutLogfile: stdout, StdoutLogfileBackups: p.Stdout.Backups,
 			StdoutLogfileMaxBytes: int(p.Stdout.MaxBytes), StdoutSyslog: p.Stdout.Syslog,
 			StopSignal: int(p.StopSignal), StopWaitSecs: p.StopWaitSecs, UID: uid,
 		})
@@ -263,26 +326,71 @@ func (b backend) StopAllProcesses(ctx context.Context, wait bool) ([]rpc.Result,
 	return toResults(s.StopAll(ctx, wait))
 }
 
-// parseSignal accepts what supervisord's signalProcess accepts: a
-// signal name with or without SIG, any case, or a number.
-func parseSignal(s string) (syscall.Signal, error) {
-	bad := &rpc.Fault{Code: rpc.BadSignal, String: "BAD_SIGNAL: " + s}
+// badSignal is passed to the process layer for a signal that
+// parseSignal rejects, so that names are resolved (BAD_NAME) and group
+// members reported before BAD_SIGNAL, in supervisord's order; the
+// fault's detail is then replaced by the signal as the client sent it.
+const badSignal = syscall.Signal(-1)
+
+// pySignalNames are the names Python's signal module has beyond
+// x/sys/unix's list; supervisord's signal_number takes any attribute
+// "SIG..." of it, including the SIG_* handler and mask constants.
+var pySignalNames = map[string]syscall.Signal{
+	"SIGCLD": syscall.SIGCHLD, "SIGPOLL": syscall.SIGIO, "SIGIOT": syscall.SIGABRT,
+	"SIG_DFL": 0, "SIG_IGN": 1, "SIG_BLOCK": 0, "SIG_UNBLOCK": 1, "SIG_SETMASK": 2,
+}
+
+// sigRTMIN and sigRTMAX are glibc's SIGRTMIN and SIGRTMAX, which Python
+// lists among the valid signal numbers (32 and 33 are not).
+const sigRTMIN, sigRTMAX = 34, 64
+
+// parseSignal is supervisord's signal_number: Python int() of the
+// value (spaces, sign and "_" allowed), else a name with or without
+// SIG in any case; the number must be one Python's signal module names.
+// It returns badSignal for anything else.
+func parseSignal(s string) syscall.Signal {
 	t := strings.TrimSpace(s)
-	if n, err := strconv.Atoi(t); err == nil {
-		if unix.SignalName(syscall.Signal(n)) == "" {
-			return 0, bad
+	if n, err := strconv.Atoi(strings.ReplaceAll(t, "_", "")); err == nil && !strings.HasPrefix(t, "_") && !strings.HasSuffix(t, "_") {
+		if n == 0 || n == sigRTMIN || n == sigRTMAX || (n > 0 && n < 32 && unix.SignalName(syscall.Signal(n)) != "") {
+			return syscall.Signal(n)
 		}
-		return syscall.Signal(n), nil
+		return badSignal
 	}
 	name := strings.ToUpper(t)
 	if !strings.HasPrefix(name, "SIG") {
 		name = "SIG" + name
 	}
-	sig := unix.SignalNum(name)
-	if sig == 0 {
-		return 0, bad
+	switch name {
+	case "SIGRTMIN":
+		return sigRTMIN
+	case "SIGRTMAX":
+		return sigRTMAX
 	}
-	return sig, nil
+	if sig, ok := pySignalNames[name]; ok {
+		return sig
+	}
+	if sig := unix.SignalNum(name); sig != 0 {
+		return sig
+	}
+	return badSignal
+}
+
+// signalFault gives a BAD_SIGNAL fault the signal as the client sent
+// it (supervisord: RPCError(BAD_SIGNAL, signal)).
+func signalFault(err error, signal string) error {
+	if f, ok := err.(*rpc.Fault); ok && f.Code == rpc.BadSignal {
+		return &rpc.Fault{Code: rpc.BadSignal, String: "BAD_SIGNAL: " + signal}
+	}
+	return err
+}
+
+func signalResults(rs []rpc.Result, err error, signal string) ([]rpc.Result, error) {
+	for i := range rs {
+		if rs[i].Status == rpc.BadSignal {
+			rs[i].Description = "BAD_SIGNAL: " + signal
+		}
+	}
+	return rs, signalFault(err, signal)
 }
 
 func (b backend) SignalProcess(ctx context.Context, name, signal string) error {
@@ -290,11 +398,7 @@ func (b backend) SignalProcess(ctx context.Context, name, signal string) error {
 	if err != nil {
 		return err
 	}
-	sig, err := parseSignal(signal)
-	if err != nil {
-		return err
-	}
-	return toFault(s.SignalProcess(ctx, name, sig))
+	return signalFault(toFault(s.SignalProcess(ctx, name, parseSignal(signal))), signal)
 }
 
 func (b backend) SignalProcessGroup(ctx context.Context, name, signal string) ([]rpc.Result, error) {
@@ -302,11 +406,8 @@ func (b backend) SignalProcessGroup(ctx context.Context, name, signal string) ([
 	if err != nil {
 		return nil, err
 	}
-	sig, err := parseSignal(signal)
-	if err != nil {
-		return nil, err
-	}
-	return toResults(s.SignalGroup(ctx, name, sig))
+	rs, err := toResults(s.SignalGroup(ctx, name, parseSignal(signal)))
+	return signalResults(rs, err, signal)
 }
 
 func (b backend) SignalAllProcesses(ctx context.Context, signal string) ([]rpc.Result, error) {
@@ -314,11 +415,8 @@ func (b backend) SignalAllProcesses(ctx context.Context, signal string) ([]rpc.R
 	if err != nil {
 		return nil, err
 	}
-	sig, err := parseSignal(signal)
-	if err != nil {
-		return nil, err
-	}
-	return toResults(s.SignalAll(ctx, sig))
+	rs, err := toResults(s.SignalAll(ctx, parseSignal(signal)))
+	return signalResults(rs, err, signal)
 }
 
 func (b backend) SendProcessStdin(ctx context.Context, name, chars string) error {
@@ -344,6 +442,9 @@ func (b backend) ReloadConfig(ctx context.Context) (added, changed, removed []st
 		return nil, nil, nil, &rpc.Fault{Code: rpc.CantReread, String: "CANT_REREAD: " + err.Error()}
 	}
 	added, changed, removed, err = s.Reload(ctx, cfg)
+	if err == nil {
+		b.auto.reloaded(s)
+	}
 	return added, changed, removed, toFault(err)
 }
 
@@ -352,7 +453,11 @@ func (b backend) AddProcessGroup(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	return toFault(s.AddGroup(ctx, name))
+	err = s.AddGroup(ctx, name)
+	if err == nil {
+		b.auto.groupAdded(s, name)
+	}
+	return toFault(err)
 }
 
 func (b backend) RemoveProcessGroup(ctx context.Context, name string) error {

@@ -285,7 +285,7 @@ func (d *daemon) openMainLog(cfg *config.Config, daemonized bool) error {
 const errAddrInUse = "Another program is already listening on a port that one of our HTTP servers is configured to use.  Shut this program down first before starting supervisord."
 
 func (d *daemon) listen(cfg *config.Config) error {
-	b := backend{d: d}
+	b := newBackend(d)
 	if u := cfg.UnixServer; u != nil {
 		ln, stale, err := rpc.ListenUnixStale(u.File, os.FileMode(u.Chmod), u.UID, u.GID)
 		if stale {

@@ -312,6 +312,9 @@ func (s *Server) table() map[string]*method {
 			}},
 		{name: "supervisor.startProcessGroup", doc: "Start all processes in the group named 'name'", params: []param{pGroup, {typ: "boolean", name: "wait", doc: "Wait for each process to be fully started", kind: kBool, def: true}}, ret: "array", retDoc: "result   " + resultsD,
 			fn: func(ctx context.Context, a []any) (any, error) {
+				if err := groupName(a[0].(string)); err != nil {
+					return nil, err
+				}
 				return results(b.StartProcessGroup(ctx, a[0].(string), a[1].(bool)))
 			}},
 		{name: "supervisor.startAllProcesses", doc: "Start all processes listed in the configuration file", params: []param{{typ: "boolean", name: "wait", doc: "Wait for each process to be fully started", kind: kBool, def: true}}, ret: "array", retDoc: "result   " + resultsD,
@@ -326,6 +329,9 @@ func (s *Server) table() map[string]*method {
 			}},
 		{name: "supervisor.stopProcessGroup", doc: "Stop all processes in the process group named 'name'", params: []param{pGroup, {typ: "boolean", name: "wait", doc: "Wait for each process to be fully stopped", kind: kBool, def: true}}, ret: "array", retDoc: "result   " + resultsD,
 			fn: func(ctx context.Context, a []any) (any, error) {
+				if err := groupName(a[0].(string)); err != nil {
+					return nil, err
+				}
 				return results(b.StopProcessGroup(ctx, a[0].(string), a[1].(bool)))
 			}},
 		{name: "supervisor.stopAllProcesses", doc: "Stop all processes in the process list", params: []param{{typ: "boolean", name: "wait", doc: "Wait for each process to be fully stopped", kind: kBool, def: true}}, ret: "array", retDoc: "result   " + resultsD,
@@ -334,19 +340,22 @@ func (s *Server) table() map[string]*method {
 			fn: func(ctx context.Context, a []any) (any, error) {
 				name := a[0].(string)
 				sig, err := signalArg(a[1])
-				if g, p := SplitNamespec(name); p == "" {
-					if err != nil {
-						return nil, err
-					}
-					return groupCall(name, func() ([]Result, error) { return b.SignalProcessGroup(ctx, g, sig) })
-				}
 				if err != nil {
 					return nil, err
+				}
+				// An unknown signal is the backend's BAD_SIGNAL, after the
+				// name (supervisord resolves the name first, and the
+				// group variants report BAD_SIGNAL per process).
+				if g, p := SplitNamespec(name); p == "" {
+					return groupCall(name, func() ([]Result, error) { return b.SignalProcessGroup(ctx, g, sig) })
 				}
 				return ok(b.SignalProcess(ctx, name, sig))
 			}},
 		{name: "supervisor.signalProcessGroup", doc: "Send a signal to all processes in the group named 'name'", params: []param{pGroup, pSignal}, ret: "array",
 			fn: func(ctx context.Context, a []any) (any, error) {
+				if err := groupName(a[0].(string)); err != nil {
+					return nil, err
+				}
 				sig, err := signalArg(a[1])
 				if err != nil {
 					return nil, err
@@ -501,7 +510,17 @@ func groupCall(name string, f func() ([]Result, error)) (any, error) {
 	return r, nil
 }
 
-// signalArg accepts a signal name or number, as string or int.
+// groupName is the check of the *ProcessGroup methods: supervisord
+// looks the name up as is, so "g:p" or "g:*" is no group.
+func groupName(name string) error {
+	if strings.Contains(name, ":") {
+		return NewFault(BadName, name)
+	}
+	return nil
+}
+
+// signalArg accepts a signal name or number, as string, int, or what
+// Python's int() takes (bool, float: truncated).
 func signalArg(v any) (string, error) {
 	switch x := v.(type) {
 	case string:
@@ -510,6 +529,15 @@ func signalArg(v any) (string, error) {
 		return string(x), nil
 	case int:
 		return strconv.Itoa(x), nil
+	case bool:
+		if x {
+			return "1", nil
+		}
+		return "0", nil
+	case float64:
+		if !math.IsNaN(x) && !math.IsInf(x, 0) && math.Abs(x) < 1<<53 {
+			return strconv.FormatInt(int64(x), 10), nil
+		}
 	}
 	return "", NewFault(BadSignal, v)
 }
@@ -526,7 +554,8 @@ func (s *Server) processLog(ctx context.Context, name, channel string) (string, 
 // readLogFile is _readProcessLog/readLog after name resolution.
 func readLogFile(path string, offset, length int64) (any, error) {
 	if path == "" {
-		return nil, NewFault(NoFile, nil)
+		// RPCError(NO_FILE, None): no detail.
+		return nil, NewFault(NoFile)
 	}
 	if _, err := os.Stat(path); err != nil {
 		return nil, NewFault(NoFile, path)

@@ -155,6 +155,20 @@ func TestBasicMethods(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantFault(t, c.SignalProcess(ctx, "web", "BOGUS"), BadSignal, "BAD_SIGNAL: BOGUS")
+	// Python's int() truncates floats and takes bools.
+	if _, err := c.Call(ctx, "supervisor.signalProcess", "web", 1.9); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Call(ctx, "supervisor.signalProcess", "web", true); err != nil {
+		t.Fatal(err)
+	}
+	// The group methods look the name up as is: "g:p" is no group.
+	for _, m := range []string{"startProcessGroup", "stopProcessGroup"} {
+		_, err = c.Call(ctx, "supervisor."+m, "grp:web")
+		wantFault(t, err, BadName, "BAD_NAME: grp:web")
+	}
+	_, err = c.Call(ctx, "supervisor.signalProcessGroup", "grp:*", "HUP")
+	wantFault(t, err, BadName, "BAD_NAME: grp:*")
 	if r, err := c.SignalProcessGroup(ctx, "grp", "HUP"); err != nil || len(r) != 2 {
 		t.Fatalf("signalGroup %v %v", r, err)
 	}
@@ -338,14 +352,14 @@ func TestLogMethods(t *testing.T) {
 	}
 	f.mainLog = ""
 	_, err = c.ReadLog(ctx, 0, 0)
-	wantFault(t, err, NoFile, "NO_FILE: None")
+	wantFault(t, err, NoFile, "NO_FILE")
 
 	// Process logs.
 	out := f.logs["web:web/stdout"]
 	_, err = c.ReadProcessStdoutLog(ctx, "web", 0, 0)
 	wantFault(t, err, NoFile, "NO_FILE: "+out)
 	_, err = c.ReadProcessStderrLog(ctx, "web", 0, 0)
-	wantFault(t, err, NoFile, "NO_FILE: None")
+	wantFault(t, err, NoFile, "NO_FILE")
 	_, err = c.ReadProcessStdoutLog(ctx, "grp:*", 0, 0)
 	wantFault(t, err, BadName, "BAD_NAME: grp:*")
 	_, err = c.ReadProcessStdoutLog(ctx, "zz", 0, 0)
