@@ -224,6 +224,7 @@ func (d *daemon) start(cfg *config.Config, daemonized bool) error {
 		return err
 	}
 	if daemonized {
+		d.log.Info("daemonizing the supervisord process")
 		unix.Umask(int(sd.Umask))
 		if sd.Directory != "" {
 			if err := os.Chdir(sd.Directory); err != nil {
@@ -385,7 +386,6 @@ func (d *daemon) serve(cfg *config.Config) error {
 		restart := d.wait(sup, sigs, done)
 		cancel()
 		if !restart {
-			d.log.Info("supervisord exiting")
 			return nil
 		}
 		// Re-read the configuration; keep the old one if it is broken.
