@@ -90,7 +90,7 @@ func runProbe(t *testing.T, bin string) []probeRecord {
 		key, _ := json.Marshal([]any{rec["call"], rec["args"], rec["note"]})
 		recs = append(recs, probeRecord{line: line, key: string(key), rec: rec})
 	}
-	if n := len(recs); n < 300 || recs[n-1].rec["call"] != "supervisor.shutdown" {
+	if n := len(recs); n < 300 || recs[n-1].rec["call"] != "system.multicall" {
 		t.Fatalf("apiprobe.py against %s: transcript incomplete (%d lines)", bin, n)
 	}
 	return recs

@@ -153,8 +153,29 @@ func (b backend) MainLogPath() string { return b.d.mainLogPath() }
 
 func (b backend) ClearMainLog() error { return b.d.clearMainLog() }
 
-func (b backend) Shutdown() error { b.d.requests <- reqShutdown; return nil }
-func (b backend) Restart() error  { b.d.requests <- reqRestart; return nil }
+// Shutdown and Restart set the mood before they answer, as supervisord
+// does, so that the next request already gets SHUTDOWN_STATE; the wait
+// loop then acts on the request (it ignores it if it is already
+// stopping, and then the flag set here changes nothing either).
+func (b backend) Shutdown() error {
+	b.d.mu.Lock()
+	if !b.d.shutdown && !b.d.restarting {
+		b.d.shutdown = true
+	}
+	b.d.mu.Unlock()
+	b.d.requests <- reqShutdown
+	return nil
+}
+
+func (b backend) Restart() error {
+	b.d.mu.Lock()
+	if !b.d.shutdown && !b.d.restarting {
+		b.d.restarting = true
+	}
+	b.d.mu.Unlock()
+	b.d.requests <- reqRestart
+	return nil
+}
 
 func infoToRPC(i process.Info) rpc.ProcessInfo {
 	unixOrZero := func(t time.Time) int64 {

@@ -114,6 +114,15 @@ autostart=false
 priority=10
 
 %(gone)s
+; stubborn keeps supervisord in its SHUTDOWN state until the probe
+; creates DIR/release: it ignores SIGTERM while DIR/hold exists, and
+; creates DIR/armed once its trap is set.
+[program:stubborn]
+command=/bin/sh -c 'trap "[ -e %%(here)s/hold ] || exit 0" TERM; : > %%(here)s/armed; while [ ! -e %%(here)s/release ]; do sleep 0.05; done'
+autostart=false
+startsecs=0
+stopwaitsecs=60
+
 [program:cfg]
 command=/bin/sleep 1000
 autostart=false
@@ -587,7 +596,37 @@ def probe(d):
     s('stopAllProcesses', sort=True)
     s('getAllProcessInfo')
     s('getState')
+
+    # shutdown, and what answers while it waits for stubborn: every
+    # method but sendRemoteCommEvent and system.* says SHUTDOWN_STATE;
+    # signalAllProcesses signals first.
+    armed = os.path.join(d, 'armed')
+    if os.path.exists(armed):
+        os.remove(armed)
+    s('startProcess', 'stubborn')
+    p.poll('stubborn armed', lambda: os.path.exists(armed))
+    open(os.path.join(d, 'hold'), 'w').close()
     s('shutdown')
+    s('getState')
+    s('getPID')
+    s('getAPIVersion')
+    s('getProcessInfo', 'stubborn')
+    s('getAllProcessInfo')
+    s('startProcess', 'sleeper')
+    s('stopProcess', 'stubborn')
+    s('readLog', 0, 0)
+    s('reloadConfig')
+    s('signalProcess', 'stubborn', 'CONT')
+    s('signalAllProcesses', 'CONT')
+    s('signalAllProcesses', 'FOO')
+    s('sendRemoteCommEvent', 'type', 'data')
+    s('shutdown')
+    s('restart')
+    p.call('system.listMethods', shape='len')
+    p.call('system.methodSignature', 'supervisor.getState')
+    p.call('system.multicall', [{'methodName': 'supervisor.getState', 'params': []},
+                                {'methodName': 'supervisor.getAPIVersion', 'params': []}])
+    open(os.path.join(d, 'release'), 'w').close()
 
 
 if __name__ == '__main__':
