@@ -159,6 +159,8 @@ type Options struct {
 
 	// observe, if set, sees every event published (tests).
 	observe func(events.Event)
+	// runner, if set, replaces real children (tests).
+	runner runner
 }
 
 // ListenerHook connects eventlistener processes to their pool. Calls

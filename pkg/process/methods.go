@@ -200,7 +200,7 @@ func (s *Supervisor) signalOne(p *proc, name string, sig syscall.Signal) error {
 		return &Error{Kind: KindNotRunning, Detail: name}
 	}
 	s.log.Debug(fmt.Sprintf("sending %s (pid %d) sig %s", p.cfg.Name, p.m.pid, SignalName(sig)))
-	err := p.child.signal(sig)
+	err := s.runner.signal(p, p.m.pid, sig, false)
 	if err == nil || err == os.ErrProcessDone || errors.Is(err, syscall.ESRCH) {
 		return nil
 	}

@@ -345,7 +345,6 @@ func (s *Supervisor) spawn(p *proc) (int, string) {
 	}
 	pid := osp.Pid
 	p.child = &child{pid: pid, osp: osp, stdin: pipes.stdinW}
-	s.pids[pid] = p
 
 	debug := s.log.Enabled(context.Background(), slog.LevelDebug)
 	strip := s.cfg.Supervisord.StripANSI

@@ -42,6 +42,7 @@ type Supervisor struct {
 	readers sync.WaitGroup
 
 	reaper *reaper // nil unless Options.Reaper
+	runner runner  // spawns and signals children (a fake in tests)
 
 	// pools are the event listener pools New made itself (Options.Bus
 	// set, Options.Listeners nil); closed when Run returns.
@@ -82,6 +83,29 @@ type proc struct {
 	stdoutLog, stderrLog   *logfile.Writer
 
 	waiters []func() bool // resolved by the loop after each step
+}
+
+// runner starts and signals children. The loop uses osRunner; tests of
+// the loop under testing/synctest use a fake.
+type runner interface {
+	// spawn starts p's child and returns its pid, or a spawn error text.
+	spawn(s *Supervisor, p *proc) (pid int, spawnErr string)
+	// signal sends sig to pid, or to its process group.
+	signal(p *proc, pid int, sig syscall.Signal, group bool) error
+}
+
+type osRunner struct{}
+
+func (osRunner) spawn(s *Supervisor, p *proc) (int, string) { return s.spawn(p) }
+
+func (osRunner) signal(p *proc, pid int, sig syscall.Signal, group bool) error {
+	switch {
+	case group:
+		return syscall.Kill(-pid, sig)
+	case p.child != nil && p.child.pid == pid:
+		return p.child.signal(sig)
+	}
+	return syscall.Kill(pid, sig)
 }
 
 type child struct {
@@ -131,6 +155,10 @@ func New(cfg *config.Config, opts Options) (*Supervisor, error) {
 		rfiles:   map[*os.File]struct{}{},
 		groups:   map[string]*group{},
 		pids:     map[int]*proc{},
+	}
+	s.runner = osRunner{}
+	if opts.runner != nil {
+		s.runner = opts.runner
 	}
 	s.mood.Store(int32(MoodRunning))
 	if opts.Listeners == nil && opts.Bus != nil {
@@ -343,7 +371,10 @@ func (s *Supervisor) do(p *proc, a action) {
 	case actLog:
 		s.log.Log(context.Background(), a.level, a.msg)
 	case actSpawn:
-		pid, msg := s.spawn(p)
+		pid, msg := s.runner.spawn(s, p)
+		if msg == "" {
+			s.pids[pid] = p
+		}
 		if msg != "" {
 			s.apply(p, event{kind: evSpawnFailed, msg: msg})
 		} else {
@@ -368,14 +399,7 @@ func (s *Supervisor) do(p *proc, a action) {
 }
 
 func (s *Supervisor) kill(p *proc, pid int, sig syscall.Signal, group bool) {
-	var err error
-	if group {
-		err = syscall.Kill(-pid, sig)
-	} else if p.child != nil && p.child.pid == pid {
-		err = p.child.signal(sig)
-	} else {
-		err = syscall.Kill(pid, sig)
-	}
+	err := s.runner.signal(p, pid, sig, group)
 	if err == nil {
 		return
 	}
@@ -518,7 +542,7 @@ func (s *Supervisor) advanceShutdown() {
 		for pid, p := range s.pids {
 			if p.m.state == Unknown {
 				s.log.Warn(fmt.Sprintf("killing '%s' (%d) with SIGKILL", p.cfg.Name, pid))
-				syscall.Kill(pid, syscall.SIGKILL)
+				s.runner.signal(p, pid, syscall.SIGKILL, false)
 			}
 		}
 	}
