@@ -34,7 +34,10 @@
 // State transitions are in state.go as a step function (machine.step:
 // state, event, now -> new state and actions), tested without processes
 // or clocks; the loop carries out the actions (spawn, kill, arm timer,
-// emit event, log).
+// emit event, log). Spawning and signalling go through a small runner
+// interface, so the loop itself is also tested with a fake runner inside
+// a testing/synctest bubble (exact backoff, startsecs and stopwaitsecs
+// timing on a fake clock).
 //
 // # Goroutines
 //

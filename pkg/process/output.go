@@ -96,12 +96,15 @@ func CleanupAutoLogs(childlogdir, identifier string, log *slog.Logger) {
 // is a spawn error, as supervisord's make_dispatchers failing.
 func (s *Supervisor) ensureLogs(p *proc) error {
 	open := func(path string, lc config.Log) (*logfile.Writer, error) {
-		if path == "" {
-			return nil, nil
-		}
 		tag := ""
 		if lc.Syslog {
 			tag = p.cfg.Name
+		}
+		switch {
+		case path == "" && tag == "":
+			return nil, nil
+		case path == "":
+			path = os.DevNull // syslog only: the file part writes nowhere
 		}
 		return logfile.Open(logfile.Options{Path: path, MaxBytes: lc.MaxBytes, Backups: lc.Backups,
 			Compress: lc.Compress, MaxAge: lc.MaxAge, SyslogTag: tag, Logger: s.log})
@@ -112,7 +115,7 @@ func (s *Supervisor) ensureLogs(p *proc) error {
 			return err
 		}
 	}
-	if p.stderrLog == nil {
+	if p.stderrLog == nil && (!p.cfg.RedirectStderr || p.g.cfg.Kind == config.KindEventListener) {
 		if p.stderrLog, err = open(p.stderrPath, p.cfg.Stderr); err != nil {
 			return err
 		}
