@@ -230,8 +230,9 @@ func fullName(err error, name string) error {
 }
 
 // StartProcess starts name ("x", "g:x"; "g:*" dispatches to
-// StartGroup). With wait it returns when the process is RUNNING or has
-// failed, without blocking the loop.
+// StartGroup, whose per-process results are then dropped: call
+// StartGroup to get them). With wait it returns when the process is
+// RUNNING or has failed, without blocking the loop.
 func (s *Supervisor) StartProcess(ctx context.Context, name string, wait bool) error {
 	if _, p := SplitNamespec(name); p == "" {
 		_, err := s.StartGroup(ctx, name, wait)

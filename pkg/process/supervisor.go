@@ -20,6 +20,10 @@ import (
 
 // Supervisor owns every process. One goroutine (Run) owns all process
 // state; every method sends a request to it and waits for the reply.
+// Methods called before Run block until it starts (or ctx ends); after
+// Run has returned they fail with KindShutdownState. Once a shutdown has
+// begun, methods that change anything fail with KindShutdownState, while
+// ProcessInfo, AllProcessInfo, AllConfigInfo and LogPath keep answering.
 type Supervisor struct {
 	opts Options
 	log  *slog.Logger
