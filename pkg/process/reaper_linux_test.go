@@ -42,6 +42,7 @@ func TestReaperMode(t *testing.T) {
 	}
 	h.waitLog("WARN stopped: stub (terminated by SIGKILL)")
 	h.stop(false)
+	eventually(t, "reaper goroutines to end", func() bool { return len(processGoroutines()) == 0 })
 }
 
 func threads(t *testing.T) int {

@@ -302,7 +302,11 @@ func (s *Supervisor) spawn(p *proc) (int, string) {
 	if msg != "" {
 		pipes.closeChild()
 		pipes.closeParent()
-		return 0, s.childFailure(p, fmt.Sprintf("couldn't setuid to %s: %s", pc.User, msg))
+		uid := pc.User
+		if pc.UID >= 0 {
+			uid = strconv.Itoa(pc.UID)
+		}
+		return 0, s.childFailure(p, fmt.Sprintf("couldn't setuid to %s: %s", uid, msg))
 	}
 	if pc.Directory != "" {
 		if st, err := os.Stat(pc.Directory); err != nil || !st.IsDir() {
