@@ -117,17 +117,18 @@ var knownProcessDiffs = map[string]string{
 // deliberate reports whether a differing outcome is a documented superd
 // difference (docs/COMPATIBILITY.md), and checks superd's side of it.
 func deliberate(want, got map[string]any) (bool, string) {
-	// "XML-RPC" section: arguments of the wrong type crash supervisord's
-	// method with a Python exception (HTTP 500); superd answers
-	// INCORRECT_PARAMETERS.
+	// docs/COMPATIBILITY.md, "XML-RPC": arguments of the wrong type
+	// crash supervisord's method with a Python exception (HTTP 500);
+	// superd answers INCORRECT_PARAMETERS.
 	if want["error"] == "HTTP 500" {
 		if f, ok := got["fault"].(map[string]any); ok && f["code"] == float64(2) {
 			return true, ""
 		}
 		return true, "supervisord fails with HTTP 500 here; superd must answer INCORRECT_PARAMETERS"
 	}
-	// "Configuration" section, "Every error at once": superd's message
-	// is file:line: [section] option: <supervisord's message>.
+	// docs/COMPATIBILITY.md, "XML-RPC" and "Configuration", "Every
+	// error at once": superd's CANT_REREAD message is
+	// file:line: [section] option: <supervisord's message>.
 	if wf, ok := want["fault"].(map[string]any); ok && wf["code"] == float64(92) {
 		gf, ok := got["fault"].(map[string]any)
 		if !ok || gf["code"] != float64(92) {

@@ -114,6 +114,22 @@ autostart=false
 priority=10
 
 %(gone)s
+[program:victim]
+command=/bin/sleep 1000
+startsecs=0
+autorestart=false
+
+; closer closes its stdin (sendProcessStdin: NO_FILE), then creates
+; DIR/closed.
+[program:closer]
+command=/bin/sh -c 'exec 0<&-; : > %%(here)s/closed; exec /bin/sleep 1000'
+startsecs=0
+
+[program:slow]
+command=/bin/sleep 1000
+startsecs=1
+autostart=false
+
 ; stubborn keeps supervisord in its SHUTDOWN state until the probe
 ; creates DIR/release: it ignores SIGTERM while DIR/hold exists, and
 ; creates DIR/armed once its trap is set.
@@ -329,6 +345,8 @@ def probe(d):
                  'grp:g1', 'gone'):
         p.wait_state(name, 'RUNNING')
     p.wait_state('fatal', 'FATAL')
+    p.poll('closer closed its stdin', lambda: os.path.exists(os.path.join(d, 'closed')))
+    p.wait_state('closer', 'RUNNING')
     p.wait_log('talker', 'stdout', 'out-line\n')
     p.wait_log('talker', 'stderr', 'err-line\n')
     s('sendProcessStdin', 'exiter', 'x\n')
@@ -397,6 +415,11 @@ def probe(d):
     p.wait_state('fatal', 'FATAL')
     s('startProcess', 'exiter', 0)
     p.wait_state('exiter', 'RUNNING')
+    s('startProcess', 'slow')
+    s('getProcessInfo', 'slow')
+    s('stopProcess', 'slow')
+    s('startProcess', 'slow', False)
+    p.wait_state('slow', 'RUNNING')
     s('startProcessGroup', 'multi')
     s('startProcessGroup', 'nosuch')
     s('startProcessGroup', 'grp:g1')
@@ -451,11 +474,17 @@ def probe(d):
     s('signalProcessGroup', 'fatal', 'CONT')
     s('signalAllProcesses', 'CONT')
     s('signalAllProcesses', 'FOO')
+    s('signalProcess', 'victim', 'KILL')
+    p.wait_state('victim', 'EXITED')
+    s('signalProcess', 'victim', 'KILL')
 
     # stdin and remote comm events.
     s('sendProcessStdin', 'talker', 'hello\n')
     p.wait_log('talker', 'stdout', 'out-line\ngot:hello\n')
     s('sendProcessStdin', 'talker', '')
+    s('sendProcessStdin', 'closer', 'x\n')
+    s('sendProcessStdin', 'closer', 'x\n')
+    s('getProcessInfo', 'closer')
     s('sendProcessStdin', 'missing', 'x')
     s('sendProcessStdin', 'fatal', 'x')
     s('sendProcessStdin', 'nosuch', 'x')
@@ -494,6 +523,13 @@ def probe(d):
         for name in ('nolog', 'nosuch', 'grp:*', 'grp:g1', 'missing'):
             s(meth, name)
     s('clearAllProcessLogs')
+    # A log file deleted behind the daemon's back.
+    os.remove(p.proxy.supervisor.getProcessInfo('sleeper')['stdout_logfile'])
+    s('readProcessStdoutLog', 'sleeper', 0, 0)
+    s('tailProcessStdoutLog', 'sleeper', 0, 10)
+    s('clearProcessLogs', 'sleeper')
+    s('readProcessStdoutLog', 'sleeper', 0, 0)
+    s('readProcessStderrLog', 'sleeper', 0, 0)
 
     # reloadConfig and groups.
     s('reloadConfig')
