@@ -25,8 +25,8 @@ import xmlrpc.client
 
 from supervisor.xmlrpc import SupervisorTransport
 
-TALKER = ("/bin/sh -c 'echo out-line; echo err-line >&2; read x; "
-          "echo got:$x; exec /bin/sleep 1000'")
+TALKER = ("/bin/sh -c 'echo out-line; echo err-line >&2; "
+          "while read x; do echo got:$x; done; exec /bin/sleep 1000'")
 
 GONE = """[program:gone]
 command=/bin/sleep 1000
@@ -523,6 +523,19 @@ def probe(d):
         for name in ('nolog', 'nosuch', 'grp:*', 'grp:g1', 'missing'):
             s(meth, name)
     s('clearAllProcessLogs')
+    # Non-ASCII output: 'got:h\xc3\xa9llo w\xc3\xb6rld\n'.
+    s('sendProcessStdin', 'talker', 'h\u00e9llo w\u00f6rld\n')
+    p.wait_log('talker', 'stdout', 'got:h\u00e9llo w\u00f6rld\n')
+    for off, ln in ((0, 0), (4, 3), (-7, 0), (5, 0), (0, 6)):
+        s('readProcessStdoutLog', 'talker', off, ln)
+    for off, ln in ((0, 100), (0, 6), (5, 3)):
+        s('tailProcessStdoutLog', 'talker', off, ln)
+    s('clearProcessLogs', 'talker')
+    # redirect_stderr: no stderr log.
+    s('readProcessStderrLog', 'cfg', 0, 0)
+    s('tailProcessStderrLog', 'cfg', 0, 10)
+    s('readProcessStdoutLog', 'cfg', 0, 0)
+
     # A log file deleted behind the daemon's back.
     os.remove(p.proxy.supervisor.getProcessInfo('sleeper')['stdout_logfile'])
     s('readProcessStdoutLog', 'sleeper', 0, 0)
@@ -578,6 +591,15 @@ def probe(d):
         {'methodName': 'supervisor.getProcessInfo', 'params': []},
         {'methodName': 'supervisor._update', 'params': ['x']},
     ])
+    s('stopProcess', 'slow')
+    p.call('system.multicall', [
+        {'methodName': 'supervisor.startProcess', 'params': ['slow']},
+        {'methodName': 'supervisor.getProcessInfo', 'params': ['slow']},
+        {'methodName': 'supervisor.stopProcess', 'params': ['slow']},
+        {'methodName': 'supervisor.startProcess', 'params': ['quick']},
+        {'methodName': 'supervisor.getProcessInfo', 'params': ['quick']},
+    ])
+    p.wait_state('quick', 'FATAL')
     p.call('system.multicall', [])
     p.call('system.multicall')
     p.call('system.multicall', [{}])
