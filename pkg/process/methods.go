@@ -213,8 +213,11 @@ func (s *Supervisor) signalOne(p *proc, name string, sig syscall.Signal) error {
 	return &Error{Kind: KindFailed, Detail: msg}
 }
 
+// validSignal accepts supervisord's SIGNUMS on Linux: every value of a
+// signal module name starting with SIG (0-31, SIGRTMIN 34, SIGRTMAX 64;
+// 0 comes from SIG_DFL and sends no signal, as kill(pid, 0)).
 func validSignal(sig syscall.Signal) error {
-	if sig <= 0 || sig > 64 {
+	if sig < 0 || sig > 31 && sig != 34 && sig != 64 {
 		return &Error{Kind: KindBadSignal, Detail: fmt.Sprint(int(sig))}
 	}
 	return nil

@@ -175,6 +175,10 @@ func TestGroupNamesAndErrors(t *testing.T) {
 	kindErr(t, h.s.StopProcess(ctx, "missing", true), KindNotRunning, "missing")
 	kindErr(t, h.s.SignalProcess(ctx, "multi:multi_01", syscall.SIGHUP), KindNotRunning, "multi:multi_01")
 	kindErr(t, h.s.SignalProcess(ctx, "multi:multi_00", syscall.Signal(99)), KindBadSignal, "99")
+	kindErr(t, h.s.SignalProcess(ctx, "multi:multi_00", syscall.Signal(40)), KindBadSignal, "40")
+	if err := h.s.SignalProcess(ctx, "multi:multi_00", 0); err != nil {
+		t.Errorf("signal 0: %v", err)
+	}
 	kindErr(t, h.s.SendStdin(ctx, "multi:*", []byte("x")), KindBadName, "multi:*")
 	if _, err := h.s.ProcessInfo(ctx, "multi"); KindOf(err) != KindBadName {
 		t.Errorf("ProcessInfo(multi): %v", err)
