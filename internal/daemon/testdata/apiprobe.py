@@ -31,6 +31,10 @@ TALKER = ("/bin/sh -c 'echo out-line; echo err-line >&2; "
 GONE = """[program:gone]
 command=/bin/sleep 1000
 startsecs=0
+
+[program:agone]
+command=/bin/sleep 1000
+startsecs=0
 """
 
 PROGRAMS = """
@@ -169,6 +173,11 @@ LATER = """
 [program:later]
 command=/bin/sleep 1000
 startsecs=0
+
+[program:alater]
+command=/bin/sleep 1000
+startsecs=0
+autostart=false
 """
 
 
@@ -342,7 +351,7 @@ def probe(d):
 
     # Settle the autostarted processes.
     for name in ('sleeper', 'talker', 'exiter', 'multi:multi_00', 'multi:multi_01',
-                 'grp:g1', 'gone'):
+                 'grp:g1', 'gone', 'agone'):
         p.wait_state(name, 'RUNNING')
     p.wait_state('fatal', 'FATAL')
     p.poll('closer closed its stdin', lambda: os.path.exists(os.path.join(d, 'closed')))
@@ -550,7 +559,8 @@ def probe(d):
     s('addProcessGroup', 'sleeper')
     s('removeProcessGroup', 'sleeper')
     programs = PROGRAMS.replace(GONE, '').replace(
-        "command=/bin/sh -c 'exit 3'", "command=/bin/sh -c 'exit 4'") + LATER
+        "command=/bin/sh -c 'exit 3'", "command=/bin/sh -c 'exit 4'").replace(
+        "programs=g1,g2\npriority=5", "programs=g1,g2\npriority=6") + LATER
     write_conf(d, programs)
     s('reloadConfig')
     s('getAllConfigInfo')
