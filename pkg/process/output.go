@@ -150,6 +150,7 @@ type outReader struct {
 	strip    bool // strip_ansi
 	debug    bool // log every chunk at DEBG
 	listener ListenerHook
+	atEOF    func() // called after the last chunk, before the reader ends
 
 	// capture mode
 	capMax  int64
@@ -190,6 +191,9 @@ func (r *outReader) run() {
 	delete(r.s.rfiles, r.f)
 	r.s.rmu.Unlock()
 	r.f.Close()
+	if r.atEOF != nil {
+		r.atEOF()
+	}
 }
 
 func (r *outReader) chunk(data []byte) {

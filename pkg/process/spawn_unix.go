@@ -362,15 +362,13 @@ func (s *Supervisor) spawn(p *proc) (int, string) {
 		s.rfiles[f] = struct{}{}
 		s.rmu.Unlock()
 		s.readers.Add(1)
-		go func() {
-			r.run()
-			if hook != nil {
-				// After the listener's last Output: an answer it wrote
-				// right before exiting still counts (supervisord drains
-				// the pipes before it handles an exit).
-				hook.Detach(p.g.cfg.Name, pc.Name, pid)
-			}
-		}()
+		if hook != nil {
+			// After the listener's last Output: an answer it wrote
+			// right before exiting still counts (supervisord drains
+			// the pipes before it handles an exit).
+			r.atEOF = func() { hook.Detach(p.g.cfg.Name, pc.Name, pid) }
+		}
+		go r.run()
 	}
 	var hook ListenerHook
 	if listener {
