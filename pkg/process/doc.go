@@ -58,6 +58,8 @@
 //     grandchild holding the pipe have exited. When Run returns it waits up
 //     to one second for the readers, then closes the read ends of pipes
 //     still held open by grandchildren, which ends the remaining reads.
+//     For an event listener the stdout reader also calls the
+//     ListenerHook (Output per chunk, Detach after the last one).
 //
 // Run returns only after every child has been reaped and every goroutine
 // above has ended. Per-chunk work (capture mode, PROCESS_LOG events,
