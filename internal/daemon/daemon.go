@@ -356,7 +356,10 @@ func (d *daemon) cleanup() {
 func (d *daemon) serve(cfg *config.Config) error {
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP, syscall.SIGUSR2)
-	signal.Ignore(syscall.SIGPIPE)
+	// SIGPIPE is caught, not ignored: writes to a closed stdout return
+	// EPIPE instead of killing superd, and children start with the
+	// default disposition (an ignored signal would be inherited).
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 	defer signal.Stop(sigs)
 
 	reaper := d.o.subreaper || d.pid == 1
