@@ -1,5 +1,3 @@
-// Command superctl is a supervisorctl-compatible client for superd and
-// supervisord. See internal/ctl.
 package main
 
 import (

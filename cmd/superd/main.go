@@ -1,4 +1,3 @@
-// Command superd is a supervisord-compatible process manager.
 package main
 
 import (

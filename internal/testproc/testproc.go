@@ -1,29 +1,3 @@
-// Package testproc lets a test binary impersonate small helper programs,
-// the pattern of os/exec's own tests: a package's TestMain calls Main
-// first, and Main, when the process was started as a helper (argv[1] is
-// Marker, or SUPERD_TESTPROC names a mode), runs that mode and exits.
-// Otherwise it returns and the tests run normally.
-//
-// Tests build command lines for configurations with Command (a string as
-// supervisord's command= would hold it) or Argv.
-//
-// Modes (arguments after the mode name):
-//
-//	exit N                 exit with status N at once
-//	sleep                  block until killed (default signal dispositions)
-//	exit-on SIG N          wait for signal SIG (TERM, INT, HUP, USR1...), then exit N
-//	ignore-term            ignore SIGTERM and SIGINT, print "ready", block
-//	print-lines N [TEXT]   print N numbered lines "TEXT i" to stdout, then exit 0
-//	print-lines-wait N     same, then block until killed
-//	stderr TEXT            print TEXT to stderr and stdout ("out: TEXT"), then block
-//	spawn-grandchild FILE  start a grandchild (mode sleep, same process group),
-//	                       write its pid to FILE, then block
-//	write-info FILE        write Info (env, cwd, umask, uid, gid, groups) as JSON
-//	                       to FILE (atomically, via rename), then block
-//	echo-stdin             copy stdin to stdout line by line; exit 0 at EOF
-//	capture TEXT           print "before", then TEXT between XSUPERVISOR
-//	                       BEGIN/END tokens, then "after the capture block ends", then block
-//	write-file FILE TEXT   write TEXT to FILE, then block
 package testproc
 
 import (
