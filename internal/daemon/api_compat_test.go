@@ -246,8 +246,20 @@ func alignProbes(a, b []probeRecord) (pairs [][2]int) {
 // (knownProcessDiffs).
 func TestAPIAgainstSupervisord(t *testing.T) {
 	requireAPIReference(t)
-	want := runProbe(t, "/usr/bin/supervisord")
-	got := runProbe(t, superdBin)
+	var want, got []probeRecord
+	t.Run("probe", func(t *testing.T) {
+		t.Run("supervisord", func(t *testing.T) {
+			t.Parallel()
+			want = runProbe(t, "/usr/bin/supervisord")
+		})
+		t.Run("superd", func(t *testing.T) {
+			t.Parallel()
+			got = runProbe(t, superdBin)
+		})
+	})
+	if want == nil || got == nil {
+		t.FailNow()
+	}
 	var diffs []string
 	for _, p := range alignProbes(want, got) {
 		switch {
