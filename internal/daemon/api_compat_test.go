@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -293,5 +294,22 @@ func TestAPIAgainstSupervisord(t *testing.T) {
 	if len(diffs) > 0 {
 		t.Errorf("superd's XML-RPC answers differ from supervisord's in %d places:\n%s",
 			len(diffs), strings.Join(diffs, "\n"))
+	}
+}
+
+// TestParseSignalLikePython: parseSignal accepts what supervisord's
+// signal_number accepts (values checked with Python 3 on Linux).
+func TestParseSignalLikePython(t *testing.T) {
+	for in, want := range map[string]syscall.Signal{
+		"HUP": 1, "hup": 1, "SIGHUP": 1, "sighup": 1, " CONT ": 18, "1": 1, " 1": 1, "+2": 2,
+		"1_0": 10, "0": 0, "18": 18, "31": 31, "34": 34, "64": 64, "SIG_DFL": 0, "sig_ign": 1,
+		"_SETMASK": 2, "SIGRTMIN": 34, "RTMAX": 64, "CLD": 17, "POLL": 29, "IOT": 6, "STKFLT": 16,
+		"DFL": badSignal, "IGN": badSignal, "0x1": badSignal, "32": badSignal, "33": badSignal,
+		"35": badSignal, "65": badSignal, "-1": badSignal, "": badSignal, "SIG": badSignal,
+		"FOO": badSignal, "_1": badSignal, "1__0": badSignal, "1_": badSignal, "18.0": badSignal,
+	} {
+		if got := parseSignal(in); got != want {
+			t.Errorf("parseSignal(%q) = %d, want %d", in, got, want)
+		}
 	}
 }

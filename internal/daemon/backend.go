@@ -371,7 +371,8 @@ const sigRTMIN, sigRTMAX = 34, 64
 // It returns badSignal for anything else.
 func parseSignal(s string) syscall.Signal {
 	t := strings.TrimSpace(s)
-	if n, err := strconv.Atoi(strings.ReplaceAll(t, "_", "")); err == nil && !strings.HasPrefix(t, "_") && !strings.HasSuffix(t, "_") {
+	pyInt := !strings.HasPrefix(t, "_") && !strings.HasSuffix(t, "_") && !strings.Contains(t, "__")
+	if n, err := strconv.Atoi(strings.ReplaceAll(t, "_", "")); err == nil && pyInt {
 		if n == 0 || n == sigRTMIN || n == sigRTMAX || (n > 0 && n < 32 && unix.SignalName(syscall.Signal(n)) != "") {
 			return syscall.Signal(n)
 		}
