@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/superd/superd/pkg/config"
 	"github.com/superd/superd/pkg/events"
@@ -69,6 +70,9 @@ type daemon struct {
 	srvCancel context.CancelFunc
 	sockPaths []string
 	pidfile   string
+	// noAuth are the CRIT lines about servers without authentication,
+	// logged again at each restart as supervisord does.
+	noAuth []string
 }
 
 func (d *daemon) current() *process.Supervisor {
@@ -223,6 +227,9 @@ func (d *daemon) start(cfg *config.Config, daemonized bool) error {
 	if err := d.listen(cfg); err != nil {
 		return err
 	}
+	for _, msg := range d.noAuth {
+		d.log.Log(context.Background(), LevelCrit, msg)
+	}
 	if daemonized {
 		d.log.Info("daemonizing the supervisord process")
 		unix.Umask(int(sd.Umask))
@@ -300,7 +307,7 @@ func (d *daemon) listen(cfg *config.Config) error {
 		}
 		d.sockPaths = append(d.sockPaths, u.File)
 		if u.Username == "" {
-			d.log.Log(context.Background(), LevelCrit, "Server 'unix_http_server' running without any HTTP authentication checking")
+			d.noAuth = append(d.noAuth, "Server 'unix_http_server' running without any HTTP authentication checking")
 		}
 		d.serveOn(ln, rpc.NewServer(b, rpc.ServerOptions{Username: u.Username, Password: u.Password, Logger: d.log}))
 	}
@@ -313,7 +320,7 @@ func (d *daemon) listen(cfg *config.Config) error {
 			return fmt.Errorf("cannot open an HTTP server: socket.error reported %v", err)
 		}
 		if s.Username == "" {
-			d.log.Log(context.Background(), LevelCrit, fmt.Sprintf("Server '%s' running without any HTTP authentication checking", s.Name))
+			d.noAuth = append(d.noAuth, fmt.Sprintf("Server '%s' running without any HTTP authentication checking", s.Name))
 		}
 		d.serveOn(ln, rpc.NewServer(b, rpc.ServerOptions{Username: s.Username, Password: s.Password, Logger: d.log}))
 	}
@@ -334,8 +341,15 @@ func (d *daemon) cleanup() {
 	if d.srvCancel != nil {
 		d.srvCancel()
 	}
+	// Let answers in flight (the "shutdown" call's own) reach their
+	// clients; canceling srvCtx above ends deferred calls and /logtail
+	// streams, so this takes long only for a stuck client.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
 	for _, s := range d.servers {
-		s.Close()
+		if s.Shutdown(ctx) != nil {
+			s.Close()
+		}
 	}
 	for _, p := range d.sockPaths {
 		os.Remove(p)
@@ -399,7 +413,26 @@ func (d *daemon) serve(cfg *config.Config) error {
 		}
 		lvl, _ := parseLevel(cfg.Supervisord.LogLevel)
 		d.handler.level.Set(lvl)
+		d.logRestarted(cfg)
 	}
+}
+
+// logRestarted logs what supervisord logs when it starts again after a
+// restart (its main loop runs anew): the start-up lines, and AUTO child
+// logs of the previous run are cleaned up.
+func (d *daemon) logRestarted(cfg *config.Config) {
+	sd := cfg.Supervisord
+	if os.Geteuid() == 0 && sd.User == "" {
+		d.log.Log(context.Background(), LevelCrit, "Supervisor is running as root.  Privileges were not dropped because no user is specified in the config file.  If you intend to run as root, you can set user=root in the config file to avoid this message.")
+	}
+	d.log.Info("RPC interface 'supervisor' initialized")
+	for _, msg := range d.noAuth {
+		d.log.Log(context.Background(), LevelCrit, msg)
+	}
+	if !sd.NoCleanup {
+		process.CleanupAutoLogs(sd.ChildLogDir, sd.Identifier, d.log)
+	}
+	d.log.Info(fmt.Sprintf("supervisord started with pid %d", d.pid))
 }
 
 // wait handles signals and API requests until the supervisor has
