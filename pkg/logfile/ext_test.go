@@ -48,6 +48,10 @@ func TestCompress(t *testing.T) {
 	for i := range 40 {
 		line := fmt.Appendf(nil, "line %03d %s\n", i, strings.Repeat("z", 40)) // 50 bytes
 		all.Write(line)
+		// Backups are named by the millisecond; let each write fall in
+		// a new one so that the due rotations are not deferred.
+		for ms := time.Now().UnixMilli(); time.Now().UnixMilli() == ms; {
+		}
 		w.Write(line)
 	}
 	w.Close()
