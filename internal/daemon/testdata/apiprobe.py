@@ -607,7 +607,6 @@ def probe(d):
         {'methodName': 'supervisor.getProcessInfo', 'params': ['slow']},
         {'methodName': 'supervisor.stopProcess', 'params': ['slow']},
         {'methodName': 'supervisor.startProcess', 'params': ['quick']},
-        {'methodName': 'supervisor.getProcessInfo', 'params': ['quick']},
     ])
     p.wait_state('quick', 'FATAL')
     p.call('system.multicall', [])
