@@ -453,6 +453,9 @@ func (l *loader) groups() {
 		if g.Processes == nil {
 			g.Processes = []*Process{}
 		}
+		for i, p := range g.Processes {
+			p.Seq = i
+		}
 		sortProcesses(g.Processes)
 	}
 	sort.SliceStable(groups, func(i, j int) bool {

@@ -138,6 +138,11 @@ type Process struct {
 
 	ProcessNum int `json:"process_num"`
 	Priority   int `json:"priority"`
+	// Seq is the process's position in its group as configured
+	// (supervisord's process_configs order: programs= order, then
+	// process_num). supervisord starts a group's processes in this
+	// order at startup and breaks priority ties with it.
+	Seq int `json:"-"`
 
 	Autostart      bool           `json:"autostart"`
 	Autorestart    Autorestart    `json:"autorestart"`

@@ -68,7 +68,8 @@ type Supervisor struct {
 type group struct {
 	cfg    *config.Group
 	env    map[string]string // [supervisord] environment of its config
-	procs  []*proc           // by (priority, name)
+	procs  []*proc           // by (priority, Seq): supervisord's sort order
+	seq    []*proc           // by Seq: the configured order
 	byName map[string]*proc
 }
 
@@ -472,9 +473,12 @@ func (s *Supervisor) addGroup(gc *config.Group, cfg *config.Config) {
 		g.procs = append(g.procs, p)
 		g.byName[pc.Name] = p
 	}
-	slices.SortStableFunc(g.procs, func(a, b *proc) int {
-		return cmp.Or(cmp.Compare(a.cfg.Priority, b.cfg.Priority), cmp.Compare(a.cfg.Name, b.cfg.Name))
-	})
+	// supervisord sorts a group's processes by priority alone (a
+	// stable sort of the configured order) for group requests and
+	// shutdown, and visits them in the configured order otherwise.
+	slices.SortStableFunc(g.procs, func(a, b *proc) int { return cmp.Compare(a.cfg.Seq, b.cfg.Seq) })
+	g.seq = slices.Clone(g.procs)
+	slices.SortStableFunc(g.procs, func(a, b *proc) int { return cmp.Compare(a.cfg.Priority, b.cfg.Priority) })
 	s.groups[gc.Name] = g
 	if a, ok := s.opts.Listeners.(interface{ AddPool(*config.Group) }); ok && gc.Kind == config.KindEventListener {
 		a.AddPool(gc) // before PROCESS_GROUP_ADDED, which creates the pool
@@ -483,10 +487,12 @@ func (s *Supervisor) addGroup(gc *config.Group, cfg *config.Config) {
 }
 
 // startAutostart spawns, in order, every process never started with
-// autostart=true.
+// autostart=true: groups by priority, a group's processes in the
+// configured order (supervisord's transition order, which ignores
+// process priorities).
 func (s *Supervisor) startAutostart(gs []*group) {
 	for _, g := range gs {
-		for _, p := range g.procs {
+		for _, p := range g.seq {
 			if p.m.state == Stopped && p.m.laststart.IsZero() && p.cfg.Autostart {
 				s.apply(p, event{kind: evStart})
 			}
