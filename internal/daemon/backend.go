@@ -93,7 +93,7 @@ func newBackend(d *daemon) backend { return backend{d: d, auto: new(autoLogs)} }
 // reloadConfig replaces every config object by a fresh one, shown as
 // 'auto' until its group is added again.
 type autoLogs struct {
-	mu     sync.Mutex // guards the fields below
+	mu     sync.Mutex // guards the fields below; a leaf lock, never held across calls
 	sup    *process.Supervisor
 	reread bool            // reloadConfig succeeded on sup
 	added  map[string]bool // groups added on sup since
