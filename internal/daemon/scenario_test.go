@@ -425,7 +425,9 @@ func (r *srun) collect(s *scenario) {
 			return nil
 		}
 		data, _ := os.ReadFile(path)
-		r.files[r.mask(rel)] = r.mask(string(data))
+		// Not mask: bare numbers (uids, umasks) are what is compared.
+		text := strings.ReplaceAll(string(data), r.dir, "DIR")
+		r.files[r.mask(rel)] = pidColon.ReplaceAllString(pidRe.ReplaceAllString(text, "pid N"), "pid:N")
 		return nil
 	})
 }
@@ -491,6 +493,11 @@ func TestScenarios(t *testing.T) {
 		t.Run(s.name, func(t *testing.T) {
 			t.Parallel()
 			want, got := runBoth(t, s)
+			t.Logf("compared: %d processes with events, %d with log lines, %d supervisorctl steps, %d files",
+				len(want.events), len(want.mainlg), len(want.obs), len(want.files))
+			if os.Getenv("SCENARIO_DUMP") != "" {
+				t.Logf("observed under supervisord:\nevents %v\nlog %v\nsteps %v\nfiles %v", want.events, want.mainlg, want.obs, want.files)
+			}
 			compareLists(t, "events", want.events, got.events)
 			compareLists(t, "main-log lines", want.mainlg, got.mainlg)
 			for _, kind := range s.order {
@@ -651,6 +658,12 @@ autorestart=false
 	{
 		name: "stopsignal",
 		programs: `
+[program:kill]
+command=/bin/sleep 1000
+stopsignal=KILL
+startsecs=0
+stdout_logfile={{dir}}/kill.log
+
 [program:int]
 command=` + trapper("INT", "0") + `
 stopsignal=INT
@@ -676,6 +689,7 @@ startsecs=0
 stdout_logfile={{dir}}/usr1.log
 `,
 		steps: func(r *srun) {
+			r.ctl("stop", "kill")
 			for _, p := range []string{"int", "quit", "hup", "usr1"} {
 				r.waitFile(p+".log", "ready")
 				r.ctl("stop", p)
@@ -714,6 +728,7 @@ stopwaitsecs=1
 startsecs=0
 stdout_logfile={{dir}}/killgrp.log
 `,
+		exclude: map[string]string{"gc1": "a pid", "gc2": "a pid"},
 		steps: func(r *srun) {
 			r.waitFile("stopgrp.log", "ready")
 			r.waitFile("killgrp.log", "ready")
@@ -999,6 +1014,188 @@ startretries=2
 			r.wait("crasher", "FATAL")
 			r.waitFile("flaky.txt", "PROCESS_STATE_FATAL")
 			r.wait("flaky", "RUNNING")
+			r.ctl("status")
+		},
+	},
+	{
+		name: "stop-while-starting",
+		programs: `
+[program:slow]
+command=/bin/sleep 1000
+startsecs=30
+`,
+		steps: func(r *srun) {
+			r.wait("slow", "STARTING")
+			r.ctl("status")
+			r.ctl("stop", "slow")
+			r.ctl("status")
+		},
+	},
+	{
+		name: "killed-from-outside",
+		programs: `
+[program:victim]
+command=/bin/sleep 1000
+startsecs=0
+autorestart=true
+
+[program:once]
+command=/bin/sleep 1000
+startsecs=0
+autorestart=unexpected
+exitcodes=0
+`,
+		steps: func(r *srun) {
+			for _, p := range []string{"victim", "once"} {
+				r.wait(p, "RUNNING")
+				info, err := r.client.GetProcessInfo(context.Background(), p)
+				if err != nil {
+					r.fail("%v", err)
+				}
+				syscall.Kill(info.PID, syscall.SIGKILL)
+				r.poll(p+" restarted", func() bool {
+					i, err := r.client.GetProcessInfo(context.Background(), p)
+					return err == nil && i.PID != info.PID && i.StateName == "RUNNING"
+				})
+			}
+			r.ctl("status")
+		},
+	},
+	{
+		name: "self-signal-exit",
+		programs: `
+[program:selfterm]
+command=/bin/sh -c "` + counted + `[ $n -ge 1 ] && exec sleep 1000; kill -TERM $$"
+startsecs=0
+autorestart=unexpected
+`,
+		steps: func(r *srun) {
+			r.waitFile("n", "2")
+			r.wait("selfterm", "RUNNING")
+			r.ctl("status")
+		},
+	},
+	{
+		name: "run-as-user",
+		programs: `
+[program:unpriv]
+command=/bin/sh -c "id -u; id -g; id -G; echo HOME=$HOME USER=$USER LOGNAME=$LOGNAME; echo done; exec sleep 1000"
+user=nobody
+startsecs=0
+stdout_logfile={{dir}}/unpriv.log
+`,
+		steps: func(r *srun) {
+			if os.Geteuid() != 0 {
+				r.note("not root: user= not exercised")
+				return
+			}
+			r.waitFile("unpriv.log", "done")
+			r.ctl("status")
+		},
+	},
+	{
+		name: "expansions",
+		programs: `
+[program:exp]
+command=/bin/sh -c "echo X=$X G=$G P=$P N=$N H=$H; echo arg=%(program_name)s-%(process_num)d; echo done; exec sleep 1000"
+environment=X="%(ENV_HOME)s",G="%(group_name)s",P="%(program_name)s",N="%(process_num)d",H="%(here)s"
+startsecs=0
+stdout_logfile={{dir}}/%(program_name)s.log
+`,
+		steps: func(r *srun) {
+			r.waitFile("exp.log", "done")
+			r.ctl("status")
+		},
+	},
+	{
+		name: "update-changed-groups",
+		programs: sleeper("web", "numprocs=2\nprocess_name=%(program_name)s_%(process_num)s") +
+			sleeper("envd", "environment=V=\"1\"") + sleeper("same", ""),
+		steps: func(r *srun) {
+			for _, p := range []string{"web:web_0", "web:web_1", "envd", "same"} {
+				r.wait(p, "RUNNING")
+			}
+			r.rewrite(&scenario{}, sleeper("web", "numprocs=3\nprocess_name=%(program_name)s_%(process_num)s")+
+				sleeper("envd", "environment=V=\"2\"")+sleeper("same", ""))
+			r.ctl("reread")
+			r.ctl("update", "envd")
+			r.wait("envd", "RUNNING")
+			r.ctl("update")
+			for _, p := range []string{"web:web_0", "web:web_1", "web:web_2"} {
+				r.wait(p, "RUNNING")
+			}
+			r.ctl("status")
+		},
+	},
+	{
+		name: "usr2-reopen",
+		programs: `
+[program:app]
+command=/bin/sh -c "echo ready; while read l; do echo $l; done"
+stdout_logfile={{dir}}/app.log
+startsecs=0
+`,
+		steps: func(r *srun) {
+			r.waitFile("app.log", "ready")
+			send := func(l string) {
+				if err := r.client.SendProcessStdin(context.Background(), "app", l+"\n"); err != nil {
+					r.fail("sendProcessStdin: %v", err)
+				}
+			}
+			send("one")
+			r.waitFile("app.log", "one")
+			if err := os.Rename(filepath.Join(r.dir, "app.log"), filepath.Join(r.dir, "app.log.old")); err != nil {
+				r.fail("%v", err)
+			}
+			send("two")
+			r.waitFile("app.log.old", "two")
+			r.cmd.Process.Signal(syscall.SIGUSR2)
+			r.poll("log reopen", func() bool { return r.count("supervisord logreopen") == 1 })
+			send("three")
+			r.waitGlob("app.log*", "three")
+			r.ctl("tail", "app")
+		},
+	},
+	{
+		name: "ctl-many",
+		programs: `
+[group:pool]
+programs=p1,p2
+
+` + sleeper("p1", "") + sleeper("p2", "") + `
+[program:slowstart]
+command=/bin/sleep 1000
+startsecs=2
+autostart=false
+
+[program:quick]
+command=/bin/sh -c "exit 3"
+startsecs=2
+startretries=0
+autostart=false
+
+[program:trap]
+command=/bin/sh -c "trap 'echo got USR1' USR1; sleep 1000 & p=$!; echo ready; while :; do wait $p; done"
+startsecs=0
+stdout_logfile={{dir}}/trap.log
+`,
+		steps: func(r *srun) {
+			for _, p := range []string{"pool:p1", "pool:p2"} {
+				r.wait(p, "RUNNING")
+			}
+			r.waitFile("trap.log", "ready")
+			r.ctl("start", "slowstart")
+			r.ctl("start", "quick")
+			r.wait("quick", "FATAL")
+			r.ctl("signal", "USR1", "pool:*")
+			r.ctl("signal", "USR1", "trap")
+			r.waitFile("trap.log", "got USR1")
+			r.ctl("restart", "all")
+			r.ctl("status")
+			r.ctl("stop", "all")
+			r.ctl("status")
+			r.ctl("start", "all")
+			r.wait("quick", "FATAL")
 			r.ctl("status")
 		},
 	},
