@@ -260,7 +260,7 @@ func (r *srun) run(s *scenario) {
 			r.fail("setup: %v", err)
 		}
 	}
-	r.out, r.done = new(syncBuffer), make(chan struct{})
+	r.done = make(chan struct{})
 	r.cmd = exec.Command(r.bin, "-n", "-c", r.conf)
 	r.cmd.Dir = r.dir
 	r.cmd.Stdout, r.cmd.Stderr = r.out, r.out
@@ -432,10 +432,11 @@ func (r *srun) collect(s *scenario) {
 	})
 }
 
-// runBoth runs s under supervisord and superd at the same time.
-func runBoth(t *testing.T, s *scenario) (want, got *srun) {
-	want = &srun{label: "supervisord", bin: "/usr/bin/supervisord", dir: shortTempDir(t)}
-	got = &srun{label: "superd", bin: superdBin, dir: shortTempDir(t)}
+// runBoth runs s under supervisord and superd at the same time, in
+// dirs[0] and dirs[1].
+func runBoth(s *scenario, dirs [2]string) (want, got *srun) {
+	want = &srun{label: "supervisord", bin: "/usr/bin/supervisord", dir: dirs[0], out: new(syncBuffer)}
+	got = &srun{label: "superd", bin: superdBin, dir: dirs[1], out: new(syncBuffer)}
 	var wg sync.WaitGroup
 	for _, r := range []*srun{want, got} {
 		r.conf = filepath.Join(r.dir, "s.conf")
@@ -446,11 +447,6 @@ func runBoth(t *testing.T, s *scenario) (want, got *srun) {
 		}()
 	}
 	wg.Wait()
-	for _, r := range []*srun{want, got} {
-		if r.err != nil {
-			t.Fatalf("%s: %v\ndaemon output:\n%s", r.label, r.err, indent(r.out.String()))
-		}
-	}
 	return want, got
 }
 
@@ -488,11 +484,28 @@ func requireScenarioReference(t *testing.T) {
 // what was observed.
 func TestScenarios(t *testing.T) {
 	requireScenarioReference(t)
+	// Subtests register their scenario and wait; scenarios selected by
+	// -run then run four at a time (most of a scenario is waiting for
+	// timers of the daemons), each under both daemons at once.
+	type job struct {
+		s    *scenario
+		dirs [2]string
+		res  chan [2]*srun
+	}
+	var jobs []*job
 	for i := range scenarios {
 		s := &scenarios[i]
 		t.Run(s.name, func(t *testing.T) {
+			j := &job{s: s, dirs: [2]string{shortTempDir(t), shortTempDir(t)}, res: make(chan [2]*srun, 1)}
+			jobs = append(jobs, j)
 			t.Parallel()
-			want, got := runBoth(t, s)
+			r := <-j.res
+			want, got := r[0], r[1]
+			for _, r := range r {
+				if r.err != nil {
+					t.Fatalf("%s: %v\ndaemon output:\n%s", r.label, r.err, indent(r.out.String()))
+				}
+			}
 			t.Logf("compared: %d processes with events, %d with log lines, %d supervisorctl steps, %d files",
 				len(want.events), len(want.mainlg), len(want.obs), len(want.files))
 			if os.Getenv("SCENARIO_DUMP") != "" {
@@ -526,6 +539,15 @@ func TestScenarios(t *testing.T) {
 			}
 			compareLists(t, "file", fw, fg)
 		})
+	}
+	sem := make(chan struct{}, 4)
+	for _, j := range jobs {
+		go func() {
+			sem <- struct{}{}
+			want, got := runBoth(j.s, j.dirs)
+			<-sem
+			j.res <- [2]*srun{want, got}
+		}()
 	}
 }
 
@@ -1197,6 +1219,190 @@ stdout_logfile={{dir}}/trap.log
 			r.ctl("start", "all")
 			r.wait("quick", "FATAL")
 			r.ctl("status")
+		},
+	},
+	{
+		name: "stopasgroup-leftover",
+		// The main process dies of SIGTERM, its grandchild ignores it:
+		// the process is STOPPED when the main process is reaped, and
+		// neither daemon goes on to SIGKILL the group.
+		programs: `
+[program:leaver]
+command=/bin/sh -c "(trap '' TERM; exec sleep 1000) & echo $! > {{dir}}/gc; echo ready; wait"
+stopasgroup=true
+stopwaitsecs=1
+startsecs=0
+stdout_logfile={{dir}}/leaver.log
+`,
+		exclude: map[string]string{"gc": "a pid"},
+		steps: func(r *srun) {
+			r.waitFile("leaver.log", "ready")
+			r.ctl("stop", "leaver")
+			r.ctl("status")
+			b, _ := os.ReadFile(filepath.Join(r.dir, "gc"))
+			var pid int
+			fmt.Sscan(string(b), &pid)
+			r.note("grandchild alive after stop: %v", processAlive(pid))
+			syscall.Kill(pid, syscall.SIGKILL)
+		},
+	},
+	{
+		name: "communication-events",
+		programs: `
+[eventlistener:misc]
+command={{py}} {{listener}} {{dir}}/misc.txt
+events=PROCESS_COMMUNICATION,REMOTE_COMMUNICATION,PROCESS_GROUP
+stdout_logfile=NONE
+stderr_logfile={{dir}}/misc.err
+
+[program:talker]
+command=/bin/sh -c "echo before; echo '<!--XSUPERVISOR:BEGIN-->hello\\nworld<!--XSUPERVISOR:END-->'; echo after the end of the capture; read go; echo 'err<!--XSUPERVISOR:BEGIN-->e1<!--XSUPERVISOR:END-->after the end of the capture' >&2; exec sleep 1000"
+stdout_capture_maxbytes=1MB
+stderr_capture_maxbytes=1MB
+startsecs=0
+stdout_logfile={{dir}}/talker.out
+stderr_logfile={{dir}}/talker.err
+`,
+		exclude: map[string]string{"misc.err": "python noise"},
+		steps: func(r *srun) {
+			// The stderr part is written once the stdout event is
+			// recorded: the order of two pipes' data is not defined.
+			talk := func(n int) {
+				r.poll("stdout event", func() bool {
+					b, _ := os.ReadFile(filepath.Join(r.dir, "misc.txt"))
+					return strings.Count(string(b), "PROCESS_COMMUNICATION_STDOUT") == n
+				})
+				if err := r.client.SendProcessStdin(context.Background(), "talker", "go\n"); err != nil {
+					r.fail("sendProcessStdin: %v", err)
+				}
+				r.poll("stderr event", func() bool {
+					b, _ := os.ReadFile(filepath.Join(r.dir, "misc.txt"))
+					return strings.Count(string(b), "PROCESS_COMMUNICATION_STDERR") == n
+				})
+			}
+			r.wait("misc", "RUNNING")
+			talk(1)
+			if err := r.client.SendRemoteCommEvent(context.Background(), "mytype", "some\ndata"); err != nil {
+				r.fail("sendRemoteCommEvent: %v", err)
+			}
+			r.waitFile("misc.txt", "REMOTE_COMMUNICATION")
+			// supervisord holds back output shorter than a capture
+			// token: the lines after END are longer than that.
+			r.waitFile("talker.out", "after the end")
+			r.waitFile("talker.err", "after the end")
+			r.ctl("stop", "talker")
+			r.ctl("remove", "talker")
+			r.waitFile("misc.txt", "PROCESS_GROUP_REMOVED")
+			r.ctl("add", "talker")
+			r.waitFile("misc.txt", "PROCESS_GROUP_ADDED groupname:talker")
+			r.wait("talker", "RUNNING")
+			talk(2)
+		},
+	},
+	{
+		name: "log-options",
+		programs: `
+[program:redir]
+command=/bin/sh -c "echo out; echo err >&2; echo done; exec sleep 1000"
+redirect_stderr=true
+stderr_logfile={{dir}}/ignored.err
+stdout_logfile={{dir}}/redir.log
+startsecs=0
+
+[program:autorot]
+command=/bin/sh -c "echo ready; while read l; do echo line $l yyyyyyyyyyyyyyyyyyyyyyyyyyyyyy; echo eline $l >&2; done"
+stdout_logfile_maxbytes=60
+stdout_logfile_backups=1
+stderr_logfile_maxbytes=0
+startsecs=0
+
+[program:nolog]
+command=/bin/sh -c "echo out; exec sleep 1000"
+stdout_logfile=NONE
+stderr_logfile=NONE
+startsecs=0
+`,
+		steps: func(r *srun) {
+			r.waitFile("redir.log", "done")
+			r.waitGlob("autorot-stdout---*.log", "ready")
+			for i := 1; i <= 4; i++ {
+				if err := r.client.SendProcessStdin(context.Background(), "autorot", fmt.Sprintf("%d\n", i)); err != nil {
+					r.fail("sendProcessStdin: %v", err)
+				}
+				r.waitGlob("autorot-stdout---*.log*", fmt.Sprintf("line %d ", i))
+				r.waitGlob("autorot-stderr---*.log", fmt.Sprintf("eline %d", i))
+			}
+			r.ctl("tail", "redir", "stderr")
+			r.ctl("tail", "nolog")
+			r.ctl("tail", "nolog", "stderr")
+			r.ctl("tail", "autorot")
+			r.ctl("tail", "autorot", "stderr")
+			r.ctl("clear", "autorot")
+			r.ctl("tail", "autorot")
+			r.ctl("clear", "nolog")
+		},
+	},
+	{
+		name: "bad-logfile-and-commands",
+		programs: `
+[program:badlog]
+command=/bin/sleep 1000
+stdout_logfile={{dir}}/logdir/x.log
+startretries=0
+autostart=false
+
+[program:viapath]
+command=sh -c "echo args: $0 $1 '$2'; echo done; exec sleep 1000" zero "one two" "three"
+startsecs=0
+stdout_logfile={{dir}}/viapath.log
+
+[program:nonl]
+command=printf "no newline at the end"
+startsecs=0
+autorestart=false
+stdout_logfile={{dir}}/nonl.log
+
+[program:big]
+command=/bin/sh -c "yes 0123456789abcdef | head -c 300000; echo; echo done; exec sleep 1000"
+startsecs=0
+stdout_logfile={{dir}}/big.log
+stdout_logfile_maxbytes=0
+`,
+		// COMPATIBILITY.md, Processes, "Signals": under supervisord
+		// `yes` inherits SIGPIPE ignored and complains on stderr when
+		// head exits; under superd it dies of SIGPIPE silently.
+		exclude:     map[string]string{"big-stderr---supervisor-XXXXXXXX.log": "SIGPIPE disposition"},
+		racySuccess: []string{"nonl"},
+		// logdir exists when the config is read, and is gone when
+		// badlog starts.
+		setup: func(dir string) error { return os.Mkdir(filepath.Join(dir, "logdir"), 0o755) },
+		steps: func(r *srun) {
+			if err := os.Remove(filepath.Join(r.dir, "logdir")); err != nil {
+				r.fail("%v", err)
+			}
+			r.ctl("start", "badlog")
+			r.wait("badlog", "FATAL")
+			r.ctl("status", "badlog")
+			r.waitFile("viapath.log", "done")
+			r.wait("nonl", "EXITED")
+			r.waitFile("big.log", "done")
+			r.ctl("status")
+		},
+	},
+	{
+		name: "recover-after-fatal",
+		programs: `
+[program:flaky]
+command=/bin/sh -c "` + counted + `[ $n -ge 2 ] && exec sleep 1000; exit 1"
+startsecs=2
+startretries=1
+`,
+		steps: func(r *srun) {
+			r.wait("flaky", "FATAL")
+			r.ctl("status")
+			r.ctl("start", "flaky")
+			r.ctl("status")
+			r.ctl("restart", "flaky")
 		},
 	},
 }
