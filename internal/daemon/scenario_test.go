@@ -1405,4 +1405,47 @@ startretries=1
 			r.ctl("restart", "flaky")
 		},
 	},
+	{
+		name: "requests-while-stopping",
+		programs: `
+[program:stubborn]
+command=/bin/sh -c "trap '' TERM; echo ready; exec sleep 1000"
+stopwaitsecs=3
+startsecs=0
+stdout_logfile={{dir}}/stubborn.log
+`,
+		steps: func(r *srun) {
+			r.waitFile("stubborn.log", "ready")
+			if err := r.client.StopProcess(context.Background(), "stubborn", false); err != nil {
+				r.fail("stopProcess: %v", err)
+			}
+			r.wait("stubborn", "STOPPING")
+			r.ctl("status")
+			r.ctl("stop", "stubborn")
+			r.ctl("start", "stubborn")
+			r.ctl("status")
+			r.wait("stubborn", "STOPPED")
+			r.ctl("status")
+		},
+	},
+	{
+		name: "stop-in-backoff",
+		programs: `
+[program:failing]
+command=/bin/sh -c "exit 1"
+startsecs=2
+startretries=10
+`,
+		steps: func(r *srun) {
+			// The second BACKOFF lasts 2 s: long enough for the
+			// stop to find it in that state.
+			r.poll("second BACKOFF", func() bool {
+				b, _ := os.ReadFile(filepath.Join(r.dir, "events.txt"))
+				return strings.Contains(string(b), "PROCESS_STATE_BACKOFF processname:failing groupname:failing from_state:STARTING tries:2")
+			})
+			r.ctl("stop", "failing")
+			r.ctl("status")
+			r.ctl("stop", "failing")
+		},
+	},
 }

@@ -148,6 +148,12 @@ func (s *Supervisor) startOne(p *proc, name string, wait bool, done func(error))
 		done(nil)
 		return
 	}
+	if p.m.state != Starting {
+		// Not started (STOPPING: the old process is still alive):
+		// supervisord's first onwait check fails at once.
+		done(&Error{Kind: KindAbnormalTermination, Detail: name})
+		return
+	}
 	p.waiters = append(p.waiters, func() bool {
 		switch {
 		case p.m.spawnErr != "":

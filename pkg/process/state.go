@@ -124,6 +124,10 @@ func (m *machine) step(ev event, now time.Time, spawnOK bool) []action {
 	var acts []action
 	switch ev.kind {
 	case evStart:
+		if m.state == Stopping && m.pid != 0 {
+			// supervisord's spawn() of a process still alive.
+			return []action{logAct(slog.LevelWarn, "process '%s' already running", m.name)}
+		}
 		if m.state != Exited && m.state != Fatal && m.state != Backoff && m.state != Stopped {
 			return nil
 		}

@@ -260,6 +260,16 @@ func TestStep(t *testing.T) {
 			},
 		},
 		{
+			name: "start while stopping warns, as supervisord's spawn() of a live process",
+			cfg:  func(c *config.Process) { c.StartSecs = 0 },
+			steps: []step{
+				{start, true, nil, Starting},
+				{spawned, true, nil, Running},
+				{event{kind: evStop}, true, nil, Stopping},
+				{start, true, []string{"log WARN process 'x' already running"}, Stopping},
+			},
+		},
+		{
 			name: "start is refused while running",
 			cfg:  func(c *config.Process) { c.StartSecs = 0 },
 			steps: []step{
