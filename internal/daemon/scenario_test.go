@@ -285,12 +285,26 @@ func (r *srun) run(s *scenario) {
 // settle waits until the listener has recorded, for every process, the
 // event of the state the process is in, and then keeps the events.
 func (r *srun) settle(s *scenario) {
+	select {
+	case <-r.done: // the scenario shut the daemon down
+		r.events = r.readEvents()
+		r.filterEvents(s)
+		return
+	default:
+	}
+	var last string
+	defer func() {
+		if r.err != nil && strings.Contains(r.err.Error(), "events to settle") {
+			r.err = fmt.Errorf("%w; last seen: %s", r.err, last)
+		}
+	}()
 	r.poll("events to settle", func() bool {
 		infos, err := r.client.GetAllProcessInfo(context.Background())
 		if err != nil {
 			return false
 		}
 		evs := r.readEvents()
+		last = fmt.Sprint(infos, evs)
 		for _, i := range infos {
 			name := i.Name
 			if i.Group != i.Name {
@@ -300,6 +314,12 @@ func (r *srun) settle(s *scenario) {
 				continue
 			}
 			l := evs[name]
+			if s.dropEvents != nil {
+				if i.StateName == "STOPPED" {
+					continue // its STOPPED event is not compared
+				}
+				l = slices.DeleteFunc(slices.Clone(l), s.dropEvents)
+			}
 			if len(l) == 0 {
 				if i.StateName != "STOPPED" {
 					return false
@@ -313,6 +333,10 @@ func (r *srun) settle(s *scenario) {
 		return true
 	})
 	r.events = r.readEvents()
+	r.filterEvents(s)
+}
+
+func (r *srun) filterEvents(s *scenario) {
 	if s.dropEvents != nil {
 		for k, l := range r.events {
 			r.events[k] = slices.DeleteFunc(l, s.dropEvents)
@@ -573,6 +597,10 @@ func trapper(sig, code string) string {
 // (COMPATIBILITY.md, Processes, "Reaping is immediate"). This happens
 // most often for a process started by startProcess. With startsecs=2 a
 // late reap still comes before the RUNNING transition.
+func dropStopEvents(ev string) bool {
+	return strings.HasPrefix(ev, "PROCESS_STATE_STOPPING ") || strings.HasPrefix(ev, "PROCESS_STATE_STOPPED ")
+}
+
 var scenarios = []scenario{
 	{
 		name: "fatal-after-retries",
@@ -1002,9 +1030,7 @@ stdout_logfile={{dir}}/reader.log
 		programs: sleeper("a", "") + sleeper("b", ""),
 		// Whether the old listener still records the stop events
 		// depends on when it is stopped, under both daemons.
-		dropEvents: func(ev string) bool {
-			return strings.HasPrefix(ev, "PROCESS_STATE_STOPPING ") || strings.HasPrefix(ev, "PROCESS_STATE_STOPPED ")
-		},
+		dropEvents: dropStopEvents,
 		steps: func(r *srun) {
 			r.wait("a", "RUNNING")
 			r.wait("b", "RUNNING")
@@ -1446,6 +1472,121 @@ startretries=10
 			r.ctl("stop", "failing")
 			r.ctl("status")
 			r.ctl("stop", "failing")
+		},
+	},
+	{
+		name:     "ctl-reload",
+		programs: sleeper("a", "") + sleeper("b", "") + sleeper("manual", "autostart=false"),
+		// As in sighup-restart.
+		dropEvents: dropStopEvents,
+		steps: func(r *srun) {
+			r.wait("a", "RUNNING")
+			r.wait("b", "RUNNING")
+			r.ctl("stop", "b")
+			r.ctl("start", "manual")
+			r.rewrite(&scenario{}, sleeper("b", "")+sleeper("c", "")+sleeper("manual", "autostart=false"))
+			r.ctl("reload")
+			r.poll("restart", func() bool { return r.count("supervisord started with pid") == 2 })
+			r.wait("b", "RUNNING")
+			r.wait("c", "RUNNING")
+			r.wait("listener", "RUNNING")
+			r.ctl("status")
+		},
+	},
+	{
+		name: "ctl-shutdown",
+		programs: sleeper("first", "priority=1") + sleeper("second", "priority=2") + `
+[program:graceful]
+command=/bin/sh -c "trap 'echo bye; kill $p; exit 0' TERM; sleep 1000 & p=$!; echo ready; while :; do wait $p; done"
+priority=3
+startsecs=0
+stdout_logfile={{dir}}/graceful.log
+`,
+		order: []string{"stopped"},
+		// The listener (priority 1, stopped last) may or may not get
+		// the stop events before it is stopped itself.
+		dropEvents: dropStopEvents,
+		steps: func(r *srun) {
+			r.wait("first", "RUNNING")
+			r.wait("second", "RUNNING")
+			r.waitFile("graceful.log", "ready")
+			r.ctl("shutdown")
+			select {
+			case <-r.done:
+			case <-time.After(20 * time.Second):
+				r.fail("daemon did not exit after shutdown")
+			}
+			r.note("exit status %d", r.cmd.ProcessState.ExitCode())
+		},
+	},
+	{
+		name: "shared-logfile-and-dev-stdout",
+		programs: `
+[program:both]
+command=/bin/sh -c "echo out1; read x; echo err1 >&2; read x; echo out2; read x; echo done >&2; exec sleep 1000"
+stdout_logfile={{dir}}/both.log
+stderr_logfile={{dir}}/both.log
+startsecs=0
+
+[program:console]
+command=/bin/sh -c "echo hello-from-console; exec sleep 1000"
+stdout_logfile=/dev/stdout
+stdout_logfile_maxbytes=0
+startsecs=0
+`,
+		steps: func(r *srun) {
+			// Each line is written once the one before is logged.
+			for _, l := range []string{"out1", "err1", "out2"} {
+				r.waitFile("both.log", l)
+				if err := r.client.SendProcessStdin(context.Background(), "both", "next\n"); err != nil {
+					r.fail("sendProcessStdin: %v", err)
+				}
+			}
+			r.waitFile("both.log", "done")
+			r.poll("console output", func() bool { return strings.Contains(r.out.String(), "hello-from-console\n") })
+			r.ctl("tail", "both")
+			r.ctl("tail", "both", "stderr")
+		},
+	},
+	{
+		name:        "environment-quoting",
+		supervisord: `environment=GLOBAL="g1,g2",OVER="global"`,
+		programs: `
+[program:q]
+command=/bin/sh -c "echo A=[$A] B=[$B] C=[$C] GLOBAL=[$GLOBAL] OVER=[$OVER]; echo done; exec sleep 1000"
+environment=A="x,y",B='single',C=plain,OVER="prog"
+startsecs=0
+stdout_logfile={{dir}}/q.log
+`,
+		steps: func(r *srun) {
+			r.waitFile("q.log", "done")
+		},
+	},
+	{
+		name: "stopped-with-exit-code",
+		programs: `
+[program:clean]
+command=/bin/sh -c "trap 'kill $p; exit 0' TERM; sleep 1000 & p=$!; echo ready; while :; do wait $p; done"
+startsecs=0
+stdout_logfile={{dir}}/clean.log
+
+[program:dirty]
+command=/bin/sh -c "trap 'kill $p; exit 9' TERM; sleep 1000 & p=$!; echo ready; while :; do wait $p; done"
+startsecs=0
+exitcodes=0,9
+stdout_logfile={{dir}}/dirty.log
+
+[program:odd]
+command=/bin/sh -c "trap 'kill $p; exit 4' TERM; sleep 1000 & p=$!; echo ready; while :; do wait $p; done"
+startsecs=0
+stdout_logfile={{dir}}/odd.log
+`,
+		steps: func(r *srun) {
+			for _, p := range []string{"clean", "dirty", "odd"} {
+				r.waitFile(p+".log", "ready")
+				r.ctl("stop", p)
+			}
+			r.ctl("status")
 		},
 	},
 }
