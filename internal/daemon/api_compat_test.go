@@ -108,12 +108,8 @@ func lastLines(s string, n int) string {
 // knownProcessDiffs are differences that live in pkg/process, reported
 // to its owner instead of fixed here; they are logged, not failed, and
 // an entry is to be deleted once superd matches.
-var knownProcessDiffs = map[string]string{
-	// supervisord's signal_number accepts 0 (and SIG_DFL, SIG_BLOCK,
-	// which are 0) and sends it; pkg/process's validSignal rejects 0
-	// with BAD_SIGNAL: 0.
-	`["supervisor.signalProcess",["sleeper","0"],null]`: "signal 0 rejected by pkg/process validSignal",
-}
+// Keys are probeRecord.key, values say what differs.
+var knownProcessDiffs = map[string]string{}
 
 // deliberate reports whether a differing outcome is a documented superd
 // difference (docs/COMPATIBILITY.md), and checks superd's side of it.

@@ -19,6 +19,7 @@ print and then block on stdin or sleep, and is awaited the same way.
 import json
 import os
 import re
+import socket
 import sys
 import time
 import xmlrpc.client
@@ -346,6 +347,9 @@ START = time.time()
 
 
 def probe(d):
+    # A call that hangs becomes an 'error' line naming it, instead of
+    # the caller's overall timeout.
+    socket.setdefaulttimeout(30)
     p = Probe(d)
     s = p.s
 
@@ -486,6 +490,27 @@ def probe(d):
     s('signalProcess', 'victim', 'KILL')
     p.wait_state('victim', 'EXITED')
     s('signalProcess', 'victim', 'KILL')
+
+    # STOPPING: stubborn (RUNNING since startAllProcesses) ignores SIGTERM
+    # while DIR/hold exists and stays STOPPING until DIR/release exists.
+    hold, release = os.path.join(d, 'hold'), os.path.join(d, 'release')
+    open(hold, 'w').close()
+    s('stopProcess', 'stubborn', False)
+    s('getProcessInfo', 'stubborn')
+    s('stopProcess', 'stubborn')
+    s('signalProcess', 'stubborn', 'CONT')
+    s('sendProcessStdin', 'stubborn', 'x')
+    s('startProcess', 'stubborn')
+    s('startProcess', 'stubborn', False)
+    s('removeProcessGroup', 'stubborn')
+    s('stopProcessGroup', 'stubborn')
+    s('signalProcessGroup', 'stubborn', 'CONT')
+    s('clearProcessLogs', 'stubborn')
+    s('getProcessInfo', 'stubborn')
+    open(release, 'w').close()
+    p.wait_state('stubborn', 'STOPPED')
+    os.remove(release)
+    os.remove(hold)
 
     # stdin and remote comm events.
     s('sendProcessStdin', 'talker', 'hello\n')
