@@ -362,7 +362,28 @@ func parseSubFlags(o *options, cmd string, args []string) ([]string, int) {
 	return rest, o.resolveConfig()
 }
 
-func (o *options) load() (*config.Config, error) {
+// loadFor parses a subcommand's flags (only -c) and loads the
+// configuration it names, or the built-in default. On failure it has
+// printed the problem and returns the exit status.
+func loadFor(o *options, cmd string, args []string) (*config.Config, int) {
+	rest, code := parseSubFlags(o, cmd, args)
+	if code >= 0 {
+		return nil, code
+	}
+	if len(rest) > 0 {
+		return nil, o.usageError(cmd + " accepts no arguments: " + pyList(rest))
+	}
+	cfg, err := o.loadFile()
+	if err != nil {
+		fmt.Fprintln(o.stderr, err)
+		return nil, 1
+	}
+	return cfg, -1
+}
+
+// loadFile loads the configuration file chosen at start-up, or the
+// built-in default when there is none.
+func (o *options) loadFile() (*config.Config, error) {
 	if o.configFile == "" {
 		return config.LoadDefault()
 	}
@@ -372,17 +393,9 @@ func (o *options) load() (*config.Config, error) {
 // cmdCheck validates the configuration: exit 0 (warnings on stderr) or
 // 1 (every error on stderr). Nothing is started.
 func cmdCheck(o *options, args []string) int {
-	rest, code := parseSubFlags(o, "check", args)
-	if code >= 0 {
+	cfg, code := loadFor(o, "check", args)
+	if cfg == nil {
 		return code
-	}
-	if len(rest) > 0 {
-		return o.usageError("check accepts no arguments: " + pyList(rest))
-	}
-	cfg, err := o.load()
-	if err != nil {
-		fmt.Fprintln(o.stderr, err)
-		return 1
 	}
 	for _, w := range cfg.Warnings {
 		fmt.Fprintln(o.stderr, "warning: "+w)
@@ -401,17 +414,9 @@ func cmdCheck(o *options, args []string) int {
 
 // cmdConfig prints the effective configuration as JSON.
 func cmdConfig(o *options, args []string) int {
-	rest, code := parseSubFlags(o, "config", args)
-	if code >= 0 {
+	cfg, code := loadFor(o, "config", args)
+	if cfg == nil {
 		return code
-	}
-	if len(rest) > 0 {
-		return o.usageError("config accepts no arguments: " + pyList(rest))
-	}
-	cfg, err := o.load()
-	if err != nil {
-		fmt.Fprintln(o.stderr, err)
-		return 1
 	}
 	out, err := config.JSON(cfg)
 	if err != nil {

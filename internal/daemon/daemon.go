@@ -132,13 +132,7 @@ func (d *daemon) clearMainLog() error {
 // loadConfig reads the configuration as start-up did: the same file (or
 // the built-in default) with the command-line overrides applied.
 func (d *daemon) loadConfig() (*config.Config, error) {
-	var cfg *config.Config
-	var err error
-	if d.o.configFile == "" {
-		cfg, err = config.LoadDefault()
-	} else {
-		cfg, err = config.Load(d.o.configFile)
-	}
+	cfg, err := d.o.loadFile()
 	if err != nil {
 		return nil, err
 	}

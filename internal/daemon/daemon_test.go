@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -225,5 +226,53 @@ func TestCommandLineErrors(t *testing.T) {
 	out, err := exec.Command(superdBin, "-v").Output()
 	if err != nil || string(out) != "4.2.5\n" {
 		t.Errorf("-v: %q %v", out, err)
+	}
+}
+
+// TestCheckAndConfig: `superd check` reports every problem of a broken
+// file with file:line and exits 1; on a good file it exits 0 and
+// `superd config` prints the effective configuration as JSON.
+func TestCheckAndConfig(t *testing.T) {
+	dir := shortTempDir(t)
+	bad := filepath.Join(dir, "bad.conf")
+	os.WriteFile(bad, []byte("[supervisord]\nlogfile="+dir+"/m.log\n[program:x]\ncommand=/bin/true\nautorestart=maybe\nstopsignal=FOO\nstartsecs=ten\n"), 0o644)
+	cmd := exec.Command(superdBin, "check", "-c", bad)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Errorf("check on a broken file: %v, want exit 1", err)
+	}
+	for _, want := range []string{bad + ":5:", "autorestart", bad + ":6:", "FOO", bad + ":7:", "ten"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("check output lacks %q:\n%s", want, stderr.String())
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "m.log")); err == nil {
+		t.Error("check created the main log: it must start nothing")
+	}
+
+	good := writeConfig(t, dir, twoSleepers)
+	if out, err := exec.Command(superdBin, "check", "-c", good).CombinedOutput(); err != nil {
+		t.Errorf("check on a good file: %v\n%s", err, out)
+	}
+	out, err := exec.Command(superdBin, "config", "-c", good).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg struct {
+		Groups []struct {
+			Name      string `json:"name"`
+			Processes []struct {
+				Name    string `json:"name"`
+				Command string `json:"command"`
+			} `json:"processes"`
+		} `json:"groups"`
+	}
+	if err := json.Unmarshal(out, &cfg); err != nil {
+		t.Fatalf("config output is not JSON: %v\n%s", err, out)
+	}
+	if len(cfg.Groups) != 2 || cfg.Groups[0].Name != "a" || cfg.Groups[0].Processes[0].Command != "/bin/sleep 1000" {
+		t.Errorf("config JSON groups = %+v", cfg.Groups)
 	}
 }
