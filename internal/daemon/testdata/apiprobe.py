@@ -179,6 +179,12 @@ startsecs=0
 command=/bin/sleep 1000
 startsecs=0
 autostart=false
+
+; starter stays STARTING for 10 s.
+[program:starter]
+command=/bin/sleep 1000
+startsecs=10
+autostart=false
 """
 
 
@@ -198,6 +204,7 @@ logfile=%(d)s/main.log
 pidfile=%(d)s/s.pid
 childlogdir=%(d)s
 loglevel=debug
+identifier=probe-id
 
 [supervisorctl]
 serverurl=unix://%(d)s/s.sock
@@ -594,6 +601,18 @@ def probe(d):
     s('addProcessGroup', 'later')
     s('addProcessGroup', 'nosuch')
     s('addProcessGroup', 'quick')
+    # STARTING.
+    s('addProcessGroup', 'starter')
+    s('startProcess', 'starter', False)
+    s('getProcessInfo', 'starter')
+    s('startProcess', 'starter')
+    s('signalProcess', 'starter', 'CONT')
+    s('sendProcessStdin', 'starter', 'x')
+    s('stopProcessGroup', 'starter', False)
+    p.wait_state('starter', 'STOPPED')
+    s('startProcess', 'starter', False)
+    s('stopProcess', 'starter')
+    s('getProcessInfo', 'starter')
     s('removeProcessGroup', 'gone')
     s('stopProcess', 'gone')
     s('removeProcessGroup', 'gone')
