@@ -244,7 +244,8 @@ class Probe:
         s = re.sub(r'pid \d+', 'pid N', s)
         s = re.sub(r'uptime (\d+ days?, )?\d+:\d\d:\d\d', 'uptime U', s)
         s = re.sub(r'[A-Z][a-z]{2} \d\d \d\d:\d\d [AP]M', 'DATE', s)
-        s = re.sub(r'---supervisor-[A-Za-z0-9_]+\.log', '---supervisor-X.log', s)
+        # AUTO log names: NAME-stdout---IDENTIFIER-RANDOM8.log
+        s = re.sub(r'(---probe-id-)[A-Za-z0-9_]{8}\.log', r'\1X.log', s)
         return s
 
     def mask(self, v, key=None):
