@@ -65,7 +65,7 @@ func TestQuick(t *testing.T) {
 			}
 			continue
 		}
-		for _, id := range []string{"spawn0", "spawn1", "rss", "idlecpu", "getall", "status", "crash", "stopall", "startall", "shutdown", "logmbs", "loglost"} {
+		for _, id := range []string{"spawn0", "spawn1", "rss", "rssidle", "idlecpu", "getall", "getalldec", "status", "crash", "stopall", "startall", "shutdown", "logmbs", "loglost"} {
 			n := "10"
 			if strings.HasPrefix(id, "log") {
 				n = "6 MiB"
