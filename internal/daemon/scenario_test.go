@@ -207,14 +207,14 @@ func (r *srun) count(s string) int {
 }
 
 var (
-	autoRe    = regexp.MustCompile(`---supervisor-[a-z0-9_]{8}\.log`)
+	autoRe    = regexp.MustCompile(`---([\w.-]+)-[a-z0-9_]{8}\.log`)
 	pidColon  = regexp.MustCompile(`pid:\d+`)
 	logTimeRe = regexp.MustCompile(`^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} `)
 )
 
 func (r *srun) mask(s string) string {
 	s = strings.ReplaceAll(s, r.dir, "DIR")
-	s = autoRe.ReplaceAllString(s, "---supervisor-XXXXXXXX.log")
+	s = autoRe.ReplaceAllString(s, "---$1-XXXXXXXX.log")
 	s = pidColon.ReplaceAllString(s, "pid:N")
 	return mask(s)
 }
@@ -406,6 +406,12 @@ func (r *srun) collect(s *scenario) {
 	r.mainlg, r.order = map[string][]string{}, map[string][]string{}
 	for _, line := range strings.Split(string(b), "\n") {
 		line = logTimeRe.ReplaceAllString(line, "")
+		if strings.Contains(line, "INFO waiting for ") && strings.HasSuffix(line, " to die") && r.mainlg["(shutdown)"] == nil {
+			// The first report, at the start of the shutdown, names
+			// every process still up, in the daemon's order.
+			r.mainlg["(shutdown)"] = []string{line}
+			continue
+		}
 		m := mainLogRe.FindStringSubmatch(line)
 		if m == nil {
 			continue
@@ -1012,6 +1018,9 @@ stdout_logfile={{dir}}/reader.log
 	{
 		name:     "reread-update",
 		programs: sleeper("keep", "") + sleeper("change", "") + sleeper("gone", ""),
+		// Groups added by update come last in the shutdown, as they
+		// come last in supervisord's process_groups.
+		order: []string{"spawned", "stopped"},
 		steps: func(r *srun) {
 			for _, p := range []string{"keep", "change", "gone"} {
 				r.wait(p, "RUNNING")
@@ -1587,6 +1596,117 @@ stdout_logfile={{dir}}/odd.log
 				r.ctl("stop", p)
 			}
 			r.ctl("status")
+		},
+	},
+	{
+		name: "requests-while-starting",
+		programs: `
+[program:slow]
+command=/bin/sh -c "trap 'echo got USR1' USR1; sleep 1000 & p=$!; echo ready; while :; do wait $p; done"
+startsecs=3
+stdout_logfile={{dir}}/slow.log
+
+[program:stubborn]
+command=/bin/sh -c "trap '' TERM; echo ready; exec sleep 1000"
+startsecs=30
+stopwaitsecs=1
+stdout_logfile={{dir}}/stubborn.log
+`,
+		steps: func(r *srun) {
+			r.waitFile("slow.log", "ready")
+			r.ctl("signal", "USR1", "slow")
+			r.waitFile("slow.log", "got USR1")
+			r.ctl("restart", "slow")
+			r.ctl("status", "slow")
+			r.waitFile("stubborn.log", "ready")
+			r.ctl("stop", "stubborn")
+			r.ctl("status", "stubborn")
+		},
+	},
+	{
+		name: "exit-statuses",
+		programs: `
+[program:oneshot]
+command=/bin/sh -c "echo did the job; exit 0"
+startsecs=2
+startretries=1
+
+[program:abrt]
+command=/bin/sh -c "sleep 0.2; kill -ABRT $$"
+startsecs=0
+autorestart=false
+
+[program:big]
+command=/bin/sh -c "sleep 0.2; exit 255"
+startsecs=0
+autorestart=false
+`,
+		steps: func(r *srun) {
+			r.wait("oneshot", "FATAL")
+			r.wait("abrt", "EXITED")
+			r.wait("big", "EXITED")
+			r.ctl("status")
+		},
+	},
+	{
+		name:        "identifier-and-cleanup",
+		supervisord: "identifier=myid",
+		programs:    sleeper("app", ""),
+		setup: func(dir string) error {
+			for _, f := range []string{"old-stdout---myid-abcdefgh.log", "old-stdout---myid-abcdefgh.log.1", "other-stdout---someone-abcdefgh.log", "plain.log"} {
+				if err := os.WriteFile(filepath.Join(dir, f), []byte("old\n"), 0o644); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+		steps: func(r *srun) {
+			r.wait("app", "RUNNING")
+			r.ctl("status")
+		},
+	},
+	{
+		name:        "nocleanup",
+		supervisord: "identifier=myid\nnocleanup=true",
+		programs:    sleeper("app", ""),
+		setup: func(dir string) error {
+			return os.WriteFile(filepath.Join(dir, "old-stdout---myid-abcdefgh.log"), []byte("old\n"), 0o644)
+		},
+		steps: func(r *srun) {
+			r.wait("app", "RUNNING")
+		},
+	},
+	{
+		name: "log-events",
+		programs: `
+[eventlistener:logs]
+command={{py}} {{listener}} {{dir}}/logs.txt
+events=PROCESS_LOG
+stdout_logfile=NONE
+stderr_logfile={{dir}}/logs.err
+
+[program:chatty]
+command=/bin/sh -c "echo one; read x; echo two >&2; read x; printf 'three\\nfour\\n'; exec sleep 1000"
+stdout_events_enabled=true
+stderr_events_enabled=true
+startsecs=0
+stdout_logfile={{dir}}/chatty.out
+stderr_logfile={{dir}}/chatty.err
+`,
+		exclude: map[string]string{"logs.err": "python noise"},
+		steps: func(r *srun) {
+			r.wait("logs", "RUNNING")
+			for i, l := range []string{"one", "two", "four"} {
+				r.poll(l+" logged", func() bool {
+					b, _ := os.ReadFile(filepath.Join(r.dir, "logs.txt"))
+					return strings.Contains(string(b), l)
+				})
+				if i < 2 {
+					if err := r.client.SendProcessStdin(context.Background(), "chatty", "next\n"); err != nil {
+						r.fail("sendProcessStdin: %v", err)
+					}
+				}
+			}
 		},
 	},
 }

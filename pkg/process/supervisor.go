@@ -55,6 +55,7 @@ type Supervisor struct {
 	// Everything below is owned by the loop goroutine.
 	latest      *config.Config
 	groups      map[string]*group
+	groupSeq    int           // groups added so far: group.added
 	pids        map[int]*proc // live children
 	stopping    bool
 	forced      bool
@@ -66,6 +67,9 @@ type Supervisor struct {
 }
 
 type group struct {
+	// added orders groups as supervisord's process_groups dict: the
+	// configured ones by (priority, name), then later additions.
+	added  int
 	cfg    *config.Group
 	env    map[string]string // [supervisord] environment of its config
 	procs  []*proc           // by (priority, Seq): supervisord's sort order
@@ -456,14 +460,28 @@ func (s *Supervisor) sortedGroups() []*group {
 	for _, g := range s.groups {
 		gs = append(gs, g)
 	}
+	// supervisord sorts groups by priority alone, a stable sort of
+	// the order they were added in.
 	slices.SortFunc(gs, func(a, b *group) int {
-		return cmp.Or(cmp.Compare(a.cfg.Priority, b.cfg.Priority), cmp.Compare(a.cfg.Name, b.cfg.Name))
+		return cmp.Or(cmp.Compare(a.cfg.Priority, b.cfg.Priority), cmp.Compare(a.added, b.added))
 	})
 	return gs
 }
 
+// addedGroups returns the groups in the order they were added
+// (supervisord's process_groups dict order).
+func (s *Supervisor) addedGroups() []*group {
+	gs := make([]*group, 0, len(s.groups))
+	for _, g := range s.groups {
+		gs = append(gs, g)
+	}
+	slices.SortFunc(gs, func(a, b *group) int { return cmp.Compare(a.added, b.added) })
+	return gs
+}
+
 func (s *Supervisor) addGroup(gc *config.Group, cfg *config.Config) {
-	g := &group{cfg: gc, env: cfg.Supervisord.Environment, byName: map[string]*proc{}}
+	s.groupSeq++
+	g := &group{added: s.groupSeq, cfg: gc, env: cfg.Supervisord.Environment, byName: map[string]*proc{}}
 	for _, pc := range gc.Processes {
 		p := &proc{cfg: pc, g: g, m: machine{name: pc.Name, cfg: pc}}
 		p.stdoutPath = s.logPath(pc, "stdout", pc.Stdout.File)
@@ -561,8 +579,9 @@ func (s *Supervisor) advanceShutdown() {
 func (s *Supervisor) shutdownReport() {
 	s.reportTimer = nil
 	var names []string
-	for _, g := range s.sortedGroups() {
-		for _, p := range g.procs {
+	// supervisord lists them in its dict orders, not by priority.
+	for _, g := range s.addedGroups() {
+		for _, p := range g.seq {
 			if !p.m.state.stopped() {
 				names = append(names, p.cfg.Name)
 			}
