@@ -61,7 +61,8 @@ type scenario struct {
 	// once: whether supervisord logs "success:" for them depends on
 	// whether its loop reaps the child before its next transition pass
 	// (it then goes STARTING -> RUNNING -> EXITED silently), so that
-	// line is not compared. The events are the same either way.
+	// line is not compared. The events are the same either way
+	// (COMPATIBILITY.md, Processes, "Reaping is immediate").
 	racySuccess []string
 	// order lists main-log kinds ("spawned", "stopped") whose order
 	// across processes is deterministic and compared.
