@@ -1710,4 +1710,64 @@ stderr_logfile={{dir}}/chatty.err
 			}
 		},
 	},
+	{
+		name: "shutdown-in-backoff",
+		programs: `
+[program:failing]
+command=/bin/sh -c "exit 1"
+startsecs=2
+startretries=10
+` + sleeper("fine", ""),
+		steps: func(r *srun) {
+			r.wait("fine", "RUNNING")
+			// The second BACKOFF lasts 2 s: the shutdown comes in it.
+			r.poll("second BACKOFF", func() bool {
+				b, _ := os.ReadFile(filepath.Join(r.dir, "events.txt"))
+				return strings.Contains(string(b), "PROCESS_STATE_BACKOFF processname:failing groupname:failing from_state:STARTING tries:2")
+			})
+		},
+	},
+	{
+		name: "group-with-failure",
+		programs: `
+[group:mixed]
+programs=ok,bad,stubborn
+
+` + sleeper("ok", "") + `
+[program:bad]
+command=/bin/sh -c "exit 1"
+startsecs=2
+startretries=0
+
+[program:stubborn]
+command=/bin/sh -c "trap '' TERM; echo ready; exec sleep 1000"
+startsecs=0
+stopwaitsecs=1
+stdout_logfile={{dir}}/stubborn.log
+`,
+		steps: func(r *srun) {
+			r.wait("mixed:ok", "RUNNING")
+			r.wait("mixed:bad", "FATAL")
+			r.waitFile("stubborn.log", "ready")
+			r.ctl("stop", "mixed:*")
+			r.ctl("start", "mixed:*")
+			r.wait("mixed:bad", "FATAL")
+			r.ctl("status")
+			// (stop all would stop the listener too)
+			r.ctl("stop", "mixed:stubborn", "mixed:bad", "mixed:ok")
+			r.ctl("status")
+		},
+	},
+	{
+		name: "long-names",
+		programs: sleeper("a_program_with_a_rather_long_name_beyond_thirty", "") +
+			sleeper("w", "numprocs=2\nprocess_name=%(program_name)s_worker_with_a_long_suffix_%(process_num)03d"),
+		steps: func(r *srun) {
+			r.wait("a_program_with_a_rather_long_name_beyond_thirty", "RUNNING")
+			r.wait("w:w_worker_with_a_long_suffix_001", "RUNNING")
+			r.ctl("status")
+			r.ctl("stop", "w:w_worker_with_a_long_suffix_000")
+			r.ctl("status", "w:*")
+		},
+	},
 }
