@@ -53,8 +53,10 @@
 //     "reaped unknown pid N (...)" for orphans. It ends when Run returns.
 //   - one reader goroutine per output pipe (stdout, and stderr unless
 //     redirect_stderr) copying up to 128 KiB per read into the
-//     logfile.Writer (the buffer starts at 4 KiB and grows while reads
-//     fill it, so quiet children cost little memory). It ends at EOF, i.e. when the child and every
+//     logfile.Writer. It parks in the network poller through
+//     SyscallConn().Read and takes a read buffer from a shared pool only
+//     when the pipe is readable, returning it once the chunk is written,
+//     so a quiet child's pipes hold no buffer. It ends at EOF, i.e. when the child and every
 //     grandchild holding the pipe have exited. When Run returns it waits up
 //     to one second for the readers, then closes the read ends of pipes
 //     still held open by grandchildren, which ends the remaining reads.

@@ -6,11 +6,14 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
+	"sync"
+	"syscall"
 
 	"github.com/superd/superd/pkg/config"
 	"github.com/superd/superd/pkg/events"
@@ -159,28 +162,52 @@ type outReader struct {
 	pending []byte // unconsumed output (possible token prefix)
 }
 
+// readBufs holds the read buffers of all output readers. A reader takes
+// one only when its pipe is readable and returns it once the chunk is
+// written, so an idle pipe holds no buffer.
+var readBufs = sync.Pool{New: func() any { b := make([]byte, readSize); return &b }}
+
 func (r *outReader) run() {
 	defer r.s.readers.Done()
-	// The buffer starts small (most children are quiet) and doubles up
-	// to 128 KiB while reads fill it (a chatty child).
-	buf := make([]byte, 4<<10)
 	simple := !r.events && !r.strip && !r.debug && r.capMax == 0 && r.listener == nil
-	for {
-		n, err := r.f.Read(buf)
+	rc, err := r.f.SyscallConn()
+	for err == nil {
+		var bp *[]byte
+		var n int
+		var rerr error
+		// The callback runs when the poller says the pipe may be
+		// readable; returning false parks the goroutine (no buffer
+		// held) until it is.
+		err = rc.Read(func(fd uintptr) bool {
+			bp = readBufs.Get().(*[]byte)
+			for {
+				n, rerr = syscall.Read(int(fd), *bp)
+				if rerr != syscall.EINTR {
+					break
+				}
+			}
+			if rerr == syscall.EAGAIN {
+				readBufs.Put(bp)
+				bp = nil
+				return false
+			}
+			return true
+		})
+		if err == nil && (rerr != nil || n <= 0) {
+			err = io.EOF // EOF (0) or a read error ends the reader
+		}
 		if n > 0 {
+			data := (*bp)[:n]
 			if simple {
 				if r.w != nil {
-					r.w.Write(buf[:n])
+					r.w.Write(data)
 				}
 			} else {
-				r.chunk(buf[:n])
+				r.chunk(data)
 			}
 		}
-		if err != nil {
-			break
-		}
-		if n == len(buf) && len(buf) < readSize {
-			buf = make([]byte, 2*len(buf))
+		if bp != nil {
+			readBufs.Put(bp)
 		}
 	}
 	if len(r.pending) > 0 {
