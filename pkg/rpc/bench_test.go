@@ -1,0 +1,78 @@
+package rpc
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+)
+
+// allProcessInfo1000 is a getAllProcessInfo response for 1000 RUNNING
+// processes, encoded as the server sends it.
+func allProcessInfo1000(tb testing.TB) []byte {
+	infos := make([]ProcessInfo, 1000)
+	for i := range infos {
+		name := fmt.Sprintf("sleep_%03d", i)
+		infos[i] = ProcessInfo{
+			Name: name, Group: "sleep", Description: fmt.Sprintf("pid %d, uptime 0:01:%02d", 20000+i, i%60),
+			Start: 1795000000 + int64(i), Now: 1795000100, State: 20, StateName: "RUNNING",
+			Logfile:       "/tmp/bench/log/" + name + "-stdout---supervisor-x1y2z3.log",
+			StdoutLogfile: "/tmp/bench/log/" + name + "-stdout---supervisor-x1y2z3.log",
+			StderrLogfile: "/tmp/bench/log/" + name + "-stderr---supervisor-a4b5c6.log",
+			PID:           20000 + i,
+		}
+	}
+	b, err := MarshalResponse(infos)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+// BenchmarkDecodeAllProcessInfo1000 is the client side of
+// getAllProcessInfo with 1000 processes: decode plus Unmarshal into
+// []ProcessInfo, as Client.GetAllProcessInfo does.
+func BenchmarkDecodeAllProcessInfo1000(b *testing.B) {
+	body := allProcessInfo1000(b)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		v, err := DecodeResponse(bytes.NewReader(body))
+		if err != nil {
+			b.Fatal(err)
+		}
+		var out []ProcessInfo
+		if err := Unmarshal(v, &out); err != nil {
+			b.Fatal(err)
+		}
+		if len(out) != 1000 {
+			b.Fatal(len(out))
+		}
+	}
+}
+
+// BenchmarkDecodeResponse1000 is DecodeResponse alone (generic values).
+func BenchmarkDecodeResponse1000(b *testing.B) {
+	body := allProcessInfo1000(b)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := DecodeResponse(bytes.NewReader(body)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkEncodeAllProcessInfo1000 is the server side encoding.
+func BenchmarkEncodeAllProcessInfo1000(b *testing.B) {
+	infos := make([]ProcessInfo, 1000)
+	for i := range infos {
+		infos[i] = ProcessInfo{Name: fmt.Sprintf("sleep_%03d", i), Group: "sleep", Description: "pid 1, uptime 0:00:01", State: 20, StateName: "RUNNING",
+			StdoutLogfile: "/tmp/bench/log/x-stdout---supervisor-x1y2z3.log"}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := MarshalResponse(infos); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
