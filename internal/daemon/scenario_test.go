@@ -86,6 +86,8 @@ type srun struct {
 	order  map[string][]string
 	files  map[string]string
 	err    error
+	start  time.Time
+	took   time.Duration
 }
 
 func (r *srun) fail(format string, args ...any) {
@@ -293,6 +295,14 @@ func (r *srun) settle(s *scenario) {
 		return
 	default:
 	}
+	r.waitSettled(s)
+	r.events = r.readEvents()
+	r.filterEvents(s)
+}
+
+// waitSettled waits until the listener has recorded, for every
+// process, the event of the state it is in.
+func (r *srun) waitSettled(s *scenario) {
 	var last string
 	defer func() {
 		if r.err != nil && strings.Contains(r.err.Error(), "events to settle") {
@@ -333,8 +343,6 @@ func (r *srun) settle(s *scenario) {
 		}
 		return true
 	})
-	r.events = r.readEvents()
-	r.filterEvents(s)
 }
 
 func (r *srun) filterEvents(s *scenario) {
@@ -471,9 +479,11 @@ func runBoth(s *scenario, dirs [2]string) (want, got *srun) {
 	var wg sync.WaitGroup
 	for _, r := range []*srun{want, got} {
 		r.conf = filepath.Join(r.dir, "s.conf")
+		r.start = time.Now()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer func() { r.took = time.Since(r.start) }()
 			r.run(s)
 		}()
 	}
@@ -537,6 +547,7 @@ func TestScenarios(t *testing.T) {
 					t.Fatalf("%s: %v\ndaemon output:\n%s", r.label, r.err, indent(r.out.String()))
 				}
 			}
+			t.Logf("ran in %v (supervisord) and %v (superd)", want.took.Round(time.Millisecond), got.took.Round(time.Millisecond))
 			t.Logf("compared: %d processes with events, %d with log lines, %d supervisorctl steps, %d files",
 				len(want.events), len(want.mainlg), len(want.obs), len(want.files))
 			if os.Getenv("SCENARIO_DUMP") != "" {
@@ -1044,6 +1055,8 @@ stdout_logfile={{dir}}/reader.log
 		steps: func(r *srun) {
 			r.wait("a", "RUNNING")
 			r.wait("b", "RUNNING")
+			// The old listener's pending events die with it.
+			r.waitSettled(&scenario{})
 			r.cmd.Process.Signal(syscall.SIGHUP)
 			r.poll("restart", func() bool { return r.count("supervisord started with pid") == 2 })
 			r.wait("a", "RUNNING")
@@ -1446,12 +1459,16 @@ startretries=1
 		programs: `
 [program:stubborn]
 command=/bin/sh -c "trap '' TERM; echo ready; exec sleep 1000"
-stopwaitsecs=3
+stopwaitsecs=60
 startsecs=0
 stdout_logfile={{dir}}/stubborn.log
 `,
 		steps: func(r *srun) {
 			r.waitFile("stubborn.log", "ready")
+			info, err := r.client.GetProcessInfo(context.Background(), "stubborn")
+			if err != nil {
+				r.fail("%v", err)
+			}
 			if err := r.client.StopProcess(context.Background(), "stubborn", false); err != nil {
 				r.fail("stopProcess: %v", err)
 			}
@@ -1460,6 +1477,8 @@ stdout_logfile={{dir}}/stubborn.log
 			r.ctl("stop", "stubborn")
 			r.ctl("start", "stubborn")
 			r.ctl("status")
+			// Instead of waiting for stopwaitsecs:
+			syscall.Kill(info.PID, syscall.SIGKILL)
 			r.wait("stubborn", "STOPPED")
 			r.ctl("status")
 		},
@@ -1473,11 +1492,11 @@ startsecs=2
 startretries=10
 `,
 		steps: func(r *srun) {
-			// The second BACKOFF lasts 2 s: long enough for the
-			// stop to find it in that state.
-			r.poll("second BACKOFF", func() bool {
+			// The third BACKOFF lasts 3 s: long enough for the
+			// stop to find it in that state, even on a loaded machine.
+			r.poll("third BACKOFF", func() bool {
 				b, _ := os.ReadFile(filepath.Join(r.dir, "events.txt"))
-				return strings.Contains(string(b), "PROCESS_STATE_BACKOFF processname:failing groupname:failing from_state:STARTING tries:2")
+				return strings.Contains(string(b), "PROCESS_STATE_BACKOFF processname:failing groupname:failing from_state:STARTING tries:3")
 			})
 			r.ctl("stop", "failing")
 			r.ctl("status")
@@ -1495,6 +1514,7 @@ startretries=10
 			r.ctl("stop", "b")
 			r.ctl("start", "manual")
 			r.rewrite(&scenario{}, sleeper("b", "")+sleeper("c", "")+sleeper("manual", "autostart=false"))
+			r.waitSettled(&scenario{})
 			r.ctl("reload")
 			r.poll("restart", func() bool { return r.count("supervisord started with pid") == 2 })
 			r.wait("b", "RUNNING")
@@ -1520,6 +1540,7 @@ stdout_logfile={{dir}}/graceful.log
 			r.wait("first", "RUNNING")
 			r.wait("second", "RUNNING")
 			r.waitFile("graceful.log", "ready")
+			r.waitSettled(&scenario{})
 			r.ctl("shutdown")
 			select {
 			case <-r.done:
@@ -1604,7 +1625,7 @@ stdout_logfile={{dir}}/odd.log
 		programs: `
 [program:slow]
 command=/bin/sh -c "trap 'echo got USR1' USR1; sleep 1000 & p=$!; echo ready; while :; do wait $p; done"
-startsecs=3
+startsecs=30
 stdout_logfile={{dir}}/slow.log
 
 [program:stubborn]
@@ -1617,7 +1638,8 @@ stdout_logfile={{dir}}/stubborn.log
 			r.waitFile("slow.log", "ready")
 			r.ctl("signal", "USR1", "slow")
 			r.waitFile("slow.log", "got USR1")
-			r.ctl("restart", "slow")
+			r.ctl("status", "slow")
+			r.ctl("stop", "slow")
 			r.ctl("status", "slow")
 			r.waitFile("stubborn.log", "ready")
 			r.ctl("stop", "stubborn")
@@ -1720,10 +1742,10 @@ startretries=10
 ` + sleeper("fine", ""),
 		steps: func(r *srun) {
 			r.wait("fine", "RUNNING")
-			// The second BACKOFF lasts 2 s: the shutdown comes in it.
-			r.poll("second BACKOFF", func() bool {
+			// The third BACKOFF lasts 3 s: the shutdown comes in it.
+			r.poll("third BACKOFF", func() bool {
 				b, _ := os.ReadFile(filepath.Join(r.dir, "events.txt"))
-				return strings.Contains(string(b), "PROCESS_STATE_BACKOFF processname:failing groupname:failing from_state:STARTING tries:2")
+				return strings.Contains(string(b), "PROCESS_STATE_BACKOFF processname:failing groupname:failing from_state:STARTING tries:3")
 			})
 		},
 	},
