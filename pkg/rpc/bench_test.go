@@ -76,3 +76,38 @@ func BenchmarkEncodeAllProcessInfo1000(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkUnmarshalAllProcessInfo1000 is what Client.GetAllProcessInfo
+// does with the body now: decode straight into []ProcessInfo.
+func BenchmarkUnmarshalAllProcessInfo1000(b *testing.B) {
+	body := allProcessInfo1000(b)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		var out []ProcessInfo
+		if err := unmarshalResponseFast(body, &out); err != nil {
+			b.Fatal(err)
+		}
+		if len(out) != 1000 {
+			b.Fatal(len(out))
+		}
+	}
+}
+
+// BenchmarkDecodeAllProcessInfo1000XML is the encoding/xml reference
+// path (what DecodeResponse+Unmarshal cost before the fast path).
+func BenchmarkDecodeAllProcessInfo1000XML(b *testing.B) {
+	body := allProcessInfo1000(b)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		v, err := decodeResponseXML(bytes.NewReader(body))
+		if err != nil {
+			b.Fatal(err)
+		}
+		var out []ProcessInfo
+		if err := Unmarshal(v, &out); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -151,36 +151,49 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte) (*htt
 // and returns the decoded result (int, bool, string, float64,
 // time.Time, []byte, []any, map[string]any).
 func (c *Client) Call(ctx context.Context, method string, args ...any) (any, error) {
+	v, _, err := c.call(ctx, nil, method, args)
+	return v, err
+}
+
+// call runs method; with dst non-nil it first tries to decode the
+// result straight into dst (done reports that it did).
+func (c *Client) call(ctx context.Context, dst any, method string, args []any) (v any, done bool, err error) {
 	var body bytes.Buffer
 	if err := EncodeCall(&body, method, args...); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	resp, err := c.do(ctx, http.MethodPost, "/RPC2", body.Bytes())
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	defer resp.Body.Close()
-	v, err := DecodeResponse(resp.Body)
+	data, rerr := readBodySized(resp.Body, resp.ContentLength)
+	if dst != nil && rerr == nil && len(data) <= MaxBodySize {
+		if unmarshalResponseFast(data, dst) == nil {
+			return nil, true, nil
+		}
+	}
+	v, err = decodeResponseBytes(data, rerr)
 	if err != nil {
 		var f *Fault
 		if errors.As(err, &f) {
-			return nil, f
+			return nil, false, f
 		}
 		if ctx.Err() != nil {
-			return nil, ctx.Err()
+			return nil, false, ctx.Err()
 		}
 		if errors.Is(err, ErrSyntax) {
-			return nil, fmt.Errorf("%s: %s: %w", c.url, method, err)
+			return nil, false, fmt.Errorf("%s: %s: %w", c.url, method, err)
 		}
-		return nil, c.transportErr(err)
+		return nil, false, c.transportErr(err)
 	}
-	return v, nil
+	return v, false, nil
 }
 
 // CallInto invokes method and stores the result in dst (see Unmarshal).
 func (c *Client) CallInto(ctx context.Context, dst any, method string, args ...any) error {
-	v, err := c.Call(ctx, method, args...)
-	if err != nil {
+	v, done, err := c.call(ctx, dst, method, args)
+	if err != nil || done {
 		return err
 	}
 	if err := Unmarshal(v, dst); err != nil {

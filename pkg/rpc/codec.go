@@ -70,6 +70,7 @@ func EncodeResponse(w io.Writer, v any) error {
 // gives a fault response).
 func MarshalResponse(v any) ([]byte, error) {
 	var b bytes.Buffer
+	b.Grow(sizeHint(v))
 	if f, ok := v.(*Fault); ok {
 		b.WriteString(xmlHeader + "<methodResponse>\n<fault>\n")
 		encodeValue(&b, reflect.ValueOf(map[string]any{"faultCode": f.Code, "faultString": f.String}), 0)
@@ -82,6 +83,19 @@ func MarshalResponse(v any) ([]byte, error) {
 	}
 	b.WriteString("</param>\n</params>\n</methodResponse>\n")
 	return b.Bytes(), nil
+}
+
+// sizeHint guesses the encoded size of v, to allocate the buffer once.
+func sizeHint(v any) int {
+	switch x := v.(type) {
+	case []ProcessInfo:
+		return 512 + 1300*len(x)
+	case []ConfigInfo:
+		return 512 + 2000*len(x)
+	case []Result:
+		return 512 + 300*len(x)
+	}
+	return 512
 }
 
 var (
@@ -233,6 +247,23 @@ func formatDouble(f float64) string {
 // does, \r kept as a character reference, and characters XML cannot
 // carry (control characters, invalid UTF-8) replaced by U+FFFD.
 func escape(b *bytes.Buffer, s string) {
+	// Copy runs of plain ASCII at once.
+	run := 0
+	for run < len(s) {
+		c := s[run]
+		if c >= utf8.RuneSelf || c == '&' || c == '<' || c == '>' || c < 0x20 && c != '\t' && c != '\n' {
+			break
+		}
+		run++
+	}
+	b.WriteString(s[:run])
+	if run == len(s) {
+		return
+	}
+	escapeSlow(b, s[run:])
+}
+
+func escapeSlow(b *bytes.Buffer, s string) {
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {

@@ -518,6 +518,31 @@ func readBody(r io.Reader) ([]byte, error) {
 	return io.ReadAll(io.LimitReader(r, MaxBodySize+1))
 }
 
+// readBodySized is readBody with the expected length (-1 if unknown).
+func readBodySized(r io.Reader, n int64) ([]byte, error) {
+	if n <= 0 || n > MaxBodySize {
+		return readBody(r)
+	}
+	// One byte more than announced, to see EOF without growing.
+	out := make([]byte, 0, n+1)
+	for {
+		if len(out) == cap(out) {
+			out = append(out, 0)[:len(out)]
+		}
+		m, err := r.Read(out[len(out):cap(out)])
+		out = out[:len(out)+m]
+		if len(out) > MaxBodySize {
+			return out[:MaxBodySize+1], nil
+		}
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+	}
+}
+
 // errReader replays a read error after the bytes read before it.
 type errReader struct{ err error }
 

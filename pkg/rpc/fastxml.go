@@ -46,19 +46,59 @@ var xmlDecls = [][]byte{
 	[]byte(`<?xml version="1.0" encoding="UTF-8"?>`),
 }
 
-// fastNames interns the element names the grammar knows.
-var fastNames = func() map[string]string {
-	m := map[string]string{}
-	for _, n := range []string{
-		"methodCall", "methodResponse", "methodName", "params", "param", "fault",
-		"value", "array", "data", "struct", "member", "name",
-		"string", "int", "i4", "i8", "i1", "i2", "boolean", "double",
-		"dateTime.iso8601", "base64", "nil",
-	} {
-		m[n] = n
+// knownName returns the element name b as a constant string if the
+// grammar knows it (no allocation, no map lookup).
+func knownName(b []byte) (string, bool) {
+	switch string(b) {
+	case "methodCall":
+		return "methodCall", true
+	case "methodResponse":
+		return "methodResponse", true
+	case "methodName":
+		return "methodName", true
+	case "params":
+		return "params", true
+	case "param":
+		return "param", true
+	case "fault":
+		return "fault", true
+	case "value":
+		return "value", true
+	case "array":
+		return "array", true
+	case "data":
+		return "data", true
+	case "struct":
+		return "struct", true
+	case "member":
+		return "member", true
+	case "name":
+		return "name", true
+	case "string":
+		return "string", true
+	case "int":
+		return "int", true
+	case "i4":
+		return "i4", true
+	case "i8":
+		return "i8", true
+	case "i1":
+		return "i1", true
+	case "i2":
+		return "i2", true
+	case "boolean":
+		return "boolean", true
+	case "double":
+		return "double", true
+	case "dateTime.iso8601":
+		return "dateTime.iso8601", true
+	case "base64":
+		return "base64", true
+	case "nil":
+		return "nil", true
 	}
-	return m
-}()
+	return "", false
+}
 
 // tagName reads a name at s.pos: an ASCII letter, then letters, digits
 // and dots (a valid XML name without a namespace prefix).
@@ -70,7 +110,7 @@ func (s *fastSource) tagName() (string, bool) {
 	for i < len(s.buf) && (isASCIILetter(s.buf[i]) || s.buf[i] >= '0' && s.buf[i] <= '9' || s.buf[i] == '.') {
 		i++
 	}
-	n, ok := fastNames[string(s.buf[s.pos:i])]
+	n, ok := knownName(s.buf[s.pos:i])
 	if !ok {
 		return "", false
 	}
