@@ -107,7 +107,7 @@ func (s *fastSource) tagName() (string, bool) {
 	if i >= len(s.buf) || !isASCIILetter(s.buf[i]) {
 		return "", false
 	}
-	for i < len(s.buf) && (isASCIILetter(s.buf[i]) || s.buf[i] >= '0' && s.buf[i] <= '9' || s.buf[i] == '.') {
+	for i < len(s.buf) && nameByte[s.buf[i]] {
 		i++
 	}
 	n, ok := knownName(s.buf[s.pos:i])
@@ -117,6 +117,20 @@ func (s *fastSource) tagName() (string, bool) {
 	s.pos = i
 	return n, true
 }
+
+// plainText: bytes that stand for themselves in character data.
+// nameByte: bytes of the names the fast path reads (letters, digits,
+// '.').
+var plainText, nameByte = func() (p, n [256]bool) {
+	for c := 0x20; c < 0x7f; c++ {
+		p[c] = c != '&' && c != '<' && c != '>'
+	}
+	p['\t'], p['\n'], p[0x7f] = true, true, true
+	for c := 0; c < 256; c++ {
+		n[c] = isASCIILetter(byte(c)) || c >= '0' && c <= '9' || c == '.'
+	}
+	return
+}()
 
 func isASCIILetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
 
@@ -190,6 +204,13 @@ func (s *fastSource) text() ([]byte, error) {
 	i := s.pos
 	var out []byte // non-nil once an entity was decoded
 	for i < len(s.buf) {
+		// Skip plain ASCII quickly.
+		for i < len(s.buf) && plainText[s.buf[i]] {
+			i++
+		}
+		if i >= len(s.buf) {
+			break
+		}
 		c := s.buf[i]
 		if c == '<' {
 			break
