@@ -51,15 +51,22 @@
 //     in a table that spawning fills while holding the same lock (so no
 //     child can be reaped before it is known), posts the exit, and logs
 //     "reaped unknown pid N (...)" for orphans. It ends when Run returns.
-//   - one reader goroutine per output pipe (stdout, and stderr unless
-//     redirect_stderr) copying up to 128 KiB per read into the
-//     logfile.Writer. It parks in the network poller through
-//     SyscallConn().Read and takes a read buffer from a shared pool only
-//     when the pipe is readable, returning it once the chunk is written,
-//     so a quiet child's pipes hold no buffer. It ends at EOF, i.e. when the child and every
-//     grandchild holding the pipe have exited. When Run returns it waits up
-//     to one second for the readers, then closes the read ends of pipes
-//     still held open by grandchildren, which ends the remaining reads.
+//   - no goroutine for a quiet output pipe (stdout, and stderr unless
+//     redirect_stderr): on Linux one poll goroutine (outpoll_linux.go)
+//     waits for all of them with one epoll instance (EPOLLONESHOT).
+//     When a pipe becomes readable it starts a drain goroutine that
+//     reads up to 128 KiB at a time with a buffer from a shared pool,
+//     writes each chunk to the logfile.Writer, and re-arms the pipe once
+//     it would block; so a quiet child's pipes cost no stack and no
+//     buffer, and at most one drain runs per pipe (chunks stay in
+//     order). At EOF, i.e. when the child and every grandchild holding
+//     the pipe have exited, the drain closes the read end and the reader
+//     is finished. Without epoll each pipe gets its own reader goroutine
+//     that parks in Go's poller (SyscallConn().Read), also without a
+//     buffer while idle. When Run returns it waits up to one second for
+//     the readers, then closes the read ends of pipes still held open by
+//     grandchildren, which ends the remaining readers, and ends the poll
+//     goroutine.
 //     For an event listener the stdout reader also calls the
 //     ListenerHook (Output per chunk, Detach after the last one).
 //

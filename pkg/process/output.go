@@ -154,6 +154,13 @@ type outReader struct {
 	debug    bool // log every chunk at DEBG
 	listener ListenerHook
 	atEOF    func() // called after the last chunk, before the reader ends
+	simple   bool   // no per-chunk work: chunks go straight to w
+
+	// Set when the shared poller watches the pipe (outpoll_linux.go);
+	// tok and the flags are guarded by poll.mu.
+	poll       *outPoll
+	tok        int32
+	busy, kill bool
 
 	// capture mode
 	capMax  int64
@@ -167,9 +174,9 @@ type outReader struct {
 // written, so an idle pipe holds no buffer.
 var readBufs = sync.Pool{New: func() any { b := make([]byte, readSize); return &b }}
 
+// run is the reader's goroutine when the shared poller (outpoll) is not
+// available: it parks in Go's network poller until the pipe is readable.
 func (r *outReader) run() {
-	defer r.s.readers.Done()
-	simple := !r.events && !r.strip && !r.debug && r.capMax == 0 && r.listener == nil
 	rc, err := r.f.SyscallConn()
 	for err == nil {
 		var bp *[]byte
@@ -180,12 +187,7 @@ func (r *outReader) run() {
 		// held) until it is.
 		err = rc.Read(func(fd uintptr) bool {
 			bp = readBufs.Get().(*[]byte)
-			for {
-				n, rerr = syscall.Read(int(fd), *bp)
-				if rerr != syscall.EINTR {
-					break
-				}
-			}
+			n, rerr = readFD(fd, *bp)
 			if rerr == syscall.EAGAIN {
 				readBufs.Put(bp)
 				bp = nil
@@ -197,30 +199,61 @@ func (r *outReader) run() {
 			err = io.EOF // EOF (0) or a read error ends the reader
 		}
 		if n > 0 {
-			data := (*bp)[:n]
-			if simple {
-				if r.w != nil {
-					r.w.Write(data)
-				}
-			} else {
-				r.chunk(data)
-			}
+			r.deliver((*bp)[:n])
 		}
 		if bp != nil {
 			readBufs.Put(bp)
 		}
 	}
+	r.finish()
+}
+
+// readFD reads from a non-blocking fd, retrying on EINTR.
+func readFD(fd uintptr, buf []byte) (int, error) {
+	for {
+		n, err := syscall.Read(int(fd), buf)
+		if err != syscall.EINTR {
+			return n, err
+		}
+	}
+}
+
+// deliver handles one chunk read from the pipe.
+func (r *outReader) deliver(data []byte) {
+	if r.simple {
+		if r.w != nil {
+			r.w.Write(data)
+		}
+		return
+	}
+	r.chunk(data)
+}
+
+// finish ends the reader after its last chunk: flush, close the read
+// end, detach a listener.
+func (r *outReader) finish() {
 	if len(r.pending) > 0 {
 		r.log(r.pending)
 		r.pending = nil
 	}
 	r.s.rmu.Lock()
-	delete(r.s.rfiles, r.f)
+	delete(r.s.rfiles, r)
 	r.s.rmu.Unlock()
 	r.f.Close()
 	if r.atEOF != nil {
 		r.atEOF()
 	}
+	r.s.readers.Done()
+}
+
+// forceClose ends a reader whose pipe is still held open (by a
+// grandchild) when Run returns.
+func (r *outReader) forceClose() {
+	if r.poll != nil {
+		r.poll.forceClose(r)
+		return
+	}
+	r.f.Close() // the parked Read fails; run finishes
 }
 
 func (r *outReader) chunk(data []byte) {

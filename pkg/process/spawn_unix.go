@@ -358,17 +358,24 @@ func (s *Supervisor) spawn(p *proc) (int, string) {
 		if hook == nil {
 			r.capMax = lc.CaptureMaxBytes
 		}
-		s.rmu.Lock()
-		s.rfiles[f] = struct{}{}
-		s.rmu.Unlock()
-		s.readers.Add(1)
+		r.simple = !r.events && !r.strip && !r.debug && r.capMax == 0 && r.listener == nil
 		if hook != nil {
 			// After the listener's last Output: an answer it wrote
 			// right before exiting still counts (supervisord drains
 			// the pipes before it handles an exit).
 			r.atEOF = func() { hook.Detach(p.g.cfg.Name, pc.Name, pid) }
 		}
-		go r.run()
+		s.rmu.Lock()
+		s.rfiles[r] = struct{}{}
+		s.rmu.Unlock()
+		s.readers.Add(1)
+		if s.opoll == nil && !s.noOpoll {
+			s.opoll = newOutPoll()
+			s.noOpoll = s.opoll == nil
+		}
+		if s.opoll == nil || !s.opoll.add(r) {
+			go r.run()
+		}
 	}
 	var hook ListenerHook
 	if listener {

@@ -39,11 +39,15 @@ type Supervisor struct {
 	mood         atomic.Int32 // Mood, readable anywhere
 	shutdownMode atomic.Int32 // 0 none, 1 ordered, 2 forced
 
-	// rmu guards rfiles, the read ends of live output pipes (to close
+	// rmu guards rfiles, the readers of live output pipes (to close
 	// them if a grandchild still holds a pipe when Run returns). Leaf lock.
 	rmu     sync.Mutex
-	rfiles  map[*os.File]struct{}
+	rfiles  map[*outReader]struct{}
 	readers sync.WaitGroup
+	// opoll watches every output pipe (outpoll_linux.go); created by
+	// the loop at the first spawn, closed by cleanup.
+	opoll   *outPoll
+	noOpoll bool // epoll is not available
 
 	reaper *reaper // nil unless Options.Reaper
 	runner runner  // spawns and signals children (a fake in tests)
@@ -161,7 +165,7 @@ func New(cfg *config.Config, opts Options) (*Supervisor, error) {
 		shutdown: make(chan struct{}, 1),
 		loopDone: make(chan struct{}),
 		done:     make(chan struct{}),
-		rfiles:   map[*os.File]struct{}{},
+		rfiles:   map[*outReader]struct{}{},
 		groups:   map[string]*group{},
 		pids:     map[int]*proc{},
 	}
@@ -287,13 +291,20 @@ func (s *Supervisor) cleanup() {
 	case <-readersDone:
 	case <-grace.C:
 		s.rmu.Lock()
-		for f := range s.rfiles {
-			f.Close()
+		var open []*outReader
+		for r := range s.rfiles {
+			open = append(open, r)
 		}
 		s.rmu.Unlock()
+		for _, r := range open {
+			r.forceClose()
+		}
 		<-readersDone
 	}
 	grace.Stop()
+	if s.opoll != nil {
+		s.opoll.close()
+	}
 	for _, g := range s.groups {
 		for _, p := range g.procs {
 			p.closeLogs()

@@ -1,0 +1,186 @@
+package process
+
+import (
+	"sync"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// outPoll waits for every child output pipe with one epoll instance and
+// one goroutine, so an idle pipe costs no goroutine (no stack) and no
+// buffer. Each pipe is registered EPOLLONESHOT: when it becomes readable
+// the poll goroutine starts a short-lived goroutine (drain) that reads it
+// with a pooled buffer until it would block, then re-arms it, or at EOF
+// unregisters and finishes the reader. At most one drain runs per pipe,
+// so chunks stay in order.
+//
+// The read end stays an *os.File; drain reads its descriptor inside
+// SyscallConn().Control, so a Close from elsewhere cannot reuse the
+// number while a read is under way.
+type outPoll struct {
+	epfd int
+	wake int // eventfd: wakes the poll goroutine to end it
+
+	mu     sync.Mutex // guards items, next, closed and each reader's busy/kill
+	items  map[int32]*outReader
+	next   int32
+	closed bool
+	done   chan struct{}
+}
+
+// newOutPoll starts the poll goroutine, or returns nil if epoll is not
+// available (readers then get a goroutine each).
+func newOutPoll() *outPoll {
+	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil
+	}
+	wake, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	if err != nil {
+		unix.Close(epfd)
+		return nil
+	}
+	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: 0}
+	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, wake, &ev); err != nil {
+		unix.Close(wake)
+		unix.Close(epfd)
+		return nil
+	}
+	o := &outPoll{epfd: epfd, wake: wake, items: map[int32]*outReader{}, done: make(chan struct{})}
+	go o.loop()
+	return o
+}
+
+// add watches r's pipe; false if it cannot (r then needs its own
+// goroutine).
+func (o *outPoll) add(r *outReader) bool {
+	rc, err := r.f.SyscallConn()
+	if err != nil {
+		return false
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.closed {
+		return false
+	}
+	for {
+		o.next++
+		if o.next <= 0 {
+			o.next = 1 // 0 is the eventfd
+		}
+		if o.items[o.next] == nil {
+			break
+		}
+	}
+	r.poll, r.tok = o, o.next
+	var cerr error
+	err = rc.Control(func(fd uintptr) {
+		ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLONESHOT, Fd: r.tok}
+		cerr = unix.EpollCtl(o.epfd, unix.EPOLL_CTL_ADD, int(fd), &ev)
+	})
+	if err != nil || cerr != nil {
+		r.poll, r.tok = nil, 0
+		return false
+	}
+	o.items[r.tok] = r
+	return true
+}
+
+func (o *outPoll) loop() {
+	defer close(o.done)
+	evs := make([]unix.EpollEvent, 128)
+	for {
+		n, err := unix.EpollWait(o.epfd, evs, -1)
+		if err == syscall.EINTR {
+			continue
+		}
+		o.mu.Lock()
+		if o.closed || err != nil {
+			o.mu.Unlock()
+			return
+		}
+		for _, ev := range evs[:n] {
+			if r := o.items[ev.Fd]; r != nil && !r.busy {
+				r.busy = true
+				go o.drain(r)
+			}
+		}
+		o.mu.Unlock()
+	}
+}
+
+// drain reads r's pipe until it would block, then re-arms it; at EOF (or
+// a read error, or when forceClose asked) it finishes the reader.
+func (o *outPoll) drain(r *outReader) {
+	rc, err := r.f.SyscallConn()
+	end := err != nil
+	for !end {
+		bp := readBufs.Get().(*[]byte)
+		var n int
+		var rerr error
+		if err := rc.Control(func(fd uintptr) { n, rerr = readFD(fd, *bp) }); err != nil {
+			rerr = err
+		}
+		if n > 0 {
+			r.deliver((*bp)[:n])
+		}
+		readBufs.Put(bp)
+		if rerr == syscall.EAGAIN {
+			break
+		}
+		end = rerr != nil || n <= 0
+	}
+	o.mu.Lock()
+	if !end && !r.kill {
+		var cerr error
+		err := rc.Control(func(fd uintptr) {
+			ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLONESHOT, Fd: r.tok}
+			cerr = unix.EpollCtl(o.epfd, unix.EPOLL_CTL_MOD, int(fd), &ev)
+		})
+		if err == nil && cerr == nil {
+			r.busy = false
+			o.mu.Unlock()
+			return
+		}
+	}
+	o.remove(r, rc)
+	o.mu.Unlock()
+	r.finish()
+}
+
+// remove unregisters r. Called with o.mu held.
+func (o *outPoll) remove(r *outReader, rc syscall.RawConn) {
+	if rc != nil {
+		rc.Control(func(fd uintptr) { unix.EpollCtl(o.epfd, unix.EPOLL_CTL_DEL, int(fd), nil) })
+	}
+	delete(o.items, r.tok)
+}
+
+// forceClose ends r now if no drain is running, else makes the running
+// drain end it.
+func (o *outPoll) forceClose(r *outReader) {
+	o.mu.Lock()
+	if r.busy {
+		r.kill = true
+		o.mu.Unlock()
+		return
+	}
+	r.busy = true // no drain may start any more
+	rc, _ := r.f.SyscallConn()
+	o.remove(r, rc)
+	o.mu.Unlock()
+	r.finish()
+}
+
+// close ends the poll goroutine (after every reader has finished).
+func (o *outPoll) close() {
+	o.mu.Lock()
+	o.closed = true
+	o.mu.Unlock()
+	var one = [8]byte{1}
+	unix.Write(o.wake, one[:])
+	<-o.done
+	unix.Close(o.wake)
+	unix.Close(o.epfd)
+}

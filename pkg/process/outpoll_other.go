@@ -1,0 +1,12 @@
+//go:build !linux
+
+package process
+
+// outPoll is Linux-only (epoll); elsewhere every reader has its own
+// goroutine.
+type outPoll struct{}
+
+func newOutPoll() *outPoll                 { return nil }
+func (o *outPoll) add(r *outReader) bool   { return false }
+func (o *outPoll) forceClose(r *outReader) {}
+func (o *outPoll) close()                  {}
