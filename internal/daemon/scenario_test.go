@@ -246,6 +246,7 @@ command=%[3]s %[4]s %[1]s/events.txt
 events=PROCESS_STATE
 buffer_size=1000
 priority=1
+startsecs=0
 stdout_logfile=NONE
 stderr_logfile=%[1]s/listener.err
 
@@ -790,7 +791,7 @@ startsecs=0
 stdout_logfile={{dir}}/stopgrp.log
 
 [program:killgrp]
-command=/bin/sh -c "(trap '' TERM; exec sleep 1000) & echo $! > {{dir}}/gc2; trap '' TERM; echo ready; wait"
+command=/bin/sh -c "(trap '' TERM; echo > {{dir}}/gc2.ready; exec sleep 1000) & echo $! > {{dir}}/gc2; trap '' TERM; echo ready; wait"
 killasgroup=true
 stopwaitsecs=1
 startsecs=0
@@ -800,6 +801,7 @@ stdout_logfile={{dir}}/killgrp.log
 		steps: func(r *srun) {
 			r.waitFile("stopgrp.log", "ready")
 			r.waitFile("killgrp.log", "ready")
+			r.poll("grandchild ready", func() bool { _, err := os.Stat(filepath.Join(r.dir, "gc2.ready")); return err == nil })
 			r.ctl("stop", "stopgrp")
 			r.waitGone("gc1")
 			r.ctl("stop", "killgrp")
@@ -886,7 +888,7 @@ startsecs=0
 stdout_logfile={{dir}}/envy.log
 
 [program:plain]
-command=/bin/sh -c "echo A=$A B=$B; pwd; echo done; exec sleep 1000"
+command=/bin/sh -c "echo A=$A B=$B; pwd; umask; ulimit -n; ulimit -u; ls /proc/self/fd; echo done; exec sleep 1000"
 startsecs=0
 stdout_logfile={{dir}}/plain.log
 `,
@@ -1277,7 +1279,7 @@ stdout_logfile={{dir}}/trap.log
 		// neither daemon goes on to SIGKILL the group.
 		programs: `
 [program:leaver]
-command=/bin/sh -c "(trap '' TERM; exec sleep 1000) & echo $! > {{dir}}/gc; echo ready; wait"
+command=/bin/sh -c "(trap '' TERM; echo > {{dir}}/gc.ready; exec sleep 1000) & echo $! > {{dir}}/gc; echo ready; wait"
 stopasgroup=true
 stopwaitsecs=1
 startsecs=0
@@ -1286,6 +1288,7 @@ stdout_logfile={{dir}}/leaver.log
 		exclude: map[string]string{"gc": "a pid"},
 		steps: func(r *srun) {
 			r.waitFile("leaver.log", "ready")
+			r.poll("grandchild ready", func() bool { _, err := os.Stat(filepath.Join(r.dir, "gc.ready")); return err == nil })
 			r.ctl("stop", "leaver")
 			r.ctl("status")
 			b, _ := os.ReadFile(filepath.Join(r.dir, "gc"))
@@ -1790,6 +1793,33 @@ stdout_logfile={{dir}}/stubborn.log
 			r.ctl("status")
 			r.ctl("stop", "w:w_worker_with_a_long_suffix_000")
 			r.ctl("status", "w:*")
+		},
+	},
+	{
+		name: "include-drop-ins",
+		programs: `
+[include]
+files = conf.d/*.conf
+`,
+		setup: func(dir string) error {
+			if err := os.Mkdir(filepath.Join(dir, "conf.d"), 0o755); err != nil {
+				return err
+			}
+			return os.WriteFile(filepath.Join(dir, "conf.d", "one.conf"), []byte(sleeper("one", "")), 0o644)
+		},
+		steps: func(r *srun) {
+			r.wait("one", "RUNNING")
+			if err := os.WriteFile(filepath.Join(r.dir, "conf.d", "two.conf"), []byte(sleeper("two", "")), 0o644); err != nil {
+				r.fail("%v", err)
+			}
+			if err := os.Remove(filepath.Join(r.dir, "conf.d", "one.conf")); err != nil {
+				r.fail("%v", err)
+			}
+			r.ctl("reread")
+			r.ctl("update")
+			r.wait("two", "RUNNING")
+			r.ctl("status")
+			r.ctl("avail")
 		},
 	},
 }
