@@ -1,15 +1,16 @@
 package process
 
 import (
+	"os"
 	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
 )
 
-// outPoll waits for every child output pipe with one epoll instance and
-// one goroutine, so an idle pipe costs no goroutine (no stack) and no
-// buffer. Each pipe is registered EPOLLONESHOT: when it becomes readable
+// outPoll waits for every child output pipe and pidfd with one epoll
+// instance and one goroutine, so an idle pipe or a running child costs no
+// goroutine (no stack) and an idle pipe no buffer. Each pipe is registered EPOLLONESHOT: when it becomes readable
 // the poll goroutine starts a short-lived goroutine (drain) that reads it
 // with a pooled buffer until it would block, then re-arms it, or at EOF
 // unregisters and finishes the reader. At most one drain runs per pipe,
@@ -22,8 +23,9 @@ type outPoll struct {
 	epfd int
 	wake int // eventfd: wakes the poll goroutine to end it
 
-	mu     sync.Mutex // guards items, next, closed and each reader's busy/kill
+	mu     sync.Mutex // guards items, exits, next, closed and each reader's busy/kill
 	items  map[int32]*outReader
+	exits  map[int32]*exitWatch
 	next   int32
 	closed bool
 	done   chan struct{}
@@ -47,7 +49,8 @@ func newOutPoll() *outPoll {
 		unix.Close(epfd)
 		return nil
 	}
-	o := &outPoll{epfd: epfd, wake: wake, items: map[int32]*outReader{}, done: make(chan struct{})}
+	o := &outPoll{epfd: epfd, wake: wake, items: map[int32]*outReader{}, exits: map[int32]*exitWatch{},
+		done: make(chan struct{})}
 	go o.loop()
 	return o
 }
@@ -64,16 +67,7 @@ func (o *outPoll) add(r *outReader) bool {
 	if o.closed {
 		return false
 	}
-	for {
-		o.next++
-		if o.next <= 0 {
-			o.next = 1 // 0 is the eventfd
-		}
-		if o.items[o.next] == nil {
-			break
-		}
-	}
-	r.poll, r.tok = o, o.next
+	r.poll, r.tok = o, o.token()
 	var cerr error
 	err = rc.Control(func(fd uintptr) {
 		ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLONESHOT, Fd: r.tok}
@@ -84,6 +78,52 @@ func (o *outPoll) add(r *outReader) bool {
 		return false
 	}
 	o.items[r.tok] = r
+	return true
+}
+
+// token returns an unused token. Called with o.mu held.
+func (o *outPoll) token() int32 {
+	for {
+		o.next++
+		if o.next <= 0 {
+			o.next = 1 // 0 is the eventfd
+		}
+		if o.items[o.next] == nil && o.exits[o.next] == nil {
+			return o.next
+		}
+	}
+}
+
+// exitWatch is a child's pidfd: when it becomes readable (the child
+// exited), the poll goroutine unregisters it and runs fn in a new
+// goroutine (it reaps the child and posts the exit).
+type exitWatch struct {
+	f  *os.File
+	fn func()
+}
+
+// addExit watches pidfd f in place of a waiter goroutine per child;
+// false if it cannot.
+func (o *outPoll) addExit(f *os.File, fn func()) bool {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return false
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.closed {
+		return false
+	}
+	tok := o.token()
+	var cerr error
+	err = rc.Control(func(fd uintptr) {
+		ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLONESHOT, Fd: tok}
+		cerr = unix.EpollCtl(o.epfd, unix.EPOLL_CTL_ADD, int(fd), &ev)
+	})
+	if err != nil || cerr != nil {
+		return false
+	}
+	o.exits[tok] = &exitWatch{f: f, fn: fn}
 	return true
 }
 
@@ -104,6 +144,13 @@ func (o *outPoll) loop() {
 			if r := o.items[ev.Fd]; r != nil && !r.busy {
 				r.busy = true
 				go o.drain(r)
+			}
+			if w := o.exits[ev.Fd]; w != nil {
+				delete(o.exits, ev.Fd)
+				if rc, err := w.f.SyscallConn(); err == nil {
+					rc.Control(func(fd uintptr) { unix.EpollCtl(o.epfd, unix.EPOLL_CTL_DEL, int(fd), nil) })
+				}
+				go w.fn()
 			}
 		}
 		o.mu.Unlock()

@@ -390,14 +390,19 @@ func (s *Supervisor) spawn(p *proc) (int, string) {
 		if pfd := openPidfd(pid); pfd != nil {
 			osp.Release()
 			p.child.osp, p.child.pidfd = nil, pfd
-			go func() {
+			wait := func() {
 				ws, err := waitPidfd(pfd)
 				if err != nil {
 					s.log.Error(fmt.Sprintf("waiting for %s (pid %d): %v", pc.Name, pid, err))
 					ws = syscall.WaitStatus(255 << 8)
 				}
 				s.post(loopEvent{kind: leExit, p: p, gen: gen, pid: pid, status: ws})
-			}()
+			}
+			// The shared poller runs wait once the child has exited;
+			// without it, a goroutine parks on the pidfd.
+			if s.opoll == nil || !s.opoll.addExit(pfd, wait) {
+				go wait()
+			}
 		} else {
 			go func() {
 				var ws syscall.WaitStatus
