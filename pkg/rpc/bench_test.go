@@ -2,8 +2,11 @@ package rpc
 
 import (
 	"bytes"
+	"context"
 	"fmt"
+	"path/filepath"
 	"testing"
+	"time"
 )
 
 // allProcessInfo1000 is a getAllProcessInfo response for 1000 RUNNING
@@ -108,6 +111,37 @@ func BenchmarkDecodeAllProcessInfo1000XML(b *testing.B) {
 		var out []ProcessInfo
 		if err := Unmarshal(v, &out); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkGetAllProcessInfo1000RoundTrip is Client.GetAllProcessInfo
+// against a server with 1000 processes over a unix socket.
+func BenchmarkGetAllProcessInfo1000RoundTrip(b *testing.B) {
+	f := &fakeBackend{state: State{1, "RUNNING"}, procs: map[string]*ProcessInfo{}, logs: map[string]string{}}
+	for i := 0; i < 1000; i++ {
+		name := fmt.Sprintf("sleep_%03d", i)
+		f.procs["sleep:"+name] = &ProcessInfo{Name: name, Group: "sleep", Description: fmt.Sprintf("pid %d, uptime 0:01:%02d", 20000+i, i%60),
+			Start: 1795000000, Now: 1795000100, State: 20, StateName: "RUNNING", PID: 20000 + i,
+			StdoutLogfile: "/tmp/bench/log/" + name + "-stdout---supervisor-x1y2z3.log", StderrLogfile: "/tmp/bench/log/" + name + "-stderr---supervisor-a4b5c6.log"}
+	}
+	dir := b.TempDir()
+	l, err := ListenUnix(filepath.Join(dir, "s.sock"), 0, -1, -1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	sctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Serve(sctx, l, NewServer(f, ServerOptions{}), time.Second) }()
+	defer func() { cancel(); <-done }()
+	c := NewClient("unix://"+filepath.Join(dir, "s.sock"), "", "")
+	defer c.Close()
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		infos, err := c.GetAllProcessInfo(ctx)
+		if err != nil || len(infos) != 1000 {
+			b.Fatal(len(infos), err)
 		}
 	}
 }

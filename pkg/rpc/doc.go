@@ -1,5 +1,7 @@
 // Package rpc is supervisord's HTTP/XML-RPC interface: the wire types
-// and fault codes (api.go), an XML-RPC codec on encoding/xml (codec.go),
+// and fault codes (api.go), an XML-RPC codec on encoding/xml (codec.go
+// encodes, decode.go decodes; fastxml.go and decode_into.go are fast
+// paths that fall back to encoding/xml for anything unusual),
 // the server that exposes a Backend (server.go, methods.go), the
 // listeners the daemon serves it on (listen.go), and the typed Client
 // that superctl and tests use (client.go).
@@ -14,7 +16,11 @@
 //     every malformed input is an error wrapping ErrSyntax. Characters
 //     XML cannot carry (control characters, invalid UTF-8) are sent as
 //     U+FFFD, where supervisord would emit a document its own client
-//     cannot parse.
+//     cannot parse. Decoding first tries an in-memory scanner for the
+//     plain XML-RPC subset (no goroutines, no shared state beyond
+//     read-only tables and the sync.Map caches of struct fields); any
+//     input outside it, and any error, is decoded again by encoding/xml,
+//     which therefore decides acceptance and error messages.
 //   - The server: POST /RPC2* (supervisord's 400/411/401 answers), basic
 //     auth with realm "default" on every path, the dispatch table of all
 //     37 supervisor.* and 4 system.* methods with supervisord's argument

@@ -248,3 +248,28 @@ func (r *truncReader) Read(p []byte) (int, error) {
 }
 
 func iotestTruncated(b []byte, err error) *truncReader { return &truncReader{b: b, err: err} }
+
+func TestSortInfosMatchesSliceStable(t *testing.T) {
+	r := rand.New(rand.NewSource(5))
+	for n := 0; n < 200; n++ {
+		infos := make([]ProcessInfo, r.Intn(40))
+		for i := range infos {
+			infos[i] = ProcessInfo{Group: fmt.Sprint(r.Intn(3)), Name: fmt.Sprint(r.Intn(5)), PID: i}
+		}
+		want := make([]ProcessInfo, len(infos))
+		copy(want, infos)
+		sortStableRef(want)
+		sortInfos(infos)
+		if !reflect.DeepEqual(infos, want) {
+			t.Fatalf("got %v want %v", infos, want)
+		}
+	}
+}
+
+func sortStableRef(infos []ProcessInfo) {
+	for i := 1; i < len(infos); i++ { // insertion sort: stable
+		for j := i; j > 0 && (infos[j-1].Group > infos[j].Group || infos[j-1].Group == infos[j].Group && infos[j-1].Name > infos[j].Name); j-- {
+			infos[j-1], infos[j] = infos[j], infos[j-1]
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -422,12 +423,7 @@ func (s *Server) table() map[string]*method {
 				for i := range infos {
 					infos[i] = s.fixInfo(infos[i])
 				}
-				sort.SliceStable(infos, func(i, j int) bool {
-					if infos[i].Group != infos[j].Group {
-						return infos[i].Group < infos[j].Group
-					}
-					return infos[i].Name < infos[j].Name
-				})
+				sortInfos(infos)
 				return infos, nil
 			}},
 		{name: "supervisor.readProcessStdoutLog", doc: "Read length bytes from name's stdout log starting at offset", params: []param{pName, pOffset, pLength}, ret: "string", retDoc: "result     Bytes of log", fn: readProc("stdout")},
@@ -627,4 +623,36 @@ func (s *Server) oneCall(ctx context.Context, c any) (any, error) {
 		params = pl
 	}
 	return s.Call(ctx, name, params)
+}
+
+// sortInfos sorts by group, then name, stably (supervisord's order).
+// The backend usually hands them over sorted already; otherwise sort
+// indexes rather than moving the large structs around.
+func sortInfos(infos []ProcessInfo) {
+	less := func(a, b *ProcessInfo) int {
+		if c := strings.Compare(a.Group, b.Group); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Name, b.Name)
+	}
+	sorted := true
+	for i := 1; i < len(infos); i++ {
+		if less(&infos[i-1], &infos[i]) > 0 {
+			sorted = false
+			break
+		}
+	}
+	if sorted {
+		return
+	}
+	idx := make([]int, len(infos))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(i, j int) int { return less(&infos[i], &infos[j]) })
+	out := make([]ProcessInfo, len(infos))
+	for k, i := range idx {
+		out[k] = infos[i]
+	}
+	copy(infos, out)
 }
