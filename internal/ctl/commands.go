@@ -168,10 +168,10 @@ func doStatus(c *controller, ctx context.Context, arg string) (bool, error) {
 			out = append(out, entry{namespecOf(info.Group, info.Name), info})
 		}
 		c.writeJSON(out)
-	} else {
-		for _, line := range formatStatuses(matching) {
-			c.output(line)
-		}
+	} else if lines := formatStatuses(matching); len(lines) > 0 {
+		// One write for the whole table: with thousands of processes,
+		// a write per line dominates when stdout is a pipe or a tty.
+		c.output(strings.Join(lines, "\n"))
 	}
 	for _, info := range matching {
 		if isStoppedState(info.State) {
