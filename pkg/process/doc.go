@@ -41,12 +41,18 @@
 //
 // # Goroutines
 //
-// Besides the loop, each child has:
+// Besides the loop there is one poll goroutine (Linux; created at the
+// first spawn, ended by Run after the readers), which holds one OS
+// thread in epoll_wait. Each child has:
 //
-//   - one waiter goroutine; it posts the exit and ends. On Linux it parks
-//     on a pidfd in Go's network poller (no OS thread is held while the
-//     child runs; signals also go through the pidfd, so a recycled pid is
-//     never hit), elsewhere it is os.Process.Wait. In reaper mode (Options.Reaper) there is none: a single reaper
+//   - no goroutine while it runs: on Linux its pidfd is registered with
+//     the same epoll instance as the output pipes (below); when the
+//     child exits, the poll goroutine starts a short-lived goroutine
+//     that reaps it with waitid(P_PIDFD), posts the exit and ends.
+//     Signals also go through the pidfd, so a recycled pid is never hit.
+//     Without epoll a waiter goroutine parks on the pidfd in Go's
+//     network poller (no OS thread held), and without pidfds it is
+//     os.Process.Wait. In reaper mode (Options.Reaper) there is none: a single reaper
 //     goroutine handles SIGCHLD with wait4(-1, WNOHANG), looks the pid up
 //     in a table that spawning fills while holding the same lock (so no
 //     child can be reaped before it is known), posts the exit, and logs
