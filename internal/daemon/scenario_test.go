@@ -448,6 +448,15 @@ func (r *srun) collect(s *scenario) {
 		if kind == "success" && slices.Contains(s.racySuccess, proc) {
 			continue
 		}
+		if kind == "killing" && strings.HasSuffix(line, "with signal SIGKILL") {
+			// SIGKILL is repeated every stopwaitsecs until the child is
+			// reaped; how many times depends on how fast the daemon
+			// reaps (supervisord's 1 s loop can repeat it under load),
+			// so consecutive repeats count once.
+			if l := r.mainlg[proc]; len(l) > 0 && l[len(l)-1] == line {
+				continue
+			}
+		}
 		r.mainlg[proc] = append(r.mainlg[proc], line)
 		r.order[kind] = append(r.order[kind], proc)
 	}
