@@ -13,7 +13,6 @@ import (
 	"os"
 	"os/signal"
 	"os/user"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -164,14 +163,6 @@ func serverURL(cfg *config.Config) string {
 // (unless in the foreground), and serves until shutdown. The returned
 // error is a *startupError for failures before serving.
 func run(o *options) error {
-	// superd's live heap is small (process records, config); what grows
-	// the heap is transient garbage of large API answers. Half the
-	// default GC headroom keeps the daemon's resident memory about a
-	// fifth lower at 1000 processes for a negligible CPU cost (GC work is
-	// proportional to the live heap). GOGC in the environment wins.
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(50)
-	}
 	d := &daemon{o: o, pid: os.Getpid(), requests: make(chan request, 4)}
 	cfg, err := d.loadConfig()
 	if err != nil {
