@@ -478,8 +478,11 @@ events=PROCESS_STATE_RUNNING
 
 [program:good]
 command=sleep 1000
-startsecs=1
+startsecs=2
 `
+	// good becomes RUNNING a second after the listener, so which event
+	// the listener sees (and fails) first does not depend on two
+	// startsecs timers that expire in the same millisecond.
 	files := []string{"flaky.jsonl"}
 	done := func(r recordings) bool { return has(r["flaky.jsonl"], "PROCESS_STATE_RUNNING", "good") }
 	got := scenario(t, body, files, done, false) // pools made by process.New
