@@ -238,6 +238,51 @@ func fullName(err error, name string) error {
 	return err
 }
 
+// onProcess runs act in the loop on the process name (not "g:*"),
+// after the shutdown-state and name checks; act answers through done.
+func (s *Supervisor) onProcess(ctx context.Context, name string, act func(p *proc, done func(error))) error {
+	_, err := call(ctx, s, func(reply func(struct{}, error)) {
+		if err := s.busy(); err != nil {
+			reply(struct{}{}, err)
+			return
+		}
+		_, p, err := s.lookup(name)
+		if err != nil {
+			reply(struct{}{}, err)
+			return
+		}
+		act(p, func(err error) { reply(struct{}{}, err) })
+	})
+	return err
+}
+
+// onMany runs act in the loop on every process that want selects: of
+// the group of name, or of every group when all is set (the *All
+// methods). The reply comes when every act has answered.
+func (s *Supervisor) onMany(ctx context.Context, name string, all bool, want func(*proc) bool,
+	act func(p *proc, n string, done func(error))) ([]Result, error) {
+	gn, _ := SplitNamespec(name)
+	return call(ctx, s, func(reply func([]Result, error)) {
+		if err := s.busy(); err != nil {
+			reply(nil, err)
+			return
+		}
+		ps := s.allProcs()
+		if !all {
+			g := s.groups[gn]
+			if g == nil {
+				reply(nil, &Error{Kind: KindBadName, Detail: gn})
+				return
+			}
+			ps = slices.Clone(g.procs)
+		}
+		s.forEach(ps, want, act, reply)
+	})
+}
+
+func notRunning(p *proc) bool { return !p.m.state.running() }
+func isRunning(p *proc) bool  { return p.m.state.running() }
+
 // StartProcess starts name ("x", "g:x"; "g:*" dispatches to
 // StartGroup, whose per-process results are then dropped: call
 // StartGroup to get them). With wait it returns when the process is
@@ -247,49 +292,17 @@ func (s *Supervisor) StartProcess(ctx context.Context, name string, wait bool) e
 		_, err := s.StartGroup(ctx, name, wait)
 		return fullName(err, name)
 	}
-	_, err := call(ctx, s, func(reply func(struct{}, error)) {
-		if err := s.busy(); err != nil {
-			reply(struct{}{}, err)
-			return
-		}
-		_, p, err := s.lookup(name)
-		if err != nil {
-			reply(struct{}{}, err)
-			return
-		}
-		s.startOne(p, name, wait, func(err error) { reply(struct{}{}, err) })
-	})
-	return err
+	return s.onProcess(ctx, name, func(p *proc, done func(error)) { s.startOne(p, name, wait, done) })
 }
 
 // StartGroup starts every process of a group that is not running.
 func (s *Supervisor) StartGroup(ctx context.Context, name string, wait bool) ([]Result, error) {
-	gn, _ := SplitNamespec(name)
-	return call(ctx, s, func(reply func([]Result, error)) {
-		if err := s.busy(); err != nil {
-			reply(nil, err)
-			return
-		}
-		g := s.groups[gn]
-		if g == nil {
-			reply(nil, &Error{Kind: KindBadName, Detail: gn})
-			return
-		}
-		s.forEach(slices.Clone(g.procs), func(p *proc) bool { return !p.m.state.running() },
-			func(p *proc, n string, done func(error)) { s.startOne(p, n, wait, done) }, reply)
-	})
+	return s.onMany(ctx, name, false, notRunning, func(p *proc, n string, done func(error)) { s.startOne(p, n, wait, done) })
 }
 
 // StartAll starts every process that is not running.
 func (s *Supervisor) StartAll(ctx context.Context, wait bool) ([]Result, error) {
-	return call(ctx, s, func(reply func([]Result, error)) {
-		if err := s.busy(); err != nil {
-			reply(nil, err)
-			return
-		}
-		s.forEach(s.allProcs(), func(p *proc) bool { return !p.m.state.running() },
-			func(p *proc, n string, done func(error)) { s.startOne(p, n, wait, done) }, reply)
-	})
+	return s.onMany(ctx, "", true, notRunning, func(p *proc, n string, done func(error)) { s.startOne(p, n, wait, done) })
 }
 
 // StopProcess stops name ("g:*" dispatches to StopGroup).
@@ -298,50 +311,18 @@ func (s *Supervisor) StopProcess(ctx context.Context, name string, wait bool) er
 		_, err := s.StopGroup(ctx, name, wait)
 		return fullName(err, name)
 	}
-	_, err := call(ctx, s, func(reply func(struct{}, error)) {
-		if err := s.busy(); err != nil {
-			reply(struct{}{}, err)
-			return
-		}
-		_, p, err := s.lookup(name)
-		if err != nil {
-			reply(struct{}{}, err)
-			return
-		}
-		s.stopOne(p, name, wait, func(err error) { reply(struct{}{}, err) })
-	})
-	return err
+	return s.onProcess(ctx, name, func(p *proc, done func(error)) { s.stopOne(p, name, wait, done) })
 }
 
 // StopGroup stops every running process of a group, in ascending
 // priority order as supervisord's stopProcessGroup.
 func (s *Supervisor) StopGroup(ctx context.Context, name string, wait bool) ([]Result, error) {
-	gn, _ := SplitNamespec(name)
-	return call(ctx, s, func(reply func([]Result, error)) {
-		if err := s.busy(); err != nil {
-			reply(nil, err)
-			return
-		}
-		g := s.groups[gn]
-		if g == nil {
-			reply(nil, &Error{Kind: KindBadName, Detail: gn})
-			return
-		}
-		s.forEach(slices.Clone(g.procs), func(p *proc) bool { return p.m.state.running() },
-			func(p *proc, n string, done func(error)) { s.stopOne(p, n, wait, done) }, reply)
-	})
+	return s.onMany(ctx, name, false, isRunning, func(p *proc, n string, done func(error)) { s.stopOne(p, n, wait, done) })
 }
 
 // StopAll stops every running process.
 func (s *Supervisor) StopAll(ctx context.Context, wait bool) ([]Result, error) {
-	return call(ctx, s, func(reply func([]Result, error)) {
-		if err := s.busy(); err != nil {
-			reply(nil, err)
-			return
-		}
-		s.forEach(s.allProcs(), func(p *proc) bool { return p.m.state.running() },
-			func(p *proc, n string, done func(error)) { s.stopOne(p, n, wait, done) }, reply)
-	})
+	return s.onMany(ctx, "", true, isRunning, func(p *proc, n string, done func(error)) { s.stopOne(p, n, wait, done) })
 }
 
 // SignalProcess sends sig to the process (never its group).
