@@ -4,11 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"os"
-	"os/user"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/superd/superd/pkg/config"
@@ -93,128 +90,12 @@ type options struct {
 // pyRepr quotes s as Python's repr does.
 func pyRepr(s string) string { return config.PyRepr(s) }
 
-// pyInt parses like Python's int(): surrounding space, sign, and
-// underscores between digits.
-func pyInt(s string) (int, error) {
-	t := strings.TrimSpace(s)
-	clean := strings.ReplaceAll(t, "_", "")
-	bad := fmt.Errorf("invalid literal for int() with base 10: %s", pyRepr(s))
-	if clean == "" || strings.HasPrefix(t, "_") || strings.HasSuffix(t, "_") || strings.Contains(t, "__") {
-		return 0, bad
-	}
-	n, ok := new(big.Int).SetString(clean, 10)
-	if !ok || !n.IsInt64() {
-		return 0, bad
-	}
-	return int(n.Int64()), nil
-}
-
-// validate checks an option value with the validator supervisord uses
-// for it and returns the normalized value.
-func validate(name, v string) (string, error) {
-	switch name {
-	case "umask":
-		t := strings.TrimPrefix(strings.TrimPrefix(strings.TrimSpace(v), "0o"), "0O")
-		if _, err := strconv.ParseUint(t, 8, 32); err != nil {
-			return "", fmt.Errorf("%s can not be converted to an octal type", v)
-		}
-	case "directory", "childlogdir":
-		p := expandUser(v)
-		if st, err := os.Stat(p); err != nil || !st.IsDir() {
-			return "", fmt.Errorf("%s is not an existing directory", v)
-		}
-		return p, nil
-	case "logfile", "pidfile":
-		p := expandUser(v)
-		if name == "logfile" && v == "syslog" {
-			return v, nil
-		}
-		if st, err := os.Stat(filepath.Dir(p)); err != nil || !st.IsDir() {
-			return "", fmt.Errorf("The directory named as part of the path %s does not exist", v)
-		}
-		abs, _ := filepath.Abs(p)
-		return abs, nil
-	case "logfile_maxbytes":
-		if _, err := byteSize(v); err != nil {
-			return "", err
-		}
-	case "logfile_backups", "minfds", "minprocs":
-		if _, err := pyInt(v); err != nil {
-			return "", err
-		}
-	case "loglevel":
-		if _, ok := parseLevel(v); !ok {
-			return "", fmt.Errorf("bad logging level name %s", pyRepr(v))
-		}
-	}
-	return v, nil
-}
-
-func expandUser(p string) string {
-	if p == "~" || strings.HasPrefix(p, "~/") {
-		if h, err := os.UserHomeDir(); err == nil {
-			return h + p[1:]
-		}
-	}
-	return p
-}
-
-func byteSize(v string) (int64, error) {
-	s := strings.ToUpper(strings.TrimSpace(v))
-	mult := int64(1)
-	for i, suf := range []string{"KB", "MB", "GB"} {
-		if strings.HasSuffix(s, suf) {
-			mult = int64(1) << (10 * (i + 1))
-			s = s[:len(s)-2]
-			break
-		}
-	}
-	n, err := pyInt(s)
-	if err != nil {
-		return 0, fmt.Errorf("invalid literal for int() with base 10: %s", pyRepr(v))
-	}
-	return int64(n) * mult, nil
-}
-
-// apply writes the command-line options over the [supervisord] section.
+// apply writes the command-line options over the [supervisord]
+// section; they were validated when the command line was parsed.
 func (o *options) apply(cfg *config.Config) error {
-	sd := &cfg.Supervisord
 	for name, v := range o.set {
-		switch name {
-		case "nodaemon":
-			sd.Nodaemon = true
-		case "silent":
-			sd.Silent = true
-		case "nocleanup":
-			sd.NoCleanup = true
-		case "strip_ansi":
-			sd.StripANSI = true
-		case "user":
-			sd.User = v
-		case "umask":
-			t := strings.TrimPrefix(strings.TrimPrefix(strings.TrimSpace(v), "0o"), "0O")
-			n, _ := strconv.ParseUint(t, 8, 32)
-			sd.Umask = config.Umask(n)
-		case "directory":
-			sd.Directory = v
-		case "logfile":
-			sd.Logfile = v
-		case "logfile_maxbytes":
-			sd.LogfileMaxBytes, _ = byteSize(v)
-		case "logfile_backups":
-			sd.LogfileBackups, _ = pyInt(v)
-		case "loglevel":
-			sd.LogLevel = strings.ToLower(strings.TrimSpace(v))
-		case "pidfile":
-			sd.Pidfile = v
-		case "identifier":
-			sd.Identifier = v
-		case "childlogdir":
-			sd.ChildLogDir = v
-		case "minfds":
-			sd.Minfds, _ = pyInt(v)
-		case "minprocs":
-			sd.Minprocs, _ = pyInt(v)
+		if err := config.SetSupervisordOption(&cfg.Supervisord, name, v); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -272,16 +153,14 @@ func Main(argv0 string, args []string, stdout, stderr io.Writer) int {
 			if _, dup := o.set[ov.name]; dup {
 				return o.usageError(fmt.Sprintf("conflicting command line option %s", pyRepr(ov.flag)))
 			}
-			if ov.name == "user" {
-				if err := checkUser(ov.arg); err != nil {
-					return o.usageError(err.Error())
+			var scratch config.Supervisord
+			if err := config.SetSupervisordOption(&scratch, ov.name, ov.arg); err != nil {
+				if ov.name == "user" {
+					return o.usageError(err.Error()) // supervisord's own wording for -u
 				}
-			}
-			v, err := validate(ov.name, ov.arg)
-			if err != nil {
 				return o.usageError(fmt.Sprintf("invalid value for %s %s: %v", ov.flag, pyRepr(ov.arg), err))
 			}
-			o.set[ov.name] = v
+			o.set[ov.name] = ov.arg
 		}
 	}
 	if code := o.resolveConfig(); code >= 0 {
@@ -297,19 +176,6 @@ func Main(argv0 string, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
-}
-
-func checkUser(name string) error {
-	if _, err := user.Lookup(name); err == nil {
-		return nil
-	}
-	if _, err := strconv.Atoi(name); err == nil {
-		if _, err := user.LookupId(name); err == nil {
-			return nil
-		}
-		return fmt.Errorf("Invalid user id %s", name)
-	}
-	return fmt.Errorf("Invalid user name %s", name)
 }
 
 func pyList(ss []string) string {

@@ -211,6 +211,10 @@ func TestCommandLineErrors(t *testing.T) {
 		{[]string{"-a", "abc"}, "Error: invalid value for -a 'abc': invalid literal for int() with base 10: 'abc'\n"},
 		{[]string{"-c", "/nonexistent.conf"}, "Error: could not find config file /nonexistent.conf\n"},
 		{[]string{"-e", "loud"}, "Error: invalid value for -e 'loud': bad logging level name 'loud'\n"},
+		{[]string{"-m", "8"}, "Error: invalid value for -m '8': 8 can not be converted to an octal type\n"},
+		{[]string{"-y", "5m"}, "Error: invalid value for -y '5m': invalid literal for int() with base 10: '5m'\n"},
+		{[]string{"-d", "/nonexistent"}, "Error: invalid value for -d '/nonexistent': /nonexistent is not an existing directory\n"},
+		{[]string{"-u", "nosuchuser"}, "Error: Invalid user name nosuchuser\n"},
 	}
 	for _, c := range cases {
 		out, err := exec.Command(superdBin, c.args...).CombinedOutput()
