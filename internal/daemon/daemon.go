@@ -394,17 +394,12 @@ func (d *daemon) serve(cfg *config.Config) error {
 		done := make(chan error, 1)
 		go func() { done <- sup.Run(ctx) }()
 
-		restart := d.wait(sup, sigs, done)
+		next := d.wait(sup, sigs, done)
 		cancel()
-		if !restart {
+		if next == nil {
 			return nil
 		}
-		// Re-read the configuration; keep the old one if it is broken.
-		if nc, err := d.loadConfig(); err != nil {
-			d.log.Error("could not reload configuration, keeping the previous one: " + err.Error())
-		} else {
-			cfg = nc
-		}
+		cfg = next
 		lvl, _ := parseLevel(cfg.Supervisord.LogLevel)
 		d.handler.level.Set(lvl)
 		d.logRestarted(cfg)
@@ -430,30 +425,46 @@ func (d *daemon) logRestarted(cfg *config.Config) {
 }
 
 // wait handles signals and API requests until the supervisor has
-// stopped everything; it reports whether a restart was requested.
-func (d *daemon) wait(sup *process.Supervisor, sigs <-chan os.Signal, done <-chan error) bool {
-	restart := false
+// stopped everything. For a restart it returns the new configuration,
+// read and validated before anything was stopped: with a broken file
+// the restart is refused and the programs keep running. It returns nil
+// for a shutdown.
+func (d *daemon) wait(sup *process.Supervisor, sigs <-chan os.Signal, done <-chan error) *config.Config {
+	var next *config.Config
 	stopping := false
+	// restartWith reads the configuration for a restart; nil if broken.
+	restartWith := func() *config.Config {
+		nc, err := d.loadConfig()
+		if err != nil {
+			d.log.Error("not restarting: the configuration has errors, programs keep running:\n" + err.Error())
+		}
+		return nc
+	}
 	for {
 		select {
 		case err := <-done:
 			if err != nil {
 				d.log.Error("supervisor stopped: " + err.Error())
 			}
-			return restart
+			return next
 		case r := <-d.requests:
 			if stopping {
 				continue
 			}
+			if r == reqRestart {
+				if next = restartWith(); next == nil {
+					continue
+				}
+			}
 			stopping = true
 			d.mu.Lock()
-			if r == reqRestart {
-				restart, d.restarting = true, true
+			if next != nil {
+				d.restarting = true
 			} else {
 				d.shutdown = true
 			}
 			d.mu.Unlock()
-			if restart {
+			if next != nil {
 				sup.Restart()
 			} else {
 				sup.Shutdown(false)
@@ -482,7 +493,10 @@ func (d *daemon) wait(sup *process.Supervisor, sigs <-chan os.Signal, done <-cha
 					continue
 				}
 				d.log.Warn("received SIGHUP indicating restart request")
-				stopping, restart = true, true
+				if next = restartWith(); next == nil {
+					continue
+				}
+				stopping = true
 				d.mu.Lock()
 				d.restarting = true
 				d.mu.Unlock()

@@ -280,3 +280,27 @@ func TestCheckAndConfig(t *testing.T) {
 		t.Errorf("config JSON groups = %+v", cfg.Groups)
 	}
 }
+
+// TestHupWithBrokenConfigKeepsPrograms: a SIGHUP while the file is
+// broken is refused with the errors in the main log; the programs are
+// not stopped (same pids) and the API keeps answering.
+func TestHupWithBrokenConfigKeepsPrograms(t *testing.T) {
+	dir := shortTempDir(t)
+	conf := writeConfig(t, dir, twoSleepers)
+	in := startDaemon(t, superdBin, dir, conf)
+	before := in.allRunning(2)
+	f, _ := os.OpenFile(conf, os.O_APPEND|os.O_WRONLY, 0)
+	fmt.Fprint(f, "\n[program:bad]\ncommand=/bin/true\nautorestart=maybe\n")
+	f.Close()
+	in.cmd.Process.Signal(syscall.SIGHUP)
+	waitFor(t, "refusal in the main log", func() bool {
+		b, _ := os.ReadFile(filepath.Join(dir, "main.log"))
+		return strings.Contains(string(b), "not restarting") && strings.Contains(string(b), "autorestart")
+	})
+	after := in.allRunning(2)
+	for i := range before {
+		if after[i].PID != before[i].PID {
+			t.Errorf("%s: pid %d -> %d; a refused restart must not touch programs", before[i].Name, before[i].PID, after[i].PID)
+		}
+	}
+}
