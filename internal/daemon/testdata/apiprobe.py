@@ -71,7 +71,10 @@ startsecs=5
 startretries=0
 
 [program:flappy]
-command=/bin/sh -c 'exit 1'
+; exits a moment after it starts: supervisord's startProcess(wait=False)
+; answers SPAWN_ERROR instead of true when it happens to reap an instantly
+; dead child before replying, which made this call race
+command=/bin/sh -c 'sleep 0.3; exit 1'
 startsecs=5
 startretries=1
 autostart=false
