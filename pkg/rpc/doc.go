@@ -31,6 +31,13 @@
 //     pkg/logfile's Read, Tail and Follow), and the /logtail and
 //     /mainlogtail streams. Errors become faults in one
 //     place, ToFault: a *Fault is sent as is, anything else is FAILED.
+//   - The superd. namespace (superd.go): superd's own methods are
+//     Methods, from ServerOptions.Methods or from a Backend that is an
+//     Extender. They are listed, documented and dispatched (multicall,
+//     SHUTDOWN_STATE, argument checks) exactly like supervisord's, and
+//     nothing outside "superd." can be registered, so supervisor.* and
+//     system.* never change. jobs.go defines the scheduled-jobs methods
+//     (JobsBackend, JobMethods) and their typed Client calls.
 //   - Name resolution of processes, state and config live in the daemon
 //     behind Backend; this package never imports pkg/process or os/exec,
 //     so superctl (which imports only rpc) stays free of them.

@@ -478,6 +478,7 @@ func (s *Server) table() map[string]*method {
 	for _, m := range ms {
 		t[m.name] = m
 	}
+	s.addExtensions(t)
 	return t
 }
 

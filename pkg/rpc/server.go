@@ -39,6 +39,9 @@ type ServerOptions struct {
 	Location *time.Location
 	// Logger receives request errors (default: discarded).
 	Logger *slog.Logger
+	// Methods are served beside supervisord's, in the superd.
+	// namespace (see Method; a Backend that is an Extender adds its own).
+	Methods []Method
 }
 
 // Server serves supervisord's HTTP endpoints: XML-RPC on /RPC2*,
