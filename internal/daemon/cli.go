@@ -274,7 +274,12 @@ func cmdCheck(o *options, args []string) int {
 	for _, g := range cfg.Groups {
 		n += len(g.Processes)
 	}
-	fmt.Fprintf(o.stdout, "%s: ok (%d groups, %d processes)\n", name, len(cfg.Groups), n)
+	if len(cfg.Jobs) == 0 {
+		fmt.Fprintf(o.stdout, "%s: ok (%d groups, %d processes)\n", name, len(cfg.Groups), n)
+		return 0
+	}
+	fmt.Fprintf(o.stdout, "%s: ok (%d groups, %d processes, %d jobs)\n", name, len(cfg.Groups), n, len(cfg.Jobs))
+	checkJobs(o.stdout, cfg)
 	return 0
 }
 

@@ -6,8 +6,9 @@
 // Python %-interpolation (pyfmt.go), shlex splitting (shlex.go), the
 // value validators with supervisord's error texts (values.go), section
 // processing with [include] and numprocs expansion (load.go), config
-// discovery and the built-in default (defaults.go), Diff for
-// reread/update (diff.go) and the JSON form for `superd config`
+// discovery and the built-in default (defaults.go), superd's [job:x]
+// sections and [supervisord] statedir=/sendmail= (job.go), Diff and
+// DiffJobs for reread/update (diff.go, job.go) and the JSON form for `superd config`
 // (json.go).
 //
 // Concurrency: none. Load/Parse are pure functions of the files, the

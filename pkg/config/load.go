@@ -102,8 +102,11 @@ func load(name string, data []byte, o LoadOptions) (*Config, error) {
 		return nil, errors.Join(l.errs...)
 	}
 	l.supervisord(sup)
+	l.superdKeys(sup)
 	l.rpcinterfaces()
 	l.groups()
+	l.jobs()
+	l.checkRequires()
 	l.servers()
 	l.supervisorctl()
 	l.unknowns()

@@ -26,6 +26,9 @@ type Config struct {
 	// Groups are sorted by (Priority, Name) ascending: the start order.
 	Groups []*Group `json:"groups"`
 
+	// Jobs are the [job:name] sections (superd), sorted by name.
+	Jobs []*Job `json:"jobs,omitempty"`
+
 	// Warnings are non-fatal findings (unknown options with a
 	// suggestion, no file matching an include, ...), each carrying
 	// file:line.
@@ -52,6 +55,11 @@ type Supervisord struct {
 	StripANSI       bool              `json:"strip_ansi"`
 	Environment     map[string]string `json:"environment,omitempty"`
 	Identifier      string            `json:"identifier"`
+	// superd keys (supervisord ignores them): the state database's
+	// directory and the program mailto= pipes to (job.go); "" means
+	// DefaultStateDir() and DefaultSendmail.
+	StateDir string `json:"statedir,omitempty"`
+	Sendmail string `json:"sendmail,omitempty"`
 }
 
 // Supervisorctl is the [supervisorctl] section.

@@ -26,7 +26,8 @@ func knownOptions(section string) ([]string, bool) {
 	case section == "supervisord":
 		return []string{"logfile", "logfile_maxbytes", "logfile_backups", "loglevel", "pidfile",
 			"umask", "nodaemon", "silent", "minfds", "minprocs", "nocleanup", "childlogdir",
-			"user", "directory", "strip_ansi", "environment", "identifier"}, true
+			"user", "directory", "strip_ansi", "environment", "identifier",
+			"statedir", "sendmail"}, true
 	case section == "supervisorctl":
 		return []string{"serverurl", "username", "password", "prompt", "history_file"}, true
 	case strings.HasPrefix(section, "unix_http_server"):
@@ -43,6 +44,8 @@ func knownOptions(section string) ([]string, bool) {
 		return append([]string{"events", "buffer_size", "result_handler"}, programOptions...), true
 	case typ == "fcgi-program":
 		return append([]string{"socket", "socket_backlog", "socket_owner", "socket_mode"}, programOptions...), true
+	case typ == "job":
+		return jobOptions, true
 	case typ == "rpcinterface", typ == "ctlplugin":
 		return nil, true
 	}
@@ -50,7 +53,7 @@ func knownOptions(section string) ([]string, bool) {
 }
 
 var sectionKinds = []string{"supervisord", "supervisorctl", "unix_http_server", "inet_http_server",
-	"include", "group:", "program:", "eventlistener:", "fcgi-program:", "rpcinterface:", "ctlplugin:"}
+	"include", "group:", "program:", "eventlistener:", "fcgi-program:", "rpcinterface:", "ctlplugin:", "job:"}
 
 // unknowns warns about options and sections supervisord would silently
 // ignore, naming the closest known spelling.
