@@ -380,17 +380,16 @@ func TestCompatAuth(t *testing.T) {
 }
 
 // TestCompatSuperd runs the same sequence with the reference pair
-// (supervisorctl, supervisord) against (superctl, superd) when
-// SUPERD_BIN names a superd binary, and (supervisorctl, superd) too.
+// (supervisorctl, supervisord) against (superctl, superd), and against
+// (supervisorctl, superd) too; superd is the binary TestMain built from
+// this tree.
 func TestCompatSuperd(t *testing.T) {
 	needSupervisor(t)
-	bin := os.Getenv("SUPERD_BIN")
-	if bin == "" {
-		t.Skip("set SUPERD_BIN to a superd binary to run the superctl scenarios against superd")
-	}
+	bin := superdBin
 	t.Parallel()
 	for _, ctl := range []string{superctlBin, supervisorctlBin} {
 		t.Run(filepath.Base(ctl), func(t *testing.T) {
+			t.Parallel()
 			a := startDaemon(t, supervisordBin, compatConf)
 			b := startDaemon(t, bin, compatConf)
 			runCompatSteps(t, a, b, supervisorctlBin, ctl, compatSteps())

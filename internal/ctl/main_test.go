@@ -17,8 +17,9 @@ import (
 	"github.com/superd/superd/pkg/rpc"
 )
 
-// superctlBin is the superctl binary built once by TestMain.
-var superctlBin string
+// superctlBin and superdBin are the superctl and superd binaries built
+// once by TestMain (superd with -race when the tests run with it).
+var superctlBin, superdBin string
 
 func TestMain(m *testing.M) {
 	os.Exit(testMain(m))
@@ -32,10 +33,23 @@ func testMain(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	superctlBin = filepath.Join(dir, "superctl")
-	out, err := exec.Command(goTool(), "build", "-o", superctlBin, "github.com/superd/superd/cmd/superctl").CombinedOutput()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "building superctl: %v\n%s", err, out)
-		return 1
+	superdBin = filepath.Join(dir, "superd")
+	for _, b := range []struct {
+		out, pkg string
+		race bool
+	}{
+		{superctlBin, "github.com/superd/superd/cmd/superctl", false},
+		{superdBin, "github.com/superd/superd/cmd/superd", raceEnabled},
+	} {
+		args := []string{"build", "-o", b.out}
+		if b.race {
+			args = append(args, "-race")
+		}
+		out, err := exec.Command(goTool(), append(args, b.pkg)...).CombinedOutput()
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "building %s: %v\n%s", b.pkg, err, out)
+			return 1
+		}
 	}
 	return m.Run()
 }
