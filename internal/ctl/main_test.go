@@ -36,7 +36,7 @@ func testMain(m *testing.M) int {
 	superdBin = filepath.Join(dir, "superd")
 	for _, b := range []struct {
 		out, pkg string
-		race bool
+		race     bool
 	}{
 		{superctlBin, "github.com/superd/superd/cmd/superctl", false},
 		{superdBin, "github.com/superd/superd/cmd/superd", raceEnabled},
