@@ -574,6 +574,10 @@ func doReload(c *controller, ctx context.Context, arg string) (bool, error) {
 				c.output("ERROR: already shutting down")
 				return false, nil
 			}
+			if f.Code == rpc.CantReread { // superd refuses a broken config
+				c.output("ERROR: " + f.String)
+				return false, nil
+			}
 		}
 		return false, err
 	}

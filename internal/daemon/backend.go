@@ -153,28 +153,28 @@ func (b backend) MainLogPath() string { return b.d.mainLogPath() }
 
 func (b backend) ClearMainLog() error { return b.d.clearMainLog() }
 
-// Shutdown and Restart set the mood before they answer, as supervisord
-// does, so that the next request already gets SHUTDOWN_STATE; the wait
-// loop then acts on the request (it ignores it if it is already
-// stopping, and then the flag set here changes nothing either).
-func (b backend) Shutdown() error {
-	b.d.mu.Lock()
-	if !b.d.shutdown && !b.d.restarting {
-		b.d.shutdown = true
-	}
-	b.d.mu.Unlock()
-	b.d.requests <- reqShutdown
-	return nil
-}
+// Shutdown and Restart ask the daemon's wait loop and answer once it
+// has acted: the mood is then already SHUTDOWN or RESTARTING, as
+// supervisord's is when it answers, so the next request gets
+// SHUTDOWN_STATE. A restart with a broken configuration is refused
+// with CANT_REREAD and changes nothing.
+func (b backend) Shutdown() error { return b.ask(reqShutdown) }
 
-func (b backend) Restart() error {
-	b.d.mu.Lock()
-	if !b.d.shutdown && !b.d.restarting {
-		b.d.restarting = true
+func (b backend) Restart() error { return b.ask(reqRestart) }
+
+func (b backend) ask(k requestKind) error {
+	r := request{kind: k, reply: make(chan error, 1)}
+	select {
+	case b.d.requests <- r:
+	case <-b.d.srvCtx.Done(): // superd is exiting
+		return &rpc.Fault{Code: rpc.ShutdownState, String: "SHUTDOWN_STATE"}
 	}
-	b.d.mu.Unlock()
-	b.d.requests <- reqRestart
-	return nil
+	select {
+	case err := <-r.reply:
+		return err
+	case <-b.d.srvCtx.Done():
+		return &rpc.Fault{Code: rpc.ShutdownState, String: "SHUTDOWN_STATE"}
+	}
 }
 
 func infoToRPC(i process.Info) rpc.ProcessInfo {

@@ -38,16 +38,27 @@ type startupError struct{ msg string }
 
 func (e *startupError) Error() string { return e.msg }
 
-type request int
+type requestKind int
 
 const (
-	reqShutdown request = iota
+	reqShutdown requestKind = iota
 	reqRestart
 )
 
+// request is a shutdown or restart asked for over XML-RPC. The wait
+// loop answers on reply (buffered) once it has acted: nil when the
+// daemon is now stopping or restarting, a fault when the request is
+// refused (a broken configuration, or already stopping).
+type request struct {
+	kind  requestKind
+	reply chan error
+}
+
 // daemon is one running superd. The signal/request loop in serve is
 // the only goroutine that changes sup, conf and the mood flags; mu
-// guards them for the RPC goroutines that read them.
+// guards them and mainFile for the RPC goroutines that read them.
+// servers, srvCtx, srvCancel, sockPaths, pidfile and noAuth are set
+// during start-up (before serve) and read by serve and cleanup only.
 type daemon struct {
 	o   *options
 	pid int
@@ -218,6 +229,13 @@ func (d *daemon) start(cfg *config.Config, daemonized bool) error {
 		return errors.New(msg)
 	}
 	d.log.Info("RPC interface 'supervisor' initialized")
+	// The first supervisor exists before the sockets answer, so a
+	// request that arrives during the rest of start-up (removing old
+	// AUTO logs can take a while) waits for it instead of finding no
+	// supervisor and answering SHUTDOWN_STATE.
+	if err := d.newSupervisor(cfg); err != nil {
+		return err
+	}
 	if err := d.listen(cfg); err != nil {
 		return err
 	}
@@ -370,26 +388,14 @@ func (d *daemon) serve(cfg *config.Config) error {
 	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 	defer signal.Stop(sigs)
 
-	reaper := d.o.subreaper || d.pid == 1
-	if reaper {
+	if d.reaper() {
 		if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 			d.log.Warn("could not become a child subreaper: " + err.Error())
 		}
 	}
-	d.bus = events.NewBus()
 	defer d.cleanup()
+	sup := d.current() // made by start, before the sockets answered
 	for {
-		sup, err := process.New(cfg, process.Options{
-			Logger: d.log, Bus: d.bus, ServerURL: serverURL(cfg), Reaper: reaper,
-		})
-		if err != nil {
-			d.log.Log(context.Background(), LevelCrit, err.Error())
-			return err
-		}
-		d.mu.Lock()
-		d.sup, d.conf, d.restarting = sup, cfg, false
-		d.mu.Unlock()
-
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		go func() { done <- sup.Run(ctx) }()
@@ -403,7 +409,34 @@ func (d *daemon) serve(cfg *config.Config) error {
 		lvl, _ := parseLevel(cfg.Supervisord.LogLevel)
 		d.handler.level.Set(lvl)
 		d.logRestarted(cfg)
+		// The mood stays RESTARTING until the new supervisor is current.
+		if err := d.newSupervisor(cfg); err != nil {
+			d.log.Log(context.Background(), LevelCrit, err.Error())
+			return err
+		}
+		sup = d.current()
 	}
+}
+
+func (d *daemon) reaper() bool { return d.o.subreaper || d.pid == 1 }
+
+// newSupervisor builds the supervisor for cfg (nothing starts until its
+// Run) and makes it the current one; the daemon's mood is then the
+// supervisor's own.
+func (d *daemon) newSupervisor(cfg *config.Config) error {
+	if d.bus == nil {
+		d.bus = events.NewBus()
+	}
+	sup, err := process.New(cfg, process.Options{
+		Logger: d.log, Bus: d.bus, ServerURL: serverURL(cfg), Reaper: d.reaper(),
+	})
+	if err != nil {
+		return err
+	}
+	d.mu.Lock()
+	d.sup, d.conf, d.restarting = sup, cfg, false
+	d.mu.Unlock()
+	return nil
 }
 
 // logRestarted logs what supervisord logs when it starts again after a
@@ -432,13 +465,14 @@ func (d *daemon) logRestarted(cfg *config.Config) {
 func (d *daemon) wait(sup *process.Supervisor, sigs <-chan os.Signal, done <-chan error) *config.Config {
 	var next *config.Config
 	stopping := false
-	// restartWith reads the configuration for a restart; nil if broken.
-	restartWith := func() *config.Config {
+	// restartWith reads the configuration for a restart; nil (and the
+	// reason) if it is broken.
+	restartWith := func() (*config.Config, error) {
 		nc, err := d.loadConfig()
 		if err != nil {
 			d.log.Error("not restarting: the configuration has errors, programs keep running:\n" + err.Error())
 		}
-		return nc
+		return nc, err
 	}
 	for {
 		select {
@@ -449,10 +483,13 @@ func (d *daemon) wait(sup *process.Supervisor, sigs <-chan os.Signal, done <-cha
 			return next
 		case r := <-d.requests:
 			if stopping {
+				r.reply <- &rpc.Fault{Code: rpc.ShutdownState, String: "SHUTDOWN_STATE"}
 				continue
 			}
-			if r == reqRestart {
-				if next = restartWith(); next == nil {
+			if r.kind == reqRestart {
+				var err error
+				if next, err = restartWith(); next == nil {
+					r.reply <- &rpc.Fault{Code: rpc.CantReread, String: "CANT_REREAD: not restarting: the configuration has errors, programs keep running: " + err.Error()}
 					continue
 				}
 			}
@@ -469,6 +506,7 @@ func (d *daemon) wait(sup *process.Supervisor, sigs <-chan os.Signal, done <-cha
 			} else {
 				sup.Shutdown(false)
 			}
+			r.reply <- nil
 		case s := <-sigs:
 			sig := s.(syscall.Signal)
 			name := unix.SignalName(sig)
@@ -493,7 +531,7 @@ func (d *daemon) wait(sup *process.Supervisor, sigs <-chan os.Signal, done <-cha
 					continue
 				}
 				d.log.Warn("received SIGHUP indicating restart request")
-				if next = restartWith(); next == nil {
+				if next, _ = restartWith(); next == nil {
 					continue
 				}
 				stopping = true
