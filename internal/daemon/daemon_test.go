@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/superd/superd/internal/testproc"
 )
 
 const twoSleepers = `
@@ -183,15 +185,16 @@ func TestDaemonizes(t *testing.T) {
 	if err != nil {
 		t.Fatalf("superd -c: %v\n%s", err, out)
 	}
-	pidText, err := os.ReadFile(filepath.Join(dir, "s.pid"))
+	pid, err := testproc.ReadPID(filepath.Join(dir, "s.pid"))
 	if err != nil {
-		t.Fatalf("no pidfile after daemonizing: %v", err)
+		t.Fatalf("pidfile after daemonizing: %v", err)
 	}
-	pid, _ := strconv.Atoi(strings.TrimSpace(string(pidText)))
-	t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
+	t.Cleanup(func() { testproc.Kill(pid, syscall.SIGKILL) })
 	in := &instance{t: t, client: newClient(dir)}
 	in.allRunning(2)
-	syscall.Kill(pid, syscall.SIGTERM)
+	if err := testproc.Kill(pid, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
 	waitFor(t, "daemon gone", func() bool { return !processAlive(pid) })
 	if _, err := os.Stat(filepath.Join(dir, "s.pid")); !os.IsNotExist(err) {
 		t.Errorf("pidfile left behind: %v", err)

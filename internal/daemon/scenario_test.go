@@ -33,6 +33,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/superd/superd/internal/testproc"
 	"github.com/superd/superd/pkg/rpc"
 )
 
@@ -180,19 +181,17 @@ func (r *srun) waitGlob(pattern, s string) {
 // waitGone waits until the pid written in file is no longer alive and
 // records whether it went.
 func (r *srun) waitGone(file string) {
-	b, err := os.ReadFile(filepath.Join(r.dir, file))
+	pid, err := testproc.ReadPID(filepath.Join(r.dir, file))
 	if err != nil {
 		r.fail("%v", err)
 	}
-	var pid int
-	fmt.Sscan(string(b), &pid)
 	deadline := time.Now().Add(5 * time.Second)
 	for processAlive(pid) && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond) // polling another process
 	}
 	r.note("grandchild from %s alive: %v", file, processAlive(pid))
 	if processAlive(pid) {
-		syscall.Kill(pid, syscall.SIGKILL)
+		testproc.Kill(pid, syscall.SIGKILL)
 	}
 }
 
@@ -397,7 +396,7 @@ func (r *srun) stop() {
 	select {
 	case <-r.done:
 	case <-time.After(30 * time.Second):
-		syscall.Kill(-r.cmd.Process.Pid, syscall.SIGKILL)
+		testproc.KillGroup(r.cmd.Process.Pid, syscall.SIGKILL)
 		<-r.done
 		r.fail("daemon did not stop on SIGTERM")
 	}
@@ -1134,7 +1133,9 @@ exitcodes=0
 				if err != nil {
 					r.fail("%v", err)
 				}
-				syscall.Kill(info.PID, syscall.SIGKILL)
+				if err := testproc.Kill(info.PID, syscall.SIGKILL); err != nil {
+					r.fail("%s: %v", p, err)
+				}
 				r.poll(p+" restarted", func() bool {
 					i, err := r.client.GetProcessInfo(context.Background(), p)
 					return err == nil && i.PID != info.PID && i.StateName == "RUNNING"
@@ -1300,11 +1301,12 @@ stdout_logfile={{dir}}/leaver.log
 			r.poll("grandchild ready", func() bool { _, err := os.Stat(filepath.Join(r.dir, "gc.ready")); return err == nil })
 			r.ctl("stop", "leaver")
 			r.ctl("status")
-			b, _ := os.ReadFile(filepath.Join(r.dir, "gc"))
-			var pid int
-			fmt.Sscan(string(b), &pid)
+			pid, err := testproc.ReadPID(filepath.Join(r.dir, "gc"))
+			if err != nil {
+				r.fail("%v", err)
+			}
 			r.note("grandchild alive after stop: %v", processAlive(pid))
-			syscall.Kill(pid, syscall.SIGKILL)
+			testproc.Kill(pid, syscall.SIGKILL)
 		},
 	},
 	{
@@ -1490,7 +1492,9 @@ stdout_logfile={{dir}}/stubborn.log
 			r.ctl("start", "stubborn")
 			r.ctl("status")
 			// Instead of waiting for stopwaitsecs:
-			syscall.Kill(info.PID, syscall.SIGKILL)
+			if err := testproc.Kill(info.PID, syscall.SIGKILL); err != nil {
+				r.fail("stubborn: %v", err)
+			}
 			r.wait("stubborn", "STOPPED")
 			r.ctl("status")
 		},

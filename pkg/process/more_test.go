@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/superd/superd/internal/testproc"
 	"github.com/superd/superd/pkg/config"
 	"github.com/superd/superd/pkg/events"
 )
@@ -35,13 +36,7 @@ func processGoroutines() []string {
 
 func readPidFile(t *testing.T, path string) int {
 	t.Helper()
-	var pid int
-	eventually(t, "pid file "+path, func() bool {
-		b, err := os.ReadFile(path)
-		pid, _ = strconv.Atoi(string(b))
-		return err == nil && pid > 0
-	})
-	return pid
+	return testproc.WaitPID(t, path, deadline)
 }
 
 // Not parallel: it counts goroutines of the whole package.
@@ -55,7 +50,7 @@ func TestNoGoroutineLeftBehind(t *testing.T) {
 	c.Stdout.CaptureMaxBytes = 10
 	h := start(t, testConfig(t, groupOf(a), groupOf(b), groupOf(c)))
 	gc := readPidFile(t, filepath.Join(dir, "gc"))
-	defer syscall.Kill(gc, syscall.SIGKILL)
+	defer testproc.Kill(gc, syscall.SIGKILL)
 	h.waitState("sleeper", Running)
 	h.waitState("looper", Exited)
 	if len(processGoroutines()) == 0 {

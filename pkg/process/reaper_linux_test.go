@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/superd/superd/internal/testproc"
 	"github.com/superd/superd/pkg/config"
 	"golang.org/x/sys/unix"
 )
@@ -34,7 +35,9 @@ func TestReaperMode(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The orphaned grandchild is now ours; its death is logged.
-	syscall.Kill(gc, syscall.SIGKILL)
+	if err := testproc.Kill(gc, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
 	h.waitLog("INFO reaped unknown pid " + strconv.Itoa(gc) + " (terminated by SIGKILL)")
 	h.waitOutput("stub", "ready")
 	if err := h.s.StopProcess(h.ctx(), "stub", true); err != nil {

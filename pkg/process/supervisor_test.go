@@ -128,17 +128,8 @@ func TestStopAsGroupKillsGrandchildren(t *testing.T) {
 	g.KillAsGroup = true
 	solo := newProc(t, "solo", "spawn-grandchild", filepath.Join(dir, "s"))
 	h := start(t, testConfig(t, groupOf(g), groupOf(solo)))
-	readPid := func(path string) int {
-		var pid int
-		eventually(t, "pid file "+path, func() bool {
-			b, err := os.ReadFile(path)
-			pid, _ = strconv.Atoi(string(b))
-			return err == nil && pid > 0
-		})
-		return pid
-	}
-	gpid, spid := readPid(filepath.Join(dir, "g")), readPid(filepath.Join(dir, "s"))
-	defer syscall.Kill(spid, syscall.SIGKILL)
+	gpid, spid := readPidFile(t, filepath.Join(dir, "g")), readPidFile(t, filepath.Join(dir, "s"))
+	defer testproc.Kill(spid, syscall.SIGKILL)
 	for _, name := range []string{"grp", "solo"} {
 		if err := h.s.StopProcess(h.ctx(), name, true); err != nil {
 			t.Fatal(err)
