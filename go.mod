@@ -7,6 +7,7 @@ require (
 	github.com/peterh/liner v1.2.3
 	go.etcd.io/bbolt v1.4.3
 	golang.org/x/sys v0.49.0
+	gopkg.in/ini.v1 v1.68.0
 	gopkg.in/natefinch/lumberjack.v2 v2.2.1
 )
 

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/superd/superd/internal/export"
 	"github.com/superd/superd/pkg/config"
 )
 
@@ -21,6 +22,8 @@ Usage: %s [options]
        %s check [-c FILE]          validate the configuration
        %s config [-c FILE]         print the effective configuration as JSON
        %s service install|uninstall|start|stop|restart|status [-c FILE]
+       %s export systemd|cron|logrotate|kubernetes [-c FILE] [-o PATH] [--check]
+       %s import cron|systemd|procfile FILE...
        %s version
 
 Options:
@@ -119,6 +122,14 @@ func Main(argv0 string, args []string, stdout, stderr io.Writer) int {
 			return cmdConfig(o, args[1:])
 		case "service":
 			return cmdService(o, args[1:])
+		case "export", "import":
+			return export.Main(args[0], args[1:], export.Env{Stdout: stdout, Stderr: stderr,
+				Load: func(file string) (*config.Config, error) {
+					if o.configFile = file; file == "" {
+						o.configFile = config.Find(argv0)
+					}
+					return o.loadFile()
+				}})
 		case "version":
 			fmt.Fprintf(stdout, "superd %s (supervisord %s compatible)\n", Version, supervisordVersion)
 			return 0
