@@ -11,14 +11,10 @@ var errPending = errors.New("not implemented yet")
 // Cron is not implemented yet.
 func Cron(*config.Config, Options) (*Result, error) { return nil, errPending }
 
-// Logrotate is not implemented yet.
-func Logrotate(*config.Config, Options) (*Result, error) { return nil, errPending }
-
 // Kubernetes is not implemented yet.
 func Kubernetes(*config.Config, Options) (*Result, error) { return nil, errPending }
 
 func checkCron([]File) (string, error)       { return "", ErrNoVerifier }
-func checkLogrotate([]File) (string, error)  { return "", ErrNoVerifier }
 func checkKubernetes([]File) (string, error) { return "", ErrNoVerifier }
 
 type importOptions struct{ Dropin, System bool }
