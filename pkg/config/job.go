@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 	_ "time/tzdata" // timezone= works in a bare container
+
+	"github.com/superd/superd/pkg/schedule"
 )
 
 // Job is a [job:name] section: a command run on a schedule (a superd
@@ -64,12 +66,13 @@ func (c *Config) Job(name string) *Job {
 	return nil
 }
 
-// ScheduleCheck, when set, validates a job's schedule at load time
-// (kind "interval", "times" or "schedule"); pkg/jobs sets it to
-// pkg/schedule's parser so `superd check` reports bad and never-firing
-// schedules at file:line. When nil only the form of the section is
-// checked.
-var ScheduleCheck func(kind, text string, loc *time.Location) error
+// scheduleCheck validates a job's schedule at load time, so `superd
+// check` reports bad and never-firing schedules at file:line (a
+// variable for tests).
+var scheduleCheck = func(kind, text string, loc *time.Location) error {
+	_, err := schedule.Parse(kind, text, loc)
+	return err
+}
 
 // Overlap policies.
 var overlapPolicies = []string{"skip", "queue", "allow", "replace"}
@@ -214,8 +217,8 @@ func (l *loader) job(s *rawSection) *Job {
 			}
 		}
 	}
-	if good && ScheduleCheck != nil {
-		if err := ScheduleCheck(j.ScheduleKind, j.ScheduleText, j.Location); err != nil {
+	if good {
+		if err := scheduleCheck(j.ScheduleKind, j.ScheduleText, j.Location); err != nil {
 			l.fail(s, j.ScheduleKind, err)
 			good = false
 		}

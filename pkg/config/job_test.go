@@ -101,6 +101,9 @@ func TestJobErrors(t *testing.T) {
 		{"[job:a]\ninterval=5\n", "program section job:a does not specify a command"},
 		{"[job:a]\ncommand=/bin/true\ninterval=5\nstopsignal=FOO\n", "s.conf:6: [job:a] stopsignal:"},
 		{"[job:a]\ncommand=/bin/true\ninterval=\n", "s.conf:5: [job:a] interval: empty schedule"},
+		{"[job:a]\ncommand=/bin/true\nschedule=0 0 30 2 *\n", "s.conf:5: [job:a] schedule: cron expression \"0 0 30 2 *\" never fires"},
+		{"[job:a]\ncommand=/bin/true\ntimes=25:00\n", "s.conf:5: [job:a] times: "},
+		{"[job:a]\ncommand=/bin/true\ninterval=ten\n", "s.conf:5: [job:a] interval: "},
 	}
 	for _, c := range cases {
 		_, err := Parse("s.conf", []byte(jobHead+c.body))
@@ -120,10 +123,10 @@ func TestJobErrors(t *testing.T) {
 
 func TestScheduleCheckHook(t *testing.T) {
 	// not parallel: sets the package hook
-	old := ScheduleCheck
-	defer func() { ScheduleCheck = old }()
+	old := scheduleCheck
+	defer func() { scheduleCheck = old }()
 	var got []string
-	ScheduleCheck = func(kind, text string, loc *time.Location) error {
+	scheduleCheck = func(kind, text string, loc *time.Location) error {
 		got = append(got, kind+"|"+text+"|"+loc.String())
 		if text == "bad" {
 			return errString("never fires")

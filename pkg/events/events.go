@@ -47,6 +47,15 @@ const (
 	ProcessGroup        Type = "PROCESS_GROUP"
 	ProcessGroupAdded   Type = "PROCESS_GROUP_ADDED"
 	ProcessGroupRemoved Type = "PROCESS_GROUP_REMOVED"
+
+	// superd's own events (the SUPERD_ prefix): scheduled job runs
+	// (pkg/jobs). They reach bus subscribers (Subscribe with no types or
+	// EVENT included) but never supervisord-protocol event listeners,
+	// which only know supervisord's types (see Superd).
+	SuperdJob         Type = "SUPERD_JOB"
+	SuperdJobStarted  Type = "SUPERD_JOB_STARTED"  // a run started (PID set)
+	SuperdJobFinished Type = "SUPERD_JOB_FINISHED" // a run ended: Result ok failed timeout interrupted
+	SuperdJobSkipped  Type = "SUPERD_JOB_SKIPPED"  // a due run did not start: Reason
 )
 
 // parents maps every known type to its direct supertype (supervisord's
@@ -86,14 +95,23 @@ var parents = map[Type]Type{
 	ProcessGroup:        Everything,
 	ProcessGroupAdded:   ProcessGroup,
 	ProcessGroupRemoved: ProcessGroup,
+
+	SuperdJob:         Everything,
+	SuperdJobStarted:  SuperdJob,
+	SuperdJobFinished: SuperdJob,
+	SuperdJobSkipped:  SuperdJob,
 }
+
+// Superd reports whether t is one of superd's own event types (not
+// supervisord's): event listener pools never receive them.
+func (t Type) Superd() bool { return strings.HasPrefix(string(t), "SUPERD_") }
 
 // ParseType returns the event type named s, case-insensitively, as
 // supervisord validates the events= option of an [eventlistener:x]
 // section. Abstract types (EVENT, PROCESS_STATE, TICK, ...) are valid.
 func ParseType(s string) (Type, bool) {
 	t := Type(strings.ToUpper(s))
-	if _, ok := parents[t]; !ok {
+	if _, ok := parents[t]; !ok || t.Superd() {
 		return "", false
 	}
 	return t, true
@@ -137,6 +155,13 @@ type Event struct {
 	// State is the new state name of a PROCESS_STATE_* event
 	// ("RUNNING", ...), for superd's own consumers.
 	State string
+
+	// SUPERD_JOB_*: Process and Group are the job's name, PID the run's.
+	Job        string // job name
+	Trigger    string // schedule manual catchup retry
+	Result     string // FINISHED: ok failed skipped timeout interrupted
+	ExitStatus int    // FINISHED
+	Reason     string // SKIPPED: why
 }
 
 // Bus is the one in-process event stream: the supervisor publishes,

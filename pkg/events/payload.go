@@ -49,6 +49,14 @@ func (e Event) Payload() string {
 		b.WriteString("when:" + strconv.FormatInt(e.When, 10))
 	case e.Type.Is(ProcessGroup):
 		b.WriteString("groupname:" + e.Group + "\n")
+	case e.Type.Is(SuperdJob):
+		b.WriteString("jobname:" + e.Job + " trigger:" + e.Trigger + " pid:" + strconv.Itoa(e.PID))
+		switch e.Type {
+		case SuperdJobFinished:
+			b.WriteString(" result:" + e.Result + " exitstatus:" + strconv.Itoa(e.ExitStatus))
+		case SuperdJobSkipped:
+			b.WriteString(" reason:" + strconv.Quote(e.Reason))
+		}
 	}
 	return b.String()
 }

@@ -119,7 +119,11 @@ func NewPools(bus *Bus, logger *slog.Logger, identifier string) *Pools {
 		configs:    map[string]*config.Group{},
 		pools:      map[string]*pool{},
 	}
-	p.sub = bus.subscribeFunc(func(e Event) { p.send(msg{kind: msgEvent, ev: e}) })
+	p.sub = bus.subscribeFunc(func(e Event) {
+		if !e.Type.Superd() { // supervisord's listeners know only its own types
+			p.send(msg{kind: msgEvent, ev: e})
+		}
+	})
 	go p.run()
 	return p
 }

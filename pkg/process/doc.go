@@ -109,6 +109,20 @@
 // supervisord's child would, and the process goes STARTING -> BACKOFF
 // with that text as spawnerr.
 //
+// # One-shot children
+//
+// StartOneShot spawns a child that is not a supervised process (a
+// scheduled job's run, a job notifier: pkg/jobs) with the same spawn
+// code: same process group, user=, umask shim, environment, output
+// pipes into logfile writers the caller owns (plus an Output tap), and
+// the same pidfd or reaper-mode reaping. It has no state machine and no
+// events; the loop calls OneShot.Exit when it is reaped and the last
+// output reader calls OneShot.OutputDone. SignalOneShot signals it (or
+// its group) through the pidfd. If the supervisor shuts down while one
+// still runs, it gets its stopsignal once the groups are stopped and
+// SIGKILL after stopwaitsecs (at once when forced); pkg/jobs normally
+// stops them first.
+//
 // # Example
 //
 //	sup, err := process.New(cfg, process.Options{Logger: log, Bus: bus})

@@ -153,8 +153,9 @@ type outReader struct {
 	strip    bool // strip_ansi
 	debug    bool // log every chunk at DEBG
 	listener ListenerHook
-	atEOF    func() // called after the last chunk, before the reader ends
-	simple   bool   // no per-chunk work: chunks go straight to w
+	atEOF    func()       // called after the last chunk, before the reader ends
+	tap      func([]byte) // one-shot children: sees each chunk after the log
+	simple   bool         // no per-chunk work: chunks go straight to w
 
 	// Set when the shared poller watches the pipe (outpoll_linux.go);
 	// tok and the flags are guarded by poll.mu.
@@ -224,9 +225,12 @@ func (r *outReader) deliver(data []byte) {
 		if r.w != nil {
 			r.w.Write(data)
 		}
-		return
+	} else {
+		r.chunk(data)
 	}
-	r.chunk(data)
+	if r.tap != nil {
+		r.tap(data)
+	}
 }
 
 // finish ends the reader after its last chunk: flush, close the read

@@ -359,6 +359,10 @@ func (s *Supervisor) spawn(p *proc) (int, string) {
 			r.capMax = lc.CaptureMaxBytes
 		}
 		r.simple = !r.events && !r.strip && !r.debug && r.capMax == 0 && r.listener == nil
+		if o := p.oneshot; o != nil {
+			r.tap = o.Output
+			r.atEOF = o.readerDone
+		}
 		if hook != nil {
 			// After the listener's last Output: an answer it wrote
 			// right before exiting still counts (supervisord drains
@@ -380,6 +384,12 @@ func (s *Supervisor) spawn(p *proc) (int, string) {
 	var hook ListenerHook
 	if listener {
 		hook = s.opts.Listeners
+	}
+	if o := p.oneshot; o != nil {
+		o.readers.Store(1)
+		if pipes.stderrR != nil {
+			o.readers.Store(2)
+		}
 	}
 	start(pipes.stdoutR, p.stdoutLog, "stdout", pc.Stdout, hook)
 	if pipes.stderrR != nil {

@@ -96,6 +96,8 @@ type proc struct {
 	stdoutLog, stderrLog   *logfile.Writer
 
 	waiters []func() bool // resolved by the loop after each step
+
+	oneshot *OneShot // set for a one-shot child (oneshot.go)
 }
 
 // runner starts and signals children. The loop uses osRunner; tests of
@@ -136,6 +138,7 @@ const (
 	leTick
 	leShutdownReport
 	leStopReport
+	leOneShotKill
 )
 
 type loopEvent struct {
@@ -327,6 +330,10 @@ func (s *Supervisor) handle(ev loopEvent) {
 	switch ev.kind {
 	case leExit:
 		p := ev.p
+		if p.oneshot != nil {
+			s.oneshotExit(p, ev.pid, ev.status)
+			return
+		}
 		if p.child != nil && p.child.pid == ev.pid && s.reaper != nil {
 			p.child.osp.Release()
 		}
@@ -341,6 +348,8 @@ func (s *Supervisor) handle(ev loopEvent) {
 		s.tick(time.Now())
 	case leShutdownReport:
 		s.shutdownReport()
+	case leOneShotKill:
+		s.oneshotKill(ev.p, ev.pid)
 	case leStopReport:
 		p := ev.p
 		p.report = nil
@@ -541,6 +550,7 @@ func (s *Supervisor) beginShutdown(force bool) {
 	}
 	if force && !s.forced {
 		s.forced = true
+		s.stopOneShots(true)
 		for _, g := range s.groups {
 			for _, p := range g.procs {
 				switch {
@@ -575,6 +585,7 @@ func (s *Supervisor) advanceShutdown() {
 		}
 		s.stopGroups = s.stopGroups[:len(s.stopGroups)-1]
 	}
+	s.stopOneShots(false)
 	// Every group is stopped, but a process in UNKNOWN (a kill failed)
 	// may still have a child: kill it rather than wait forever.
 	if !s.forced {

@@ -123,40 +123,87 @@ func jobHistory(tx *Tx, name string) (*Bucket, error) {
 // RecordRun appends run to name's history (dropping the oldest beyond
 // HistoryLimit) and stores rec, in one transaction.
 func (s *Store) RecordRun(name string, rec JobRecord, run Run) error {
+	return s.WriteJobs([]JobWrite{{Name: name, Record: &rec, Run: &run}})
+}
+
+// JobWrite is one change of WriteJobs: a job's record, a run to append
+// to its history, or (Name "") the hold flag.
+type JobWrite struct {
+	Name   string
+	Record *JobRecord
+	Run    *Run
+	Hold   *bool
+}
+
+// WriteJobs applies ws in order in one transaction (one fsync), so a
+// scheduler running many jobs writes once per batch, not once per run.
+func (s *Store) WriteJobs(ws []JobWrite) error {
+	if len(ws) == 0 {
+		return nil
+	}
 	return s.Update(func(tx *Tx) error {
-		meta, err := jobMeta(tx)
-		if err != nil {
-			return err
-		}
-		if err := meta.PutJSON(name, rec); err != nil {
-			return err
-		}
-		h, err := jobHistory(tx, name)
-		if err != nil {
-			return err
-		}
-		seq, err := h.NextSequence()
-		if err != nil {
-			return err
-		}
-		var k [8]byte
-		binary.BigEndian.PutUint64(k[:], seq)
-		if err := h.PutJSON(string(k[:]), run); err != nil {
-			return err
-		}
-		var old [][]byte
-		n := h.Len()
-		c := h.Cursor()
-		for k, _ := c.First(); k != nil && n-len(old) > HistoryLimit; k, _ = c.Next() {
-			old = append(old, append([]byte(nil), k...))
-		}
-		for _, k := range old {
-			if err := h.Delete(k); err != nil {
-				return err
+		for _, w := range ws {
+			if w.Hold != nil {
+				b, err := tx.Bucket(BucketJobs)
+				if err != nil {
+					return err
+				}
+				v := "0"
+				if *w.Hold {
+					v = "1"
+				}
+				if err := b.Put([]byte("hold"), []byte(v)); err != nil {
+					return err
+				}
+			}
+			if w.Name == "" {
+				continue
+			}
+			if w.Record != nil {
+				meta, err := jobMeta(tx)
+				if err != nil {
+					return err
+				}
+				if err := meta.PutJSON(w.Name, *w.Record); err != nil {
+					return err
+				}
+			}
+			if w.Run != nil {
+				if err := appendRun(tx, w.Name, *w.Run); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
 	})
+}
+
+func appendRun(tx *Tx, name string, run Run) error {
+	h, err := jobHistory(tx, name)
+	if err != nil {
+		return err
+	}
+	seq, err := h.NextSequence()
+	if err != nil {
+		return err
+	}
+	var k [8]byte
+	binary.BigEndian.PutUint64(k[:], seq)
+	if err := h.PutJSON(string(k[:]), run); err != nil {
+		return err
+	}
+	var old [][]byte
+	n := h.Len()
+	c := h.Cursor()
+	for k, _ := c.First(); k != nil && n-len(old) > HistoryLimit; k, _ = c.Next() {
+		old = append(old, append([]byte(nil), k...))
+	}
+	for _, k := range old {
+		if err := h.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // History returns up to limit runs of name, newest first (limit <= 0:

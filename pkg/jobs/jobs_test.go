@@ -1,0 +1,438 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/superd/superd/pkg/config"
+	"github.com/superd/superd/pkg/events"
+	"github.com/superd/superd/pkg/process"
+	"github.com/superd/superd/pkg/state"
+)
+
+// never is a schedule that does not fire during a test.
+const never = "schedule = 0 0 1 1 *"
+
+type harness struct {
+	t     *testing.T
+	dir   string
+	cfg   *config.Config
+	bus   *events.Bus
+	sub   *events.Subscription
+	sup   *process.Supervisor
+	sched *Scheduler
+	store *state.Store
+	stop  func()
+}
+
+// start runs a supervisor and a scheduler for the config body (the
+// [supervisord] section is added; %(here)s is the temp dir).
+func start(t *testing.T, body string, opts ...func(*Options)) *harness {
+	t.Helper()
+	h := &harness{t: t, dir: t.TempDir()}
+	h.startIn(body, opts...)
+	return h
+}
+
+func (h *harness) startIn(body string, opts ...func(*Options)) {
+	t := h.t
+	conf := "[supervisord]\nlogfile=%(here)s/superd.log\nchildlogdir=%(here)s\n" + body
+	path := filepath.Join(h.dir, "superd.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.cfg = cfg
+	h.bus = events.NewBus()
+	h.sub = h.bus.Subscribe(events.SuperdJob)
+	sup, err := process.New(cfg, process.Options{Bus: h.bus})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.sup = sup
+	st, err := state.Open(filepath.Join(h.dir, "state"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.store = st
+	o := Options{Bus: h.bus, Spawner: sup, Store: st, NotRunning: func(ctx context.Context, names []string) string {
+		infos, err := sup.AllProcessInfo(ctx)
+		if err != nil {
+			return err.Error()
+		}
+		for _, n := range names {
+			for _, in := range infos {
+				if in.Name == n && in.State != process.Running {
+					return n + " is " + in.State.String()
+				}
+			}
+		}
+		return ""
+	}}
+	for _, f := range opts {
+		f(&o)
+	}
+	sched, err := New(cfg, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.sched = sched
+	ctx, cancel := context.WithCancel(context.Background())
+	supDone := make(chan struct{})
+	go func() { sup.Run(ctx); close(supDone) }()
+	go sched.Run(ctx)
+	stopped := false
+	h.stop = func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		sched.Stop(false)
+		select {
+		case <-sched.Done():
+		case <-time.After(20 * time.Second):
+			t.Errorf("scheduler did not stop")
+			cancel()
+			<-sched.Done()
+		}
+		sup.Shutdown(false)
+		select {
+		case <-supDone:
+		case <-time.After(20 * time.Second):
+			t.Errorf("supervisor did not stop")
+			cancel()
+			<-supDone
+		}
+		cancel()
+		st.Close()
+		h.bus.Close()
+	}
+	t.Cleanup(h.stop)
+}
+
+// wait returns the next job event matching f, failing after d.
+func (h *harness) wait(d time.Duration, f func(events.Event) bool) events.Event {
+	h.t.Helper()
+	deadline := time.After(d)
+	for {
+		select {
+		case e := <-h.sub.C():
+			if f(e) {
+				return e
+			}
+		case <-deadline:
+			h.t.Fatalf("no matching job event within %s", d)
+		}
+	}
+}
+
+func finished(job string) func(events.Event) bool {
+	return func(e events.Event) bool { return e.Type == events.SuperdJobFinished && e.Job == job }
+}
+
+func skipped(job string) func(events.Event) bool {
+	return func(e events.Event) bool { return e.Type == events.SuperdJobSkipped && e.Job == job }
+}
+
+func TestIntervalRunsAndHistory(t *testing.T) {
+	t.Parallel()
+	h := start(t, "[job:tick]\ncommand=/bin/sh -c 'echo tick $SUPERVISOR_PROCESS_NAME'\ninterval=1\n")
+	for i := 0; i < 3; i++ {
+		e := h.wait(10*time.Second, finished("tick"))
+		if e.Result != ResultOK || e.Trigger != TriggerSchedule {
+			t.Fatalf("run %d: %+v", i, e)
+		}
+	}
+	ctx := context.Background()
+	hist, err := h.sched.History(ctx, "tick", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hist) != 2 || !hist[0].Start.After(hist[1].Start) || hist[0].OutputBytes != int64(len("tick tick\n")) {
+		t.Fatalf("history (newest first, 2): %+v", hist)
+	}
+	if hist[0].Due.IsZero() || hist[0].Due.Nanosecond() != 0 {
+		t.Errorf("due %v: interval 1 fires on whole seconds", hist[0].Due)
+	}
+	in, err := h.sched.Info(ctx, "tick")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Runs < 3 || in.LastResult != ResultOK || in.NextRun.IsZero() || in.Description != "every second" && !strings.Contains(in.Description, "second") {
+		t.Errorf("info %+v", in)
+	}
+	data, _ := os.ReadFile(in.StdoutLogfile)
+	if !strings.Contains(string(data), "tick tick\n") {
+		t.Errorf("log %s: %q", in.StdoutLogfile, data)
+	}
+	if _, err := h.sched.Info(ctx, "nosuch"); KindOfErr(err) != KindBadName {
+		t.Errorf("unknown job: %v", err)
+	}
+}
+
+func KindOfErr(err error) Kind {
+	if e, ok := err.(*Error); ok {
+		return e.Kind
+	}
+	return -1
+}
+
+func TestOverlapSkipAndQueue(t *testing.T) {
+	t.Parallel()
+	h := start(t, "[job:slow]\ncommand=/bin/sleep 1.6\ninterval=1\n"+
+		"[job:q]\ncommand=/bin/sleep 1.5\n"+never+"\noverlap=queue\n"+
+		"[job:allow]\ncommand=/bin/sleep 1.5\n"+never+"\noverlap=allow\n")
+	e := h.wait(10*time.Second, skipped("slow"))
+	if e.Reason != "still running" {
+		t.Errorf("skip reason %q", e.Reason)
+	}
+	ctx := context.Background()
+	if err := h.sched.RunNow(ctx, "slow"); KindOfErr(err) != KindAlreadyStarted {
+		// it may have been between runs; try until one is in progress
+		t.Logf("runJob slow: %v", err)
+	}
+	// queue: the second request runs after the first
+	if err := h.sched.RunNow(ctx, "q"); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.sched.RunNow(ctx, "q"); err != nil {
+		t.Fatal(err)
+	}
+	in, _ := h.sched.Info(ctx, "q")
+	if !in.Running || in.Queued != 1 {
+		t.Errorf("queue: %+v", in)
+	}
+	e1 := h.wait(10*time.Second, finished("q"))
+	e2 := h.wait(10*time.Second, finished("q"))
+	if e1.Result != ResultOK || e2.Result != ResultOK {
+		t.Errorf("queued runs: %+v %+v", e1, e2)
+	}
+	hist, _ := h.sched.History(ctx, "q", 0)
+	if len(hist) != 2 || hist[0].Start.Before(hist[1].End.Add(-50*time.Millisecond)) {
+		t.Errorf("queue ran them at once: %+v", hist)
+	}
+	// allow: two at once
+	h.sched.RunNow(ctx, "allow")
+	if err := h.sched.RunNow(ctx, "allow"); err != nil {
+		t.Fatal(err)
+	}
+	h.wait(10*time.Second, finished("allow"))
+	h.wait(10*time.Second, finished("allow"))
+	hist, _ = h.sched.History(ctx, "allow", 0)
+	if len(hist) != 2 || !hist[0].Start.Before(hist[1].End) {
+		t.Errorf("allow did not overlap: %+v", hist)
+	}
+}
+
+func TestTimeoutKillsGroup(t *testing.T) {
+	t.Parallel()
+	h := start(t, "[job:hang]\ncommand=/bin/sh -c 'sleep 60 & echo $! > %(here)s/child.pid; trap \"\" TERM; wait'\n"+never+"\ntimeout=1\nstopwaitsecs=1\n")
+	if err := h.sched.RunNow(context.Background(), "hang"); err != nil {
+		t.Fatal(err)
+	}
+	e := h.wait(15*time.Second, finished("hang"))
+	if e.Result != ResultTimeout {
+		t.Fatalf("result %+v", e)
+	}
+	data, err := os.ReadFile(filepath.Join(h.dir, "child.pid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(data)))
+	deadline := time.Now().Add(5 * time.Second)
+	for syscall.Kill(pid, 0) == nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("grandchild %d still alive after the timeout", pid)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestResultsRetriesRequires(t *testing.T) {
+	t.Parallel()
+	h := start(t, "[program:db]\ncommand=/bin/sleep 60\nautostart=false\n"+
+		"[job:nothing]\ncommand=/bin/sh -c 'exit 3'\n"+never+"\nskip_exitcodes=3\n"+
+		"[job:flaky]\ncommand=/bin/sh -c 'echo try >> %(here)s/tries; exit 1'\n"+never+"\nretries=2\nretry_delay=0\n"+
+		"[job:needsdb]\ncommand=/bin/true\n"+never+"\nrequires=db\n")
+	ctx := context.Background()
+	h.sched.RunNow(ctx, "nothing")
+	if e := h.wait(10*time.Second, finished("nothing")); e.Result != ResultSkipped || e.ExitStatus != 3 {
+		t.Errorf("skip_exitcodes: %+v", e)
+	}
+	h.sched.RunNow(ctx, "flaky")
+	var triggers []string
+	for i := 0; i < 3; i++ {
+		e := h.wait(10*time.Second, finished("flaky"))
+		if e.Result != ResultFailed {
+			t.Errorf("flaky: %+v", e)
+		}
+		triggers = append(triggers, e.Trigger)
+	}
+	if strings.Join(triggers, ",") != "manual,retry,retry" {
+		t.Errorf("triggers %v", triggers)
+	}
+	h.sched.RunNow(ctx, "needsdb")
+	if e := h.wait(10*time.Second, skipped("needsdb")); e.Reason != "db is STOPPED" {
+		t.Errorf("requires: %+v", e)
+	}
+	if err := h.sup.StartProcess(ctx, "db", true); err != nil {
+		t.Fatal(err)
+	}
+	h.sched.RunNow(ctx, "needsdb")
+	if e := h.wait(10*time.Second, finished("needsdb")); e.Result != ResultOK {
+		t.Errorf("requires met: %+v", e)
+	}
+	in, _ := h.sched.Info(ctx, "flaky")
+	if in.Runs != 3 || in.Failures != 3 {
+		t.Errorf("counters %+v", in)
+	}
+	in, _ = h.sched.Info(ctx, "needsdb")
+	if in.LastSkipReason != "db is STOPPED" || in.LastResult != ResultOK {
+		t.Errorf("needsdb info %+v", in)
+	}
+}
+
+func TestHoldDisableOverrideRestart(t *testing.T) {
+	t.Parallel()
+	body := "[job:tick]\ncommand=/bin/true\ninterval=1\n[job:other]\ncommand=/bin/true\n" + never + "\n"
+	h := start(t, body)
+	ctx := context.Background()
+	h.wait(10*time.Second, finished("tick"))
+	if err := h.sched.SetHeld(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	in, _ := h.sched.Info(ctx, "tick")
+	if !in.Held || !in.NextRun.IsZero() {
+		t.Errorf("held: %+v", in)
+	}
+	// drain: a run may have been in flight
+	time.Sleep(100 * time.Millisecond)
+	for len(h.sub.C()) > 0 {
+		<-h.sub.C()
+	}
+	// run-now beats the hold
+	if err := h.sched.RunNow(ctx, "tick"); err != nil {
+		t.Fatal(err)
+	}
+	if e := h.wait(10*time.Second, finished("tick")); e.Trigger != TriggerManual {
+		t.Errorf("held: got a %s run", e.Trigger)
+	}
+	if err := h.sched.SetEnabled(ctx, "other", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.sched.SetSchedule(ctx, "other", "times 08:00,20:00"); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.sched.SetSchedule(ctx, "other", "schedule 0 0 30 2 *"); KindOfErr(err) != KindBadArguments {
+		t.Errorf("bad spec: %v", err)
+	}
+	h.stop()
+
+	// restart on the same state: hold, disable and override persist
+	h.startIn(body)
+	in, _ = h.sched.Info(ctx, "other")
+	if !in.Held || in.Enabled || in.ScheduleSource != "override" || in.Schedule != "times 08:00,20:00" {
+		t.Errorf("after restart: %+v", in)
+	}
+	in, _ = h.sched.Info(ctx, "tick")
+	if in.Runs < 2 || in.LastResult != ResultOK {
+		t.Errorf("history lost: %+v", in)
+	}
+	h.sched.SetSchedule(ctx, "other", "")
+	h.sched.SetHeld(ctx, false)
+	in, _ = h.sched.Info(ctx, "other")
+	if in.ScheduleSource != "config" || in.Schedule != "schedule 0 0 1 1 *" || in.Held {
+		t.Errorf("reset: %+v", in)
+	}
+	h.wait(10*time.Second, func(e events.Event) bool {
+		return e.Type == events.SuperdJobFinished && e.Job == "tick" && e.Trigger == TriggerSchedule
+	})
+}
+
+func TestInterruptedAtStop(t *testing.T) {
+	t.Parallel()
+	h := start(t, "[job:long]\ncommand=/bin/sleep 60\n"+never+"\nstopwaitsecs=2\n")
+	ctx := context.Background()
+	h.sched.RunNow(ctx, "long")
+	h.wait(10*time.Second, func(e events.Event) bool { return e.Type == events.SuperdJobStarted })
+	h.stop()
+	runs, err := func() ([]state.Run, error) {
+		st, err := state.Open(filepath.Join(h.dir, "state"))
+		if err != nil {
+			return nil, err
+		}
+		defer st.Close()
+		return st.History("long", 0)
+	}()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 1 || runs[0].Result != ResultInterrupted {
+		t.Errorf("history %+v", runs)
+	}
+}
+
+func TestNotifications(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	sendmail := filepath.Join(dir, "sendmail")
+	notify := filepath.Join(dir, "notify")
+	os.WriteFile(sendmail, []byte("#!/bin/sh\necho \"$@\" > "+dir+"/mail.args\ncat > "+dir+"/mail.$$\n"), 0o755)
+	os.WriteFile(notify, []byte("#!/bin/sh\nenv | grep ^JOB_ | sort > "+dir+"/notify.env.$$\ncat > "+dir+"/notify.in.$$\n"), 0o755)
+	h := start(t, fmt.Sprintf("sendmail=%s\n[job:bad]\ncommand=/bin/sh -c 'echo oops; exit 2'\n%s\nnotify_command=%s\nmailto=ops@example.org\n"+
+		"[job:good]\ncommand=/bin/sh -c 'echo fine'\n%s\nnotify_command=%s\nnotify_on_success=true\n"+
+		"[job:quiet]\ncommand=/bin/true\n%s\nnotify_command=%s\nnotify_on_success=true\n"+
+		"[job:okmail]\ncommand=/bin/sh -c 'echo hi'\n%s\nmailto=ops@example.org\n",
+		sendmail, never, notify, never, notify, never, notify, never))
+	ctx := context.Background()
+	for _, j := range []string{"bad", "good", "quiet", "okmail"} {
+		h.sched.RunNow(ctx, j)
+		h.wait(10*time.Second, finished(j))
+	}
+	// bad: notify + mail; good: notify; quiet (no output) and okmail
+	// (success without notify_on_success): nothing.
+	deadline := time.Now().Add(10 * time.Second)
+	var mails, envs []string
+	for time.Now().Before(deadline) {
+		mails, _ = filepath.Glob(filepath.Join(dir, "mail.[0-9]*"))
+		envs, _ = filepath.Glob(filepath.Join(dir, "notify.in.*"))
+		if len(mails) >= 1 && len(envs) >= 2 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond) // would a third notification come?
+	mails, _ = filepath.Glob(filepath.Join(dir, "mail.[0-9]*"))
+	ins, _ := filepath.Glob(filepath.Join(dir, "notify.in.*"))
+	if len(mails) != 1 || len(ins) != 2 {
+		t.Fatalf("mails %v notifications %v", mails, ins)
+	}
+	m, _ := os.ReadFile(mails[0])
+	args, _ := os.ReadFile(filepath.Join(dir, "mail.args"))
+	if strings.TrimSpace(string(args)) != "-t -i" || !strings.Contains(string(m), "To: ops@example.org\r\n") ||
+		!strings.Contains(string(m), "Subject: superd job bad on ") || !strings.Contains(string(m), "\r\n\r\noops\r\n") {
+		t.Errorf("mail %q args %q", m, args)
+	}
+	var all []string
+	for _, in := range ins {
+		data, _ := os.ReadFile(in)
+		env, _ := os.ReadFile(strings.Replace(in, "notify.in.", "notify.env.", 1))
+		all = append(all, string(data)+"|"+string(env))
+	}
+	joined := strings.Join(all, "\n---\n")
+	if !strings.Contains(joined, "superd job bad on") || !strings.Contains(joined, "failed (exit status 2)\n\noops\n") ||
+		!strings.Contains(joined, "JOB_NAME=bad\nJOB_RESULT=failed\n") || !strings.Contains(joined, "JOB_EXITSTATUS=2") ||
+		!strings.Contains(joined, "JOB_NAME=good") || !strings.Contains(joined, "fine\n") || !strings.Contains(joined, "JOB_DURATION=") {
+		t.Errorf("notifications:\n%s", joined)
+	}
+}

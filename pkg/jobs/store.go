@@ -1,0 +1,124 @@
+package jobs
+
+import (
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/superd/superd/pkg/state"
+)
+
+// writer commits the scheduler's state writes in batches, one bbolt
+// transaction (one fsync) per batch, on its own goroutine, so the
+// scheduler never waits for the disk. mu guards the fields below it;
+// leaf lock.
+type writer struct {
+	st  Store
+	log *slog.Logger
+
+	mu      sync.Mutex
+	batch   []state.JobWrite
+	present map[string]bool // a PruneJobs request
+	pruneAt time.Time
+	closed  bool
+	idle    *sync.Cond // signalled when a batch has been committed
+
+	wake chan struct{}
+	done chan struct{}
+	busy bool
+}
+
+func newWriter(st Store, log *slog.Logger) *writer {
+	w := &writer{st: st, log: log, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	w.idle = sync.NewCond(&w.mu)
+	return w
+}
+
+func (w *writer) put(jw state.JobWrite) {
+	if w.st == nil {
+		return
+	}
+	w.mu.Lock()
+	w.batch = append(w.batch, jw)
+	w.mu.Unlock()
+	w.signal()
+}
+
+func (w *writer) prune(present map[string]bool, now time.Time) {
+	if w.st == nil {
+		return
+	}
+	w.mu.Lock()
+	w.present, w.pruneAt = present, now
+	w.mu.Unlock()
+	w.signal()
+}
+
+func (w *writer) signal() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// run commits batches until close; it ends after the last one.
+func (w *writer) run() {
+	defer close(w.done)
+	for {
+		w.mu.Lock()
+		for len(w.batch) == 0 && w.present == nil && !w.closed {
+			w.mu.Unlock()
+			<-w.wake
+			w.mu.Lock()
+		}
+		batch, present, at, closed := w.batch, w.present, w.pruneAt, w.closed
+		w.batch, w.present = nil, nil
+		w.busy = true
+		w.mu.Unlock()
+		if len(batch) > 0 {
+			if err := w.st.WriteJobs(batch); err != nil {
+				w.log.Error(fmt.Sprintf("jobs: saving state: %v", err))
+			}
+		}
+		if present != nil {
+			if err := w.st.PruneJobs(present, at); err != nil {
+				w.log.Error(fmt.Sprintf("jobs: pruning state: %v", err))
+			}
+		}
+		w.mu.Lock()
+		w.busy = false
+		w.idle.Broadcast()
+		empty := len(w.batch) == 0 && w.present == nil
+		w.mu.Unlock()
+		if closed && empty {
+			return
+		}
+	}
+}
+
+// flush waits until every write put so far is committed.
+func (w *writer) flush() {
+	if w.st == nil {
+		return
+	}
+	w.mu.Lock()
+	for (len(w.batch) > 0 || w.present != nil || w.busy) && !w.closed {
+		w.mu.Unlock()
+		w.signal()
+		w.mu.Lock()
+		if len(w.batch) > 0 || w.present != nil || w.busy {
+			w.idle.Wait()
+		}
+	}
+	w.mu.Unlock()
+}
+
+// close commits what is pending and ends run.
+func (w *writer) close() {
+	w.mu.Lock()
+	w.closed = true
+	w.mu.Unlock()
+	w.signal()
+	<-w.done
+}
