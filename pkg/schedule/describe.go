@@ -172,10 +172,14 @@ func (c *cronSpec) describe(loc *time.Location) string {
 		case min == "*":
 			when = "every minute of hour " + hour
 		default:
+			of := "hour " + hour
+			if n, ok := everyStep(hour); ok {
+				of = fmt.Sprintf("every %d hours", n)
+			}
 			if n, ok := everyStep(min); ok {
-				when = fmt.Sprintf("every %d minutes of hour %s", n, hour)
+				when = fmt.Sprintf("every %d minutes of %s", n, of)
 			} else {
-				when = "at minute " + min + " of hour " + hour
+				when = "at minute " + min + " of " + of
 			}
 		}
 		if len(c.fields) == 6 && sec != "0" {

@@ -43,7 +43,10 @@ func Step(last, now time.Time) time.Duration {
 // run more than once per wake-up.
 //
 // Precisely:
-//   - now <= last on the wall clock: nothing.
+//   - now <= last on the wall clock (a step back): nothing; except that
+//     an elapsed schedule, when last and now carry monotonic readings,
+//     runs once if it had a fire time in the real time slept (now minus
+//     the monotonic time since last, now].
 //   - elapsed schedules (Fixed false): the latest fire time in (last,
 //     now], if any: one run, however many were passed.
 //   - fixed schedules: every fire time in (last, now] (at most MaxCatchup)
@@ -56,6 +59,15 @@ func Step(last, now time.Time) time.Duration {
 func Due(s Schedule, last, now time.Time) []time.Time {
 	lw, nw := last.Round(0), now.Round(0)
 	if !nw.After(lw) {
+		if !s.Fixed() && hasMono(last) && hasMono(now) {
+			// After a step back, an elapsed schedule runs on in real
+			// time: the fire times of the real time slept.
+			if real := now.Sub(last); real > 0 {
+				if f := latest(s, nw.Add(-real), nw); !f.IsZero() {
+					return []time.Time{f}
+				}
+			}
+		}
 		return nil
 	}
 	if !s.Fixed() {
