@@ -75,6 +75,12 @@
 //     goroutine.
 //     For an event listener the stdout reader also calls the
 //     ListenerHook (Output per chunk, Detach after the last one).
+//   - an exit is posted only after the child's pipes have been read up
+//     to what they hold (outFlush: the exit goroutine, or the reaper,
+//     waits for a drain under way, then drains until the pipe would
+//     block), as supervisord reads ready pipes before it reaps: a
+//     listener's last RESULT and a child's last log lines are handled
+//     before its exit.
 //
 // Run returns only after every child has been reaped and every goroutine
 // above has ended. Per-chunk work (capture mode, PROCESS_LOG events,

@@ -23,7 +23,8 @@ type outPoll struct {
 	epfd int
 	wake int // eventfd: wakes the poll goroutine to end it
 
-	mu     sync.Mutex // guards items, exits, next, closed and each reader's busy/kill
+	mu     sync.Mutex // guards items, exits, next, closed and each reader's busy/kill/ended
+	idle   sync.Cond  // on mu: a reader stopped being busy or ended (for flush)
 	items  map[int32]*outReader
 	exits  map[int32]*exitWatch
 	next   int32
@@ -51,6 +52,7 @@ func newOutPoll() *outPoll {
 	}
 	o := &outPoll{epfd: epfd, wake: wake, items: map[int32]*outReader{}, exits: map[int32]*exitWatch{},
 		done: make(chan struct{})}
+	o.idle.L = &o.mu
 	go o.loop()
 	return o
 }
@@ -187,6 +189,7 @@ func (o *outPoll) drain(r *outReader) {
 		})
 		if err == nil && cerr == nil {
 			r.busy = false
+			o.idle.Broadcast()
 			o.mu.Unlock()
 			return
 		}
@@ -194,6 +197,29 @@ func (o *outPoll) drain(r *outReader) {
 	o.remove(r, rc)
 	o.mu.Unlock()
 	r.finish()
+	o.mu.Lock()
+	r.ended = true
+	o.idle.Broadcast()
+	o.mu.Unlock()
+}
+
+// flush reads what r's pipe holds now, in the caller's goroutine, after
+// a drain already under way has ended; it returns once the pipe would
+// block or r has finished (EOF). The exit watcher calls it before it
+// posts a child's exit, so everything the child wrote is handled before
+// its exit is, as supervisord reads ready pipes before it reaps.
+func (o *outPoll) flush(r *outReader) {
+	o.mu.Lock()
+	for r.busy && !r.ended {
+		o.idle.Wait()
+	}
+	if r.ended || r.poll == nil {
+		o.mu.Unlock()
+		return
+	}
+	r.busy = true // an epoll event for r meanwhile is skipped; drain re-arms
+	o.mu.Unlock()
+	o.drain(r)
 }
 
 // remove unregisters r. Called with o.mu held.
@@ -218,6 +244,10 @@ func (o *outPoll) forceClose(r *outReader) {
 	o.remove(r, rc)
 	o.mu.Unlock()
 	r.finish()
+	o.mu.Lock()
+	r.ended = true
+	o.idle.Broadcast()
+	o.mu.Unlock()
 }
 
 // close ends the poll goroutine (after every reader has finished).

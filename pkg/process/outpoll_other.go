@@ -13,3 +13,4 @@ func (o *outPoll) add(r *outReader) bool              { return false }
 func (o *outPoll) forceClose(r *outReader)            {}
 func (o *outPoll) addExit(f *os.File, fn func()) bool { return false }
 func (o *outPoll) close()                             {}
+func (o *outPoll) flush(r *outReader)                 {}

@@ -159,15 +159,48 @@ type outReader struct {
 
 	// Set when the shared poller watches the pipe (outpoll_linux.go);
 	// tok and the flags are guarded by poll.mu.
-	poll       *outPoll
-	tok        int32
-	busy, kill bool
+	poll              *outPoll
+	tok               int32
+	busy, kill, ended bool
 
 	// capture mode
 	capMax  int64
 	capMode bool
 	capBuf  []byte // captured data (last capMax bytes)
 	pending []byte // unconsumed output (possible token prefix)
+}
+
+// outFlush holds the output readers of one child so that its exit
+// watcher (pidfd or reaper) can read what the child left in its pipes
+// before the exit is posted: a listener's last RESULT, and the last log
+// lines, then come before the exit, as in supervisord, whose loop reads
+// ready pipes before it reaps. The readers are added after the child is
+// started, so mu guards rs.
+type outFlush struct {
+	mu sync.Mutex
+	rs []*outReader
+}
+
+func (f *outFlush) add(r *outReader) {
+	f.mu.Lock()
+	f.rs = append(f.rs, r)
+	f.mu.Unlock()
+}
+
+// run drains every reader the shared poller watches (a reader with its
+// own goroutine is left to it).
+func (f *outFlush) run() {
+	if f == nil {
+		return
+	}
+	f.mu.Lock()
+	rs := f.rs
+	f.mu.Unlock()
+	for _, r := range rs {
+		if r.poll != nil {
+			r.poll.flush(r)
+		}
+	}
 }
 
 // readBufs holds the read buffers of all output readers. A reader takes

@@ -24,8 +24,9 @@ type reaper struct {
 }
 
 type reapTarget struct {
-	p   *proc
-	gen uint64
+	p     *proc
+	gen   uint64
+	flush *outFlush // read the child's pipes before posting its exit
 }
 
 func newReaper(s *Supervisor) *reaper {
@@ -58,12 +59,12 @@ func (r *reaper) loop() {
 }
 
 // startProcess starts a child and registers it before any wait4 can see it.
-func (r *reaper) startProcess(name string, argv []string, attr *os.ProcAttr, p *proc, gen uint64) (*os.Process, error) {
+func (r *reaper) startProcess(name string, argv []string, attr *os.ProcAttr, p *proc, gen uint64, flush *outFlush) (*os.Process, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	osp, err := os.StartProcess(name, argv, attr)
 	if err == nil {
-		r.table[osp.Pid] = reapTarget{p: p, gen: gen}
+		r.table[osp.Pid] = reapTarget{p: p, gen: gen, flush: flush}
 	}
 	return osp, err
 }
@@ -89,6 +90,7 @@ func (r *reaper) reapAll() {
 			r.s.log.Info(fmt.Sprintf("reaped unknown pid %d (%s)", pid, msg))
 			continue
 		}
+		t.flush.run()
 		r.s.post(loopEvent{kind: leExit, p: t.p, gen: t.gen, pid: pid, status: ws})
 	}
 }

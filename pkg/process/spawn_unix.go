@@ -334,8 +334,9 @@ func (s *Supervisor) spawn(p *proc) (int, string) {
 	}
 	p.gen++
 	var osp *os.Process
+	flush := new(outFlush)
 	if s.reaper != nil {
-		osp, err = s.reaper.startProcess(filename, argv, attr, p, p.gen)
+		osp, err = s.reaper.startProcess(filename, argv, attr, p, p.gen, flush)
 	} else {
 		osp, err = os.StartProcess(filename, argv, attr)
 	}
@@ -379,7 +380,9 @@ func (s *Supervisor) spawn(p *proc) (int, string) {
 		}
 		if s.opoll == nil || !s.opoll.add(r) {
 			go r.run()
+			return
 		}
+		flush.add(r)
 	}
 	var hook ListenerHook
 	if listener {
@@ -406,6 +409,7 @@ func (s *Supervisor) spawn(p *proc) (int, string) {
 					s.log.Error(fmt.Sprintf("waiting for %s (pid %d): %v", pc.Name, pid, err))
 					ws = syscall.WaitStatus(255 << 8)
 				}
+				flush.run()
 				s.post(loopEvent{kind: leExit, p: p, gen: gen, pid: pid, status: ws})
 			}
 			// The shared poller runs wait once the child has exited;
