@@ -99,6 +99,54 @@ type processJSON struct {
 	StderrSyslog          bool   `json:"stderr_syslog"`
 	StderrCompress        bool   `json:"stderr_logfile_compress,omitempty"`
 	StderrMaxAge          string `json:"stderr_logfile_maxage,omitempty"`
+
+	// superd lifecycle extensions, omitted when not used.
+	DependsOn           []string `json:"depends_on,omitempty"`
+	Ready               string   `json:"ready,omitempty"`
+	ReadyTimeout        string   `json:"ready_timeout,omitempty"`
+	Healthcheck         string   `json:"healthcheck,omitempty"`
+	HealthcheckInterval string   `json:"healthcheck_interval,omitempty"`
+	HealthcheckTimeout  string   `json:"healthcheck_timeout,omitempty"`
+	HealthcheckRetries  int      `json:"healthcheck_retries,omitempty"`
+	HealthcheckAction   string   `json:"healthcheck_action,omitempty"`
+	RestartDelay        string   `json:"restart_delay,omitempty"`
+	RestartBackoff      string   `json:"restart_backoff,omitempty"`
+	RestartDelayMax     string   `json:"restart_delay_max,omitempty"`
+	RestartReset        string   `json:"restart_reset,omitempty"`
+	StartRetriesForever bool     `json:"startretries_forever,omitempty"`
+	EnvironmentFile     []string `json:"environment_file,omitempty"`
+}
+
+// lifecycleJSON fills the lifecycle fields of j from lc.
+func lifecycleJSON(j *processJSON, lc *Lifecycle) {
+	j.DependsOn = lc.DependsOn
+	if lc.Ready != nil {
+		j.Ready, j.ReadyTimeout = lc.Ready.Spec, lc.ReadyTimeout.String()
+	}
+	if lc.Health != nil {
+		j.Healthcheck = lc.Health.Spec
+		j.HealthcheckInterval, j.HealthcheckTimeout = lc.HealthInterval.String(), lc.HealthTimeout.String()
+		j.HealthcheckRetries = lc.HealthRetries
+		j.HealthcheckAction = "none"
+		if lc.HealthRestart {
+			j.HealthcheckAction = "restart"
+		}
+	}
+	if lc.RestartDelay > 0 {
+		j.RestartDelay = lc.RestartDelay.String()
+		if lc.RestartExponential {
+			j.RestartBackoff = "exponential"
+			j.RestartDelayMax, j.RestartReset = lc.RestartDelayMax.String(), lc.RestartReset.String()
+		}
+	}
+	j.StartRetriesForever = lc.StartRetriesForever
+	for _, f := range lc.EnvFiles {
+		if f.Optional {
+			j.EnvironmentFile = append(j.EnvironmentFile, "-"+f.Path)
+		} else {
+			j.EnvironmentFile = append(j.EnvironmentFile, f.Path)
+		}
+	}
 }
 
 // MarshalJSON writes the process with supervisord's option names
@@ -123,6 +171,7 @@ func (p *Process) MarshalJSON() ([]byte, error) {
 		StderrEventsEnabled: p.Stderr.EventsEnabled, StderrSyslog: p.Stderr.Syslog,
 		StderrCompress: p.Stderr.Compress,
 	}
+	lifecycleJSON(&j, &p.Lifecycle)
 	if p.Stdout.MaxAge != 0 {
 		j.StdoutMaxAge = FormatMaxAge(p.Stdout.MaxAge)
 	}

@@ -467,6 +467,7 @@ func (l *loader) groups() {
 		}
 		return groups[i].Name < groups[j].Name
 	})
+	l.resolveDeps(groups)
 	l.cfg.Groups = groups
 }
 
@@ -696,6 +697,9 @@ func (l *loader) processes(s *rawSection, groupName string, kind Kind) []*Proces
 			ch.MaxAge, ok = conv(l, s, pre+"_logfile_maxage", v, ok, parseMaxAge)
 			chk(ok)
 		}
+	}
+	if !l.lifecycle(s, common, &p.Lifecycle) {
+		good = false
 	}
 	if !nok || !sok {
 		return nil

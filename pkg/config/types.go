@@ -179,6 +179,10 @@ type Process struct {
 
 	// Source is "file:line" of the section header.
 	Source string `json:"-"`
+
+	// Lifecycle holds superd's extensions (depends_on, ready,
+	// healthcheck, restart_delay, environment_file, ...).
+	Lifecycle
 }
 
 // EnvVar is one KEY=VALUE pair.

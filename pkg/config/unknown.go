@@ -18,6 +18,8 @@ var programOptions = []string{
 	"stderr_logfile_compress", "stderr_logfile_maxage",
 }
 
+func init() { programOptions = append(programOptions, lifecycleOptions...) }
+
 // knownOptions returns the options a section type reads, or nil when
 // any key is accepted ([rpcinterface:x] passes extras as kwargs).
 func knownOptions(section string) ([]string, bool) {
