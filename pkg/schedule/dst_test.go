@@ -146,17 +146,21 @@ func TestDSTYear(t *testing.T) {
 		}
 		for text, p := range periods {
 			s := mustParse(t, "schedule", text, loc)
-			n := 0
-			prev := from
-			for f := s.Next(from.Add(-time.Second)); f.Before(to); f = s.Next(f) {
-				if d := f.Sub(prev); d != p && n > 0 {
-					t.Errorf("%s %q: %v after the previous run at %v, want %v", name, text, d, f, p)
+			// Over five days around each transition.
+			for _, tr := range transitions(t, loc, 2026) {
+				from, to := tr.Add(-48*time.Hour).Truncate(time.Hour), tr.Add(72*time.Hour).Truncate(time.Hour)
+				n := 0
+				prev := from
+				for f := s.Next(from.Add(-time.Second)); f.Before(to); f = s.Next(f) {
+					if d := f.Sub(prev); d != p && n > 0 {
+						t.Errorf("%s %q: %v after the previous run at %v, want %v", name, text, d, f, p)
+					}
+					prev = f
+					n++
 				}
-				prev = f
-				n++
-			}
-			if want := int(to.Sub(from) / p); n != want {
-				t.Errorf("%s %q: %d runs in 2026, want %d (one per real %v)", name, text, n, want, p)
+				if want := int(to.Sub(from) / p); n != want {
+					t.Errorf("%s %q: %d runs around %v, want %d (one per real %v)", name, text, n, tr, want, p)
+				}
 			}
 		}
 	}
