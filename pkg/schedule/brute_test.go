@@ -19,7 +19,7 @@ func bruteFires(c *cronSpec, loc *time.Location, from, to time.Time) []time.Time
 	}
 	var out []time.Time
 	start := from.Truncate(time.Minute).Add(-6 * time.Hour) // enough history for a repeated hour
-	var seen time.Time // the latest wall reading shown so far
+	var seen time.Time                                      // the latest wall reading shown so far
 	for i := start; i.Before(to); i = i.Add(time.Minute) {
 		_, off := i.In(loc).Zone()
 		w := civil(i, off)
