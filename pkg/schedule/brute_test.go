@@ -18,8 +18,9 @@ func bruteFires(c *cronSpec, loc *time.Location, from, to time.Time) []time.Time
 			c.hour&bit(w.Hour()) != 0 && c.month&bit(int(w.Month())) != 0 && c.dayMatches(w)
 	}
 	var out []time.Time
-	start := from.Truncate(time.Minute).Add(-6 * time.Hour) // enough history for a repeated hour
-	var seen time.Time                                      // the latest wall reading shown so far
+	// Six hours of history are enough to have seen a repeated hour.
+	start := from.Truncate(time.Minute).Add(-6 * time.Hour)
+	var seen time.Time // the latest wall reading shown so far
 	for i := start; i.Before(to); i = i.Add(time.Minute) {
 		_, off := i.In(loc).Zone()
 		w := civil(i, off)
