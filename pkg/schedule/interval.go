@@ -78,12 +78,6 @@ func (e *every) Next(t time.Time) time.Time {
 	return n.In(e.loc)
 }
 
-// last returns the latest fire time at or before t.
-func (e *every) last(t time.Time) time.Time {
-	n := e.Next(t)
-	return n.Add(-e.d)
-}
-
 func (e *every) Spec() string { return e.spec }
 func (e *every) Fixed() bool  { return false }
 

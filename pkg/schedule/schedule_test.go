@@ -276,3 +276,24 @@ func TestWithAnchor(t *testing.T) {
 		t.Error("WithAnchor changed a cron schedule")
 	}
 }
+
+// TestExtremeTimes: far-away times neither hang nor panic.
+func TestExtremeTimes(t *testing.T) {
+	t.Parallel()
+	ny := zone(t, "America/New_York")
+	times := []time.Time{{}, time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(1900, 1, 1, 0, 0, 0, 0, ny),
+		time.Date(9999, 12, 31, 23, 59, 59, 0, ny), time.Unix(1<<40, 0)}
+	for _, spec := range []string{"schedule 0 0 29 2 *", "schedule */5 * * * *", "schedule 30 2 * * *", "times 02:30", "interval 10", "schedule @every 1h"} {
+		s, err := ParseSpec(spec, ny)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, from := range times {
+			if n := s.Next(from); !n.IsZero() && !n.After(from) {
+				t.Errorf("%s: Next(%v) = %v", spec, from, n)
+			}
+			Due(s, from, from.Add(time.Hour))
+			Due(s, from.Add(time.Hour), from)
+		}
+	}
+}
