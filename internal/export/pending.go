@@ -16,9 +16,3 @@ func Kubernetes(*config.Config, Options) (*Result, error) { return nil, errPendi
 
 func checkCron([]File) (string, error)       { return "", ErrNoVerifier }
 func checkKubernetes([]File) (string, error) { return "", ErrNoVerifier }
-
-type importOptions struct{ Dropin, System bool }
-
-func importMain(format string, args []string, opt importOptions, env Env, fail func(int, string, ...any) int) int {
-	return fail(1, "import %s: %v", format, errPending)
-}
