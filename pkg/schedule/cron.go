@@ -145,7 +145,7 @@ func parsePart(part string, fd field) (uint64, error) {
 		if err != nil || n <= 0 {
 			return 0, bad(fmt.Sprintf("step %q is not a positive integer", stepText))
 		}
-		step = n
+		step = min(n, fd.max+1) // a larger step names only the start; no overflow
 	}
 	var lo, hi int
 	switch {
