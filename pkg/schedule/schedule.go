@@ -123,8 +123,10 @@ func cutWord(s, w string) (string, bool) {
 // * * *" (the superd.setJobSchedule / superctl form).
 func ParseSpec(spec string, loc *time.Location) (Schedule, error) {
 	spec = strings.TrimSpace(spec)
-	kind, text, _ := strings.Cut(spec, " ")
-	kind = strings.TrimSpace(kind)
+	kind, text := spec, ""
+	if i := strings.IndexAny(spec, " \t"); i >= 0 {
+		kind, text = spec[:i], spec[i+1:]
+	}
 	switch kind {
 	case KindInterval, KindTimes, KindSchedule:
 	default:

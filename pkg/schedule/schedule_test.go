@@ -161,7 +161,12 @@ func TestParseErrors(t *testing.T) {
 			t.Errorf("Parse(%q, %q) = %q, want it to contain %q", tt.kind, tt.text, err, tt.want)
 		}
 	}
-	for _, spec := range []string{"", "interval", "every 10", "cron * * * * *", "times  "} {
+	for _, spec := range []string{"\tschedule\t*/5 * * * * ", "interval\t05:00", "  times 08:00 , 20:00"} {
+		if _, err := ParseSpec(spec, nil); err != nil {
+			t.Errorf("ParseSpec(%q): %v", spec, err)
+		}
+	}
+	for _, spec := range []string{"", "interval", "every 10", "cron * * * * *", "times  ", "Interval 10"} {
 		if _, err := ParseSpec(spec, nil); err == nil || !strings.Contains(err.Error(), "want") {
 			t.Errorf("ParseSpec(%q) = %v, want an error saying the forms", spec, err)
 		}
