@@ -66,10 +66,14 @@
 // cronie: after a forward step of up to CatchupLimit (3 h) the fixed-time
 // runs jumped over are caught up, each once; a larger step is a clock
 // correction and catches up nothing (only fire times within OnTime of now
-// run); a backward step never repeats the fixed-time runs already done;
-// elapsed schedules run at most once per wake-up. With times from
+// run); a backward step never repeats the fixed-time runs already done
+// (Advance keeps last until the clock passes it again, unless the step
+// back is larger than CatchupLimit); elapsed schedules run at most once
+// per wake-up, and on in real time after a step back. With times from
 // time.Now, Step tells a clock step from a long sleep by the monotonic
-// clock; with other times all of now-last counts as a step.
+// clock (a suspend counts as a step: the monotonic clock stops); with
+// other times all of now-last counts as a step, as for cronie, which
+// wakes every minute.
 //
 // Running missed jobs after superd was down (catchup=) is the runner's
 // business: it is not a clock step.
