@@ -129,13 +129,19 @@ func importSystemd(inputs []input) (*confFile, error) {
 	}
 
 	programs := map[*systemdUnit]string{}
+	progName := func(unitName string) string {
+		if u := byName[unitName]; u != nil && u.kind == "service" && jobOf[u] == nil {
+			return confName(u.stem)
+		}
+		return ""
+	}
 	for _, s := range units {
 		switch {
 		case s.kind == "service" && jobOf[s] == nil:
 			sec := conf.section("program", s.stem)
 			programs[s] = strings.TrimPrefix(sec.name, "program:")
 			autostart := len(s.all("Install", "WantedBy")) > 0 || len(s.all("Install", "RequiredBy")) > 0 || wanted[s]
-			importService(s, sec, autostart)
+			importService(s, sec, autostart, progName)
 			s.leftovers(sec)
 		case s.kind == "timer":
 			svc := byName[s.get("Timer", "Unit")]
@@ -148,7 +154,7 @@ func importSystemd(inputs []input) (*confFile, error) {
 				sec.note("this [job:%s] has no command and will not load until one is added", s.stem)
 				continue
 			}
-			importTimer(conf, s, svc)
+			importTimer(conf, s, svc, progName)
 		}
 	}
 	for _, t := range units {
@@ -176,10 +182,47 @@ func importSystemd(inputs []input) (*confFile, error) {
 }
 
 // importService maps a .service onto sec ([program:x] or [job:x]).
-func importService(s *systemdUnit, sec *confSection, autostart bool) {
+func importService(s *systemdUnit, sec *confSection, autostart bool, progName func(string) string) {
 	isJob := strings.HasPrefix(sec.name, "job:")
 	if d := s.get("Unit", "Description"); d != "" {
 		sec.note("%s: %s", s.name, d)
+	}
+	// dependencies among the imported units
+	depKeys := []string{"Requires", "BindsTo"}
+	if isJob {
+		depKeys = []string{"Requisite", "Requires"}
+	}
+	var deps []string
+	ordered := map[string]bool{}
+	for _, v := range s.all("Unit", "After") {
+		for _, n := range strings.Fields(v) {
+			ordered[n] = true
+		}
+	}
+	for _, key := range depKeys {
+		for _, v := range s.all("Unit", key) {
+			for _, n := range strings.Fields(v) {
+				if p := progName(n); p != "" {
+					deps = append(deps, p)
+					delete(ordered, n)
+					if !s.u.hasValue("Unit", "After", n) {
+						sec.note("%s: %s=%s without After=: superd starts %s after it all the same", s.name, key, n, sec.name)
+					}
+				} else {
+					sec.note("%s: [Unit] %s=%s: not an imported unit, not mapped", s.name, key, n)
+				}
+			}
+		}
+	}
+	for n := range ordered {
+		sec.note("%s: [Unit] After=%s: ordering only, not mapped", s.name, n)
+	}
+	if len(deps) > 0 {
+		if isJob {
+			sec.raw("requires", strings.Join(deps, ", "))
+		} else {
+			sec.raw("depends_on", strings.Join(deps, ", "))
+		}
 	}
 	env := map[string]string{}
 	var envList []kv
@@ -207,8 +250,21 @@ func importService(s *systemdUnit, sec *confSection, autostart bool) {
 			env[k] = val
 		}
 	}
+	var envFiles []string
 	for _, f := range s.all("Service", "EnvironmentFile") {
-		sec.note("%s: EnvironmentFile=%s: not mapped; add its variables to environment=", s.name, f)
+		f = specifiers(s, f, sec)
+		if isJob {
+			sec.note("%s: EnvironmentFile=%s: jobs have no environment_file; add its variables to environment=", s.name, f)
+			continue
+		}
+		if strings.ContainsAny(f, ",") {
+			sec.note("%s: EnvironmentFile=%s: a comma in the path cannot be written", s.name, f)
+			continue
+		}
+		envFiles = append(envFiles, f)
+	}
+	if len(envFiles) > 0 {
+		sec.set("environment_file", strings.Join(envFiles, ", "))
 	}
 
 	typ := s.get("Service", "Type")
@@ -237,7 +293,21 @@ func importService(s *systemdUnit, sec *confSection, autostart bool) {
 	case "forking":
 		sec.note("%s: Type=forking: superd needs the program to stay in the foreground; give it its no-daemon option", s.name)
 	case "notify", "notify-reload":
-		sec.note("%s: Type=%s: superd does not read sd_notify readiness; the program counts as started after startsecs", s.name, typ)
+		if isJob {
+			sec.note("%s: Type=%s: a job does not wait for readiness", s.name, typ)
+			break
+		}
+		sec.raw("ready", "notify")
+		if v := s.get("Service", "TimeoutStartSec"); v != "" {
+			if d, err := parseTimespan(v); err == nil {
+				sec.raw("ready_timeout", seconds(d))
+			} else {
+				sec.note("%s: TimeoutStartSec=%s: %v", s.name, v, err)
+			}
+		}
+		if typ == "notify-reload" {
+			sec.note("%s: Type=notify-reload: reloading is not mapped", s.name)
+		}
 	default:
 		sec.note("%s: Type=%s: not mapped", s.name, typ)
 	}
@@ -288,6 +358,15 @@ func importService(s *systemdUnit, sec *confSection, autostart bool) {
 		if typ == "oneshot" && restart == "" {
 			sec.raw("autorestart", "false")
 		}
+		if v := s.get("Service", "RestartSec"); v != "" {
+			if d, err := parseTimespan(v); err == nil {
+				if d > 0 {
+					sec.raw("restart_delay", seconds(d))
+				}
+			} else {
+				sec.note("%s: RestartSec=%s: %v", s.name, v, err)
+			}
+		}
 	}
 	codes := []int{0}
 	for _, v := range s.all("Service", "SuccessExitStatus") {
@@ -319,7 +398,10 @@ func importService(s *systemdUnit, sec *confSection, autostart bool) {
 	}
 	if !isJob {
 		burst, interval := s.get("Unit", "StartLimitBurst"), s.get("Unit", "StartLimitIntervalSec")
-		if burst != "" || interval != "" {
+		if iv, err := parseTimespan(interval); err == nil && iv == 0 && burst == "" {
+			// no start limit: never give up
+			sec.raw("startretries_forever", "true")
+		} else if burst != "" || interval != "" {
 			b, err1 := strconv.Atoi(orDefault(burst, "5"))
 			iv, err2 := parseTimespan(orDefault(interval, "10"))
 			switch {
@@ -412,7 +494,7 @@ func titleChannel(c string) string {
 }
 
 // importTimer maps a .timer and its .service onto a [job:x].
-func importTimer(conf *confFile, t, svc *systemdUnit) {
+func importTimer(conf *confFile, t, svc *systemdUnit, progName func(string) string) {
 	svc.used["Install.WantedBy"] = true // a timer's service is started by the timer
 	t.used["Install.WantedBy"] = true
 	var schedules [][2]string // kind, text
@@ -429,7 +511,8 @@ func importTimer(conf *confFile, t, svc *systemdUnit) {
 		}
 		schedules = append(schedules, [2]string{kind, text})
 	}
-	if v := t.get("Timer", "OnUnitActiveSec"); v != "" {
+	schedules = mergeSchedules(schedules)
+	if v := t.get("Timer", "OnUnitActiveSec"); v != "" && len(schedules) == 0 {
 		if d, err := parseTimespan(v); err == nil && d >= time.Second {
 			schedules = append(schedules, [2]string{"interval", seconds(d)})
 			notes = append(notes, fmt.Sprintf("%s: OnUnitActiveSec=%s: superd runs an interval job at whole multiples of it since the epoch, not relative to the last run", t.name, v))
@@ -439,7 +522,7 @@ func importTimer(conf *confFile, t, svc *systemdUnit) {
 		} else {
 			notes = append(notes, fmt.Sprintf("%s: OnUnitActiveSec=%s: not a usable interval", t.name, v))
 		}
-	} else if b := t.get("Timer", "OnBootSec"); b != "" {
+	} else if b := t.get("Timer", "OnBootSec"); b != "" && len(schedules) == 0 {
 		notes = append(notes, fmt.Sprintf("%s: OnBootSec=%s without OnUnitActiveSec=: a run once at boot; make it a [program:x] with autorestart=false if needed", t.name, b))
 	}
 	if len(schedules) == 0 {
@@ -455,12 +538,16 @@ func importTimer(conf *confFile, t, svc *systemdUnit) {
 		} else {
 			sec.note("%s: one more schedule of the same timer", t.name)
 		}
-		importService(svc, sec, true)
+		importService(svc, sec, true, progName)
 		if sch[0] != "" {
 			sec.set(sch[0], sch[1])
 		}
 		if tz != "" {
 			sec.set("timezone", tz)
+		}
+		if len(t.u.values("Install", "WantedBy")) == 0 && len(t.u.values("Install", "RequiredBy")) == 0 {
+			sec.raw("enabled", "false")
+			sec.note("%s: no [Install] section: the timer is not enabled", t.name)
 		}
 		if b, err := parseSystemdBool(t.get("Timer", "Persistent")); err == nil && b {
 			sec.raw("catchup", "true")
@@ -726,6 +813,45 @@ func parseTimespan(v string) (time.Duration, error) {
 	return total, nil
 }
 
+// mergeSchedules undoes what export writes for one schedule over
+// several OnCalendar= lines: one line per time of a times= job, and a
+// cron expression whose day-of-month and day-of-week are both set (cron
+// ORs them; systemd needs a line for each).
+func mergeSchedules(in [][2]string) [][2]string {
+	var out [][2]string
+	var times []string
+	for _, s := range in {
+		if s[0] == "times" {
+			times = append(times, s[1])
+		}
+	}
+	for i := 0; i < len(in); i++ {
+		s := in[i]
+		switch {
+		case s[0] == "times":
+			if times != nil {
+				out = append(out, [2]string{"times", strings.Join(times, ",")})
+				times = nil
+			}
+			continue
+		case s[0] == "schedule" && i+1 < len(in) && in[i+1][0] == "schedule":
+			a, b := strings.Fields(s[1]), strings.Fields(in[i+1][1])
+			n := len(a)
+			if n == len(b) && n >= 5 && a[n-1] == "*" && b[n-3] == "*" && a[n-3] != "*" && b[n-1] != "*" &&
+				strings.Join(a[:n-3], " ") == strings.Join(b[:n-3], " ") && a[n-2] == b[n-2] {
+				m := append(append([]string(nil), a[:n-1]...), b[n-1])
+				out = append(out, [2]string{"schedule", strings.Join(m, " ")})
+				i++
+				continue
+			}
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+var utcInterval = regexp.MustCompile(`^\*-\*-\* (?:\*:\*:0*/([0-9]+)|\*:0*/([0-9]+):0+|0*/([0-9]+):0+:0+)$`)
+
 var calendarShorthands = map[string]string{
 	"minutely":     "* * * * *",
 	"hourly":       "@hourly",
@@ -752,6 +878,16 @@ func calendarToSchedule(spec string) (kind, text, zone string, err error) {
 		words = words[:len(words)-1]
 		if _, err := time.LoadLocation(zone); err != nil {
 			return "", "", "", fmt.Errorf("time zone %q: %v", zone, err)
+		}
+	}
+	if zone == "UTC" {
+		// what export writes for an interval (anchored at the epoch)
+		if m := utcInterval.FindStringSubmatch(strings.Join(words, " ")); m != nil {
+			for i, unit := range []int{1, 60, 3600} {
+				if m[i+1] != "" {
+					return "interval", strconv.Itoa(atoi(m[i+1]) * unit), "", nil
+				}
+			}
 		}
 	}
 	if len(words) == 1 {
@@ -818,12 +954,16 @@ func calendarToSchedule(spec string) (kind, text, zone string, err error) {
 		cron = sec + " " + cron
 	}
 	// every day at fixed times: times=
-	if sec == "0" && fs[3] == "*" && fs[4] == "*" && fs[5] == "*" && isNumberList(fs[1]) && isNumberList(fs[2]) && !strings.Contains(fs[1], ",") {
+	if fs[3] == "*" && fs[4] == "*" && fs[5] == "*" && isNumber(sec) && isNumber(fs[1]) && isNumberList(fs[2]) {
 		var ts []string
 		hours := strings.Split(fs[2], ",")
 		sort.SliceStable(hours, func(i, j int) bool { return atoi(hours[i]) < atoi(hours[j]) })
 		for _, h := range hours {
-			ts = append(ts, fmt.Sprintf("%02d:%02d", atoi(h), atoi(fs[1])))
+			t := fmt.Sprintf("%02d:%02d", atoi(h), atoi(fs[1]))
+			if sec != "0" {
+				t += fmt.Sprintf(":%02d", atoi(sec))
+			}
+			ts = append(ts, t)
 		}
 		kind, text = "times", strings.Join(ts, ",")
 	} else {
@@ -844,6 +984,8 @@ var leadingZeros = regexp.MustCompile(`\b0+([0-9])`)
 var numberList = regexp.MustCompile(`^[0-9]+(,[0-9]+)*$`)
 
 func isNumberList(s string) bool { return numberList.MatchString(s) }
+
+func isNumber(s string) bool { return isNumberList(s) && !strings.Contains(s, ",") }
 
 func atoi(s string) int {
 	n, _ := strconv.Atoi(s)

@@ -8,8 +8,10 @@ import (
 	"slices"
 	"sort"
 	"testing"
+	"time"
 
 	"github.com/superd/superd/pkg/config"
+	"github.com/superd/superd/pkg/schedule"
 )
 
 // mapped is what export systemd carries over for one process, in a
@@ -29,6 +31,13 @@ type mapped struct {
 	KillAsGroup             bool
 	RedirectStderr          bool
 	Stdout, Stderr          string
+	// lifecycle
+	Deps         []string
+	ReadyNotify  bool
+	ReadyTimeout time.Duration
+	RestartDelay time.Duration
+	Forever      bool
+	EnvFiles     []config.EnvFile
 }
 
 func mappedOf(cfg *config.Config, p *config.Process) mapped {
@@ -71,6 +80,14 @@ func mappedOf(cfg *config.Config, p *config.Process) mapped {
 		if filepath.IsAbs(*f) {
 			*f = filepath.Clean(*f)
 		}
+	}
+	m.Deps = p.Deps
+	if p.Ready != nil && p.Ready.Kind == "notify" {
+		m.ReadyNotify, m.ReadyTimeout = true, p.ReadyTimeout
+	}
+	m.RestartDelay, m.Forever, m.EnvFiles = p.RestartDelay, p.StartRetriesForever, p.EnvFiles
+	if m.Forever {
+		m.StartSecs, m.StartRetries = 0, 0 // no start limit at all
 	}
 	return m
 }
@@ -149,6 +166,53 @@ func TestSystemdRoundTrip(t *testing.T) {
 					t.Errorf("%s:\n got %s\nwant %s", n, fmt.Sprintf("%+v", g), fmt.Sprintf("%+v", w))
 				}
 			}
+			if len(orig.Jobs) != len(back.Jobs) {
+				t.Fatalf("%d jobs, want %d\n%s", len(back.Jobs), len(orig.Jobs), text)
+			}
+			for _, j := range orig.Jobs {
+				b := back.Job(j.Name)
+				if b == nil {
+					t.Errorf("job %s: missing\n%s", j.Name, text)
+					continue
+				}
+				w, g := jobMappedOf(t, orig, j), jobMappedOf(t, back, b)
+				if !reflect.DeepEqual(w, g) {
+					t.Errorf("job %s:\n got %+v\nwant %+v", j.Name, g, w)
+				}
+			}
 		})
 	}
+}
+
+// jobMapped is what export systemd carries over for a job.
+type jobMapped struct {
+	Process  mapped
+	Next     []time.Time // the next fire times, whatever the form
+	Catchup  bool
+	Jitter   time.Duration
+	Timeout  time.Duration
+	Enabled  bool
+	Requires []string
+	Success  []int // exitcodes and skip_exitcodes: both are success to systemd
+}
+
+func jobMappedOf(t *testing.T, cfg *config.Config, j *config.Job) jobMapped {
+	t.Helper()
+	p := *j.Process
+	p.ExitCodes = append(append([]int(nil), p.ExitCodes...), j.SkipExitCodes...)
+	p.Autostart, p.Autorestart, p.StartSecs, p.StartRetries = false, config.AutorestartFalse, 0, 0
+	m := jobMapped{Process: mappedOf(cfg, &p), Catchup: j.Catchup, Jitter: j.Jitter, Timeout: j.Timeout,
+		Enabled: j.Enabled, Requires: j.Requires}
+	m.Success, m.Process.ExitCodes = m.Process.ExitCodes, nil
+	if _, ok := jobInterval(j); ok {
+		if _, err := jobCalendar(j); err != nil {
+			m.Catchup = false // Persistent= needs OnCalendar=
+		}
+	}
+	s, err := schedule.Parse(j.ScheduleKind, j.ScheduleText, j.Location)
+	if err != nil {
+		t.Fatalf("job %s: %v", j.Name, err)
+	}
+	m.Next = schedule.NextN(s, time.Date(2026, 3, 27, 22, 0, 0, 0, time.UTC), 40)
+	return m
 }

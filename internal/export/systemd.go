@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -66,10 +67,13 @@ func unitBase(prefix, name string) string {
 type systemdNames struct {
 	proc   map[*config.Process]string
 	target map[string]string // group name -> target stem
+	spec   map[string]string // "group:process" -> unit stem
+	job    map[string]string // job name -> unit stem
 }
 
 func nameUnits(cfg *config.Config, prefix string) systemdNames {
-	n := systemdNames{proc: map[*config.Process]string{}, target: map[string]string{}}
+	n := systemdNames{proc: map[*config.Process]string{}, target: map[string]string{},
+		spec: map[string]string{}, job: map[string]string{}}
 	count := map[string]int{}
 	for _, g := range cfg.Groups {
 		for _, p := range g.Processes {
@@ -89,7 +93,15 @@ func nameUnits(cfg *config.Config, prefix string) systemdNames {
 				b = unitBase(prefix, g.Name+"-"+p.Name)
 			}
 			n.proc[p] = b
+			n.spec[p.Group+":"+p.Name] = b
 		}
+	}
+	for _, j := range cfg.Jobs {
+		b := unitBase(prefix, j.Name)
+		if count[b] > 0 {
+			b += "-job"
+		}
+		n.job[j.Name] = b
 	}
 	return n
 }
@@ -130,12 +142,20 @@ func Systemd(cfg *config.Config, opt Options) (*Result, error) {
 			res.Files = append(res.Files, File{Name: target + ".target", Data: u.bytes()})
 		}
 		for _, p := range g.Processes {
-			u, err := serviceUnit(cfg, p, def, target)
+			u, err := serviceUnit(cfg, p, def, target, names)
 			if err != nil {
 				return nil, err
 			}
 			res.Files = append(res.Files, File{Name: names.proc[p] + ".service", Data: u.bytes()})
 		}
+	}
+	for _, j := range cfg.Jobs {
+		svc, timer, err := jobUnits(cfg, j, def, names)
+		if err != nil {
+			return nil, err
+		}
+		stem := names.job[j.Name]
+		res.Files = append(res.Files, File{Name: stem + ".service", Data: svc.bytes()}, File{Name: stem + ".timer", Data: timer.bytes()})
 	}
 	return res, nil
 }
@@ -148,7 +168,7 @@ func source(cfg *config.Config) string {
 }
 
 // serviceUnit builds the .service of one process.
-func serviceUnit(cfg *config.Config, p *config.Process, def *config.Process, target string) (*unit, error) {
+func serviceUnit(cfg *config.Config, p *config.Process, def *config.Process, target string, names systemdNames) (*unit, error) {
 	u := newUnit()
 	var unmapped []string
 	note := func(format string, a ...any) { unmapped = append(unmapped, fmt.Sprintf(format, a...)) }
@@ -157,52 +177,46 @@ func serviceUnit(cfg *config.Config, p *config.Process, def *config.Process, tar
 	if target != "" {
 		u.add("Unit", "PartOf", target+".target")
 	}
+	if len(p.Deps) > 0 {
+		var deps []string
+		for _, d := range p.Deps {
+			if stem, ok := names.spec[d]; ok {
+				deps = append(deps, stem+".service")
+			} else {
+				note("depends_on %s: not exported (an event listener or fcgi program)", d)
+			}
+		}
+		if len(deps) > 0 {
+			u.add("Unit", "Requires", strings.Join(deps, " "))
+			u.add("Unit", "After", strings.Join(deps, " "))
+		}
+	}
 	// startretries consecutive failed starts, each shorter than
 	// startsecs, make a program FATAL: systemd's start limit counts
 	// startretries+1 starts within that many startsecs. startsecs=0
 	// disables the limit as it disables supervisord's retries.
-	u.add("Unit", "StartLimitIntervalSec", strconv.Itoa(p.StartSecs*(p.StartRetries+1)))
-	u.add("Unit", "StartLimitBurst", strconv.Itoa(p.StartRetries+1))
+	if p.StartRetriesForever {
+		u.add("Unit", "StartLimitIntervalSec", "0")
+	} else {
+		u.add("Unit", "StartLimitIntervalSec", strconv.Itoa(p.StartSecs*(p.StartRetries+1)))
+		u.add("Unit", "StartLimitBurst", strconv.Itoa(p.StartRetries+1))
+	}
 
-	u.add("Service", "Type", "exec")
-	switch p.User {
-	case "":
-	case "nobody":
-		// systemd warns that running as nobody is unsafe (files owned
-		// by nobody belong to every such service) and offers a
-		// transient user instead, just as unprivileged
-		u.add("Service", "DynamicUser", "yes")
-		note("user=nobody: written as DynamicUser=yes (a transient unprivileged user; systemd refuses to vouch for nobody)")
-	default:
-		u.add("Service", "User", p.User)
-	}
-	if p.Directory != "" {
-		u.add("Service", "WorkingDirectory", systemdPath(filepath.Clean(p.Directory)))
-	}
-	if p.Umask != nil {
-		u.add("Service", "UMask", fmt.Sprintf("%04o", uint32(*p.Umask)))
-	}
-	for _, e := range environment(cfg, p) {
-		if !systemdEnvKey.MatchString(e.Key) {
-			note("environment %s: not a name systemd accepts", e.Key)
-			continue
-		}
-		u.add("Service", "Environment", `"`+systemdEscape(e.Key+"="+e.Value, false)+`"`)
-	}
-	if p.Argv == nil || len(p.Argv) == 0 {
-		return nil, fmt.Errorf("%s: [program:%s] command %q: %s", p.Source, p.Program, p.Command, p.CommandErr)
-	}
-	argv := append([]string(nil), p.Argv...)
-	if filepath.IsAbs(argv[0]) {
-		argv[0] = filepath.Clean(argv[0])
-	} else if !strings.Contains(argv[0], "/") {
-		if abs, err := lookPath(argv[0], cfg, p); err == nil {
-			argv[0] = abs
-		} else {
-			note("command %s: not found on this machine's PATH; systemd searches its own fixed PATH", argv[0])
+	if p.Ready != nil && p.Ready.Kind == "notify" {
+		u.add("Service", "Type", "notify")
+		u.add("Service", "TimeoutStartSec", seconds(p.ReadyTimeout))
+	} else {
+		u.add("Service", "Type", "exec")
+		if p.Ready != nil {
+			note("ready=%s: systemd knows readiness only from sd_notify (ready=notify); dependants start once it is spawned", p.Ready.Spec)
 		}
 	}
-	u.add("Service", "ExecStart", systemdCommand(argv))
+	if p.Health != nil {
+		note("healthcheck=%s: no systemd equivalent (WatchdogSec= needs the program to send WATCHDOG=1)", p.Health.Spec)
+	}
+	if err := execSection(cfg, u, p, note); err != nil {
+		return nil, err
+	}
 
 	switch p.Autorestart {
 	case config.AutorestartTrue:
@@ -211,6 +225,12 @@ func serviceUnit(cfg *config.Config, p *config.Process, def *config.Process, tar
 		u.add("Service", "Restart", "on-failure")
 	default:
 		u.add("Service", "Restart", "no")
+	}
+	if p.RestartDelay > 0 {
+		u.add("Service", "RestartSec", seconds(p.RestartDelay))
+	}
+	if p.RestartExponential {
+		note("restart_backoff=exponential, restart_delay_max=%s: RestartSteps=/RestartMaxDelaySec= need systemd 254", p.RestartDelayMax)
 	}
 	var success []string
 	zero := false
@@ -232,31 +252,8 @@ func serviceUnit(cfg *config.Config, p *config.Process, def *config.Process, tar
 		}
 		note("exitcodes=%s: exit status 0 still counts as a success for systemd", joinInts(p.ExitCodes))
 	}
-	u.add("Service", "KillSignal", "SIG"+p.StopSignalName)
-	switch {
-	case p.StopAsGroup:
-		u.add("Service", "KillMode", "control-group")
-	case p.KillAsGroup:
-		u.add("Service", "KillMode", "mixed")
-	default:
-		u.add("Service", "KillMode", "process")
-	}
-	u.add("Service", "TimeoutStopSec", strconv.Itoa(p.StopWaitSecs))
-
-	stdout := logTarget(p.Stdout, "stdout", note)
-	if stdout != "journal" {
-		u.add("Service", "StandardOutput", stdout)
-	}
-	switch {
-	case p.RedirectStderr:
-		u.add("Service", "StandardError", "inherit")
-	default:
-		u.add("Service", "StandardError", logTarget(p.Stderr, "stderr", note))
-	}
-	logNotes("stdout", p.Stdout, def.Stdout, note)
-	if !p.RedirectStderr {
-		logNotes("stderr", p.Stderr, def.Stderr, note)
-	}
+	stopSection(u, p)
+	logSection(u, p, def, note)
 
 	if p.Priority != def.Priority {
 		note("priority=%d: systemd starts units in parallel; order them with After= if it matters", p.Priority)
@@ -271,8 +268,14 @@ func serviceUnit(cfg *config.Config, p *config.Process, def *config.Process, tar
 	if !p.Autostart {
 		note("autostart=false: not started at boot; start it with systemctl start")
 	}
+	header(u, cfg, p.Source, unmapped)
+	return u, nil
+}
 
-	head := []string{"Generated by superd export systemd from " + source(cfg) + " (" + p.Source + ")."}
+// header writes the comment at the top of a unit: where it came from,
+// and what did not map.
+func header(u *unit, cfg *config.Config, src string, unmapped []string) {
+	head := []string{"Generated by superd export systemd from " + source(cfg) + " (" + src + ")."}
 	if len(unmapped) > 0 {
 		head = append(head, "Not mapped (no systemd equivalent):")
 		for _, n := range unmapped {
@@ -280,7 +283,194 @@ func serviceUnit(cfg *config.Config, p *config.Process, def *config.Process, tar
 		}
 	}
 	u.comment("Unit", head...)
-	return u, nil
+}
+
+// execSection writes what a process runs as: user, directory, umask,
+// environment and the command.
+func execSection(cfg *config.Config, u *unit, p *config.Process, note func(string, ...any)) error {
+	switch p.User {
+	case "":
+	case "nobody":
+		// systemd warns that running as nobody is unsafe (files owned
+		// by nobody belong to every such service) and offers a
+		// transient user instead, just as unprivileged
+		u.add("Service", "DynamicUser", "yes")
+		note("user=nobody: written as DynamicUser=yes (a transient unprivileged user; systemd refuses to vouch for nobody)")
+	default:
+		u.add("Service", "User", p.User)
+	}
+	if p.Directory != "" {
+		u.add("Service", "WorkingDirectory", systemdPath(filepath.Clean(p.Directory)))
+	}
+	if p.Umask != nil {
+		u.add("Service", "UMask", fmt.Sprintf("%04o", uint32(*p.Umask)))
+	}
+	for _, f := range p.EnvFiles {
+		v := systemdPath(f.Path)
+		if f.Optional {
+			v = "-" + v
+		}
+		u.add("Service", "EnvironmentFile", v)
+	}
+	for _, e := range environment(cfg, p) {
+		if !systemdEnvKey.MatchString(e.Key) {
+			note("environment %s: not a name systemd accepts", e.Key)
+			continue
+		}
+		u.add("Service", "Environment", `"`+systemdEscape(e.Key+"="+e.Value, false)+`"`)
+	}
+	if len(p.Argv) == 0 {
+		return fmt.Errorf("%s: [%s] command %q: %s", p.Source, p.Program, p.Command, p.CommandErr)
+	}
+	argv := append([]string(nil), p.Argv...)
+	if filepath.IsAbs(argv[0]) {
+		argv[0] = filepath.Clean(argv[0])
+	} else if !strings.Contains(argv[0], "/") {
+		if abs, err := lookPath(argv[0], cfg, p); err == nil {
+			argv[0] = abs
+		} else {
+			note("command %s: not found on this machine's PATH; systemd searches its own fixed PATH", argv[0])
+		}
+	}
+	u.add("Service", "ExecStart", systemdCommand(argv))
+	return nil
+}
+
+// stopSection writes how a process is stopped.
+func stopSection(u *unit, p *config.Process) {
+	u.add("Service", "KillSignal", "SIG"+p.StopSignalName)
+	switch {
+	case p.StopAsGroup:
+		u.add("Service", "KillMode", "control-group")
+	case p.KillAsGroup:
+		u.add("Service", "KillMode", "mixed")
+	default:
+		u.add("Service", "KillMode", "process")
+	}
+	u.add("Service", "TimeoutStopSec", strconv.Itoa(p.StopWaitSecs))
+}
+
+// logSection writes where the output goes.
+func logSection(u *unit, p *config.Process, def *config.Process, note func(string, ...any)) {
+	stdout := logTarget(p.Stdout, "stdout", note)
+	if stdout != "journal" {
+		u.add("Service", "StandardOutput", stdout)
+	}
+	switch {
+	case p.RedirectStderr:
+		u.add("Service", "StandardError", "inherit")
+	default:
+		u.add("Service", "StandardError", logTarget(p.Stderr, "stderr", note))
+	}
+	logNotes("stdout", p.Stdout, def.Stdout, note)
+	if !p.RedirectStderr {
+		logNotes("stderr", p.Stderr, def.Stderr, note)
+	}
+}
+
+// jobUnits builds the .service (Type=oneshot) and .timer of a job.
+func jobUnits(cfg *config.Config, j *config.Job, def *config.Process, names systemdNames) (*unit, *unit, error) {
+	p := j.Process
+	svc, timer := newUnit(), newUnit()
+	var unmapped []string
+	note := func(format string, a ...any) { unmapped = append(unmapped, fmt.Sprintf(format, a...)) }
+	stem := names.job[j.Name]
+
+	svc.add("Unit", "Description", "superd job "+j.Name)
+	var req []string
+	for _, r := range j.Requires {
+		switch {
+		case names.target[r] != "":
+			req = append(req, names.target[r]+".target")
+		case names.spec[r+":"+r] != "":
+			req = append(req, names.spec[r+":"+r]+".service")
+		default:
+			found := false
+			for spec, st := range names.spec {
+				if strings.HasSuffix(spec, ":"+r) || spec == r {
+					req, found = append(req, st+".service"), true
+					break
+				}
+			}
+			if !found {
+				note("requires %s: no exported unit of that name", r)
+			}
+		}
+	}
+	if len(req) > 0 {
+		// Requisite: the run fails at once (superd: is skipped) when
+		// they are not active; systemd does not start them for it
+		svc.add("Unit", "Requisite", strings.Join(req, " "))
+		svc.add("Unit", "After", strings.Join(req, " "))
+	}
+	svc.add("Service", "Type", "oneshot")
+	if err := execSection(cfg, svc, p, note); err != nil {
+		return nil, nil, err
+	}
+	var success []string
+	for _, c := range append(append([]int(nil), p.ExitCodes...), j.SkipExitCodes...) {
+		if c != 0 {
+			success = append(success, strconv.Itoa(c))
+		}
+	}
+	if len(success) > 0 {
+		svc.add("Service", "SuccessExitStatus", strings.Join(success, " "))
+	}
+	if !slices.Contains(p.ExitCodes, 0) {
+		note("exitcodes=%s: exit status 0 still counts as a success for systemd", joinInts(p.ExitCodes))
+	}
+	if j.Timeout > 0 {
+		svc.add("Service", "TimeoutStartSec", seconds(j.Timeout))
+	}
+	stopSection(svc, p)
+	logSection(svc, p, def, note)
+	if j.Retries > 0 {
+		note("retries=%d, retry_delay=%s: not mapped (Restart=on-failure would count against the start limit)", j.Retries, j.RetryDelay)
+	}
+	switch j.Overlap {
+	case "skip", "":
+	default:
+		note("overlap=%s: systemd never starts a running service again, as overlap=skip", j.Overlap)
+	}
+	if j.NotifyCommand != "" || j.Mailto != "" {
+		note("notify_command/mailto: not mapped (OnFailure= can start a unit that mails)")
+	}
+	header(svc, cfg, j.Source, unmapped)
+
+	var tnotes []string
+	timer.add("Unit", "Description", "superd job "+j.Name+" ("+j.Spec()+")")
+	cals, err := jobCalendar(j)
+	if err == nil {
+		for _, c := range cals {
+			timer.add("Timer", "OnCalendar", c)
+		}
+		if j.Catchup {
+			timer.add("Timer", "Persistent", "true")
+		}
+	} else if d, ok := jobInterval(j); ok {
+		timer.add("Timer", "OnBootSec", seconds(d))
+		timer.add("Timer", "OnUnitActiveSec", seconds(d))
+		tnotes = append(tnotes, err.Error())
+		if j.Catchup {
+			tnotes = append(tnotes, "catchup=true: Persistent= applies to OnCalendar= only")
+		}
+	} else {
+		return nil, nil, fmt.Errorf("%s: [job:%s] %s: %v", j.Source, j.Name, j.Spec(), err)
+	}
+	// superd starts a job on the second; systemd's default accuracy
+	// is a minute
+	timer.add("Timer", "AccuracySec", "1s")
+	if j.Jitter > 0 {
+		timer.add("Timer", "RandomizedDelaySec", seconds(j.Jitter))
+	}
+	timer.add("Timer", "Unit", stem+".service")
+	if j.Enabled {
+		timer.add("Install", "WantedBy", "timers.target")
+	} else {
+		tnotes = append(tnotes, "enabled=false: the timer has no [Install] section; systemctl enable it to schedule the job")
+	}
+	header(timer, cfg, j.Source, tnotes)
+	return svc, timer, nil
 }
 
 // environment is what a process gets on top of superd's own

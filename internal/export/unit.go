@@ -185,3 +185,15 @@ func unitText(s string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// hasValue reports whether one of the words of section.key is word.
+func (u *unit) hasValue(section, key, word string) bool {
+	for _, v := range u.values(section, key) {
+		for _, w := range strings.Fields(v) {
+			if w == word {
+				return true
+			}
+		}
+	}
+	return false
+}
