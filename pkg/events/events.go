@@ -56,6 +56,12 @@ const (
 	SuperdJobStarted  Type = "SUPERD_JOB_STARTED"  // a run started (PID set)
 	SuperdJobFinished Type = "SUPERD_JOB_FINISHED" // a run ended: Result ok failed timeout interrupted
 	SuperdJobSkipped  Type = "SUPERD_JOB_SKIPPED"  // a due run did not start: Reason
+
+	// A program's health checks (healthcheck=): Reason says why it is
+	// unhealthy; HEALTHY follows when a check passes again.
+	SuperdProcessHealth    Type = "SUPERD_PROCESS_HEALTH"
+	SuperdProcessUnhealthy Type = "SUPERD_PROCESS_UNHEALTHY"
+	SuperdProcessHealthy   Type = "SUPERD_PROCESS_HEALTHY"
 )
 
 // parents maps every known type to its direct supertype (supervisord's
@@ -100,6 +106,10 @@ var parents = map[Type]Type{
 	SuperdJobStarted:  SuperdJob,
 	SuperdJobFinished: SuperdJob,
 	SuperdJobSkipped:  SuperdJob,
+
+	SuperdProcessHealth:    Everything,
+	SuperdProcessUnhealthy: SuperdProcessHealth,
+	SuperdProcessHealthy:   SuperdProcessHealth,
 }
 
 // Superd reports whether t is one of superd's own event types (not

@@ -128,6 +128,16 @@ type Info struct {
 	Config *config.Process
 	// GroupPriority is the priority of the process's group.
 	GroupPriority int
+
+	// superd lifecycle: what a STARTING process without a child waits
+	// for ("waiting for db (STARTING)"), the time and cause of a delayed
+	// restart (BACKOFF), the failed health checks ("unhealthy (3 checks
+	// failed: ...)") and the last sd_notify STATUS=.
+	Waiting      string
+	RestartAt    time.Time
+	RestartWhy   string
+	Unhealthy    string
+	NotifyStatus string
 }
 
 // Result is the outcome for one process of a group or all-processes call.

@@ -16,8 +16,30 @@ func (i Info) Description() string {
 		if i.Start.IsZero() || secs < 0 {
 			secs = 0
 		}
-		return fmt.Sprintf("pid %d, uptime %s", i.PID, Timedelta(secs))
-	case Fatal, Backoff:
+		d := fmt.Sprintf("pid %d, uptime %s", i.PID, Timedelta(secs))
+		if i.Unhealthy != "" {
+			d += ", " + i.Unhealthy
+		}
+		return d
+	case Starting:
+		// supervisord's is empty; superd says what a start waits for.
+		switch {
+		case i.Waiting != "":
+			return i.Waiting
+		case i.PID != 0 && i.Config != nil && i.Config.Ready != nil:
+			return fmt.Sprintf("pid %d, waiting until ready (%s)", i.PID, i.Config.Ready.Spec)
+		}
+		return ""
+	case Backoff:
+		if !i.RestartAt.IsZero() {
+			left := int64(max(0, (i.RestartAt.Sub(i.Now)+time.Second-1)/time.Second))
+			return fmt.Sprintf("restarting in %d s (%s)", left, i.RestartWhy)
+		}
+		if i.SpawnErr != "" {
+			return i.SpawnErr
+		}
+		return fmt.Sprintf("unknown error (try \"tail %s\")", i.Name)
+	case Fatal:
 		if i.SpawnErr != "" {
 			return i.SpawnErr
 		}

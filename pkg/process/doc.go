@@ -82,6 +82,19 @@
 //     listener's last RESULT and a child's last log lines are handled
 //     before its exit.
 //
+// superd's lifecycle extensions (lifecycle.go) add, per child that has
+// ready= or healthcheck=, one probe goroutine: it makes the tcp, http or
+// exec attempt (an exec probe is a child in its own process group; in
+// reaper mode the reaper hands its status over) and posts each result
+// to the loop; the loop cancels it when the child leaves STARTING or
+// RUNNING, and cleanup cancels the rest. Children with notify probes
+// share one abstract-namespace datagram socket (NOTIFY_SOCKET) whose
+// reader goroutine posts every datagram with the sender's pid
+// (SO_PASSCRED); it ends when cleanup closes the socket. Dependencies
+// are resolved by the loop itself (settleDeps after every step): a
+// process whose dependencies are not RUNNING stays STARTING without a
+// child, and a stop waits for the process's dependants to stop.
+//
 // Run returns only after every child has been reaped and every goroutine
 // above has ended. Per-chunk work (capture mode, PROCESS_LOG events,
 // strip_ansi, the DEBG copy in the main log, event listener output) is

@@ -131,7 +131,9 @@ func (s *Supervisor) startOne(p *proc, name string, wait bool, done func(error))
 		done(&Error{Kind: ce.kind, Detail: ce.msg})
 		return
 	}
-	if p.m.state.running() {
+	// A delayed restart (restart_delay, BACKOFF) may be started now;
+	// otherwise supervisord's ALREADY_STARTED for every running state.
+	if p.m.state.running() && (p.m.state != Backoff || p.m.restartAt.IsZero()) {
 		done(&Error{Kind: KindAlreadyStarted, Detail: name})
 		return
 	}
@@ -175,13 +177,15 @@ func (s *Supervisor) stopOne(p *proc, name string, wait bool, done func(error)) 
 		done(&Error{Kind: KindNotRunning, Detail: name})
 		return
 	}
-	if p.m.state != Backoff && p.m.pid == 0 {
+	if p.m.state != Backoff && p.m.pid == 0 && p.m.waiting == "" {
 		done(&Error{Kind: KindFailed, Detail: fmt.Sprintf("attempted to kill %s with sig %s but it wasn't running",
 			p.cfg.Name, SignalName(p.cfg.StopSignal))})
 		return
 	}
 	s.killErr = ""
-	s.apply(p, event{kind: evStop})
+	if p.pendingStop == nil && !s.stopAfterDependants(p, event{kind: evStop}) {
+		s.apply(p, event{kind: evStop})
+	}
 	if p.m.state == Unknown && s.killErr != "" {
 		done(&Error{Kind: KindFailed, Detail: s.killErr})
 		return
@@ -423,6 +427,8 @@ func (s *Supervisor) info(p *proc, now time.Time) Info {
 		PID: p.m.pid, ExitStatus: p.m.exitStatus, SpawnErr: p.m.spawnErr,
 		StdoutLogfile: p.stdoutPath, StderrLogfile: p.stderrPath,
 		Config: p.cfg, GroupPriority: p.g.cfg.Priority,
+		Waiting: p.m.waiting, RestartAt: p.m.restartAt, RestartWhy: p.m.restartWhy,
+		Unhealthy: p.m.unhealthy, NotifyStatus: p.notifyStatus,
 	}
 }
 

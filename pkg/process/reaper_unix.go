@@ -26,7 +26,8 @@ type reaper struct {
 type reapTarget struct {
 	p     *proc
 	gen   uint64
-	flush *outFlush // read the child's pipes before posting its exit
+	flush *outFlush               // read the child's pipes before posting its exit
+	ch    chan syscall.WaitStatus // not a program's child (an exec probe): its status goes here
 }
 
 func newReaper(s *Supervisor) *reaper {
@@ -69,6 +70,20 @@ func (r *reaper) startProcess(name string, argv []string, attr *os.ProcAttr, p *
 	return osp, err
 }
 
+// startOther starts a child that is not a program's (an exec probe) and
+// returns a channel that receives its wait status.
+func (r *reaper) startOther(name string, argv []string, attr *os.ProcAttr) (*os.Process, <-chan syscall.WaitStatus, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	osp, err := os.StartProcess(name, argv, attr)
+	if err != nil {
+		return nil, nil, err
+	}
+	ch := make(chan syscall.WaitStatus, 1)
+	r.table[osp.Pid] = reapTarget{ch: ch}
+	return osp, ch, nil
+}
+
 func (r *reaper) reapAll() {
 	for {
 		var ws syscall.WaitStatus
@@ -88,6 +103,10 @@ func (r *reaper) reapAll() {
 		if !ok {
 			_, msg := DecodeWaitStatus(ws)
 			r.s.log.Info(fmt.Sprintf("reaped unknown pid %d (%s)", pid, msg))
+			continue
+		}
+		if t.ch != nil {
+			t.ch <- ws
 			continue
 		}
 		t.flush.run()

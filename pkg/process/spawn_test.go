@@ -70,14 +70,14 @@ func TestChildEnvOrder(t *testing.T) {
 	t.Parallel()
 	pc := &config.Process{Name: "p", Group: "g", ServerURL: "http://h:1",
 		Environment: []config.EnvVar{{Key: "B", Value: "prog"}, {Key: "SUPERVISOR_ENABLED", Value: "x"}}}
-	env := childEnv([]string{"A=base", "B=base", "HOME=/root"}, map[string]string{"B": "sd", "C": "sd"}, pc, "unix:///auto")
+	env := childEnv([]string{"A=base", "B=base", "HOME=/root"}, map[string]string{"B": "sd", "C": "sd"}, pc, "unix:///auto", nil)
 	want := []string{"A=base", "B=prog", "HOME=/root", "SUPERVISOR_ENABLED=x", "SUPERVISOR_SERVER_URL=http://h:1",
 		"SUPERVISOR_PROCESS_NAME=p", "SUPERVISOR_GROUP_NAME=g", "C=sd"}
 	if !slices.Equal(env, want) {
 		t.Errorf("env %q\nwant %q", env, want)
 	}
 	pc.ServerURL = "AUTO"
-	env = childEnv(nil, nil, pc, "unix:///auto")
+	env = childEnv(nil, nil, pc, "unix:///auto", nil)
 	if !slices.Contains(env, "SUPERVISOR_SERVER_URL=unix:///auto") {
 		t.Errorf("AUTO serverurl: %q", env)
 	}

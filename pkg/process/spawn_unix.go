@@ -63,7 +63,7 @@ func pyRepr(s string) string {
 // superd's own, SUPERVISOR_ENABLED, SUPERVISOR_SERVER_URL,
 // SUPERVISOR_PROCESS_NAME, SUPERVISOR_GROUP_NAME, then [supervisord]
 // environment, then the program's environment (later wins).
-func childEnv(base []string, sd map[string]string, pc *config.Process, serverURL string) []string {
+func childEnv(base []string, sd map[string]string, pc *config.Process, serverURL string, files []config.EnvVar, extra ...string) []string {
 	var keys []string
 	vals := map[string]string{}
 	set := func(k, v string) {
@@ -97,8 +97,15 @@ func childEnv(base []string, sd map[string]string, pc *config.Process, serverURL
 	for _, k := range sdKeys {
 		set(k, sd[k])
 	}
+	for _, e := range files { // environment_file: environment= wins
+		set(e.Key, e.Value)
+	}
 	for _, e := range pc.Environment {
 		set(e.Key, e.Value)
+	}
+	for _, kv := range extra {
+		k, v, _ := strings.Cut(kv, "=")
+		set(k, v)
 	}
 	env := make([]string, len(keys))
 	for i, k := range keys {
@@ -326,9 +333,19 @@ func (s *Supervisor) spawn(p *proc) (int, string) {
 	if stderrW == nil {
 		stderrW = pipes.stdoutW
 	}
+	fileEnv, extraEnv, err := s.lifecycleEnv(pc)
+	if err != nil {
+		pipes.closeChild()
+		pipes.closeParent()
+		return 0, s.childFailure(p, err.Error())
+	}
+	env := childEnv(os.Environ(), p.g.env, pc, s.opts.ServerURL, fileEnv, extraEnv...)
+	if pc.Ready != nil || pc.Health != nil {
+		p.probeEnv = env
+	}
 	attr := &os.ProcAttr{
 		Dir:   pc.Directory,
-		Env:   childEnv(os.Environ(), p.g.env, pc, s.opts.ServerURL),
+		Env:   env,
 		Files: []*os.File{pipes.stdinR, pipes.stdoutW, stderrW},
 		Sys:   &syscall.SysProcAttr{Setpgid: true, Credential: cred},
 	}

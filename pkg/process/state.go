@@ -22,6 +22,8 @@ const (
 	timerStartSecs timerKind = iota + 1 // STARTING -> RUNNING
 	timerBackoff                        // BACKOFF -> STARTING
 	timerStopWait                       // STOPPING: escalate to SIGKILL
+	timerReady                          // STARTING with ready=: ready_timeout
+	timerRestart                        // BACKOFF: restart_delay after an exit
 )
 
 // evKind is the kind of input to the step function.
@@ -36,6 +38,9 @@ const (
 	evStop                      // administrative stop (stopProcess, shutdown)
 	evGiveUp                    // BACKOFF -> FATAL (shutdown)
 	evKillFailed                // kill() failed with something else than ESRCH (msg)
+	evReady                     // the readiness probe passed (pid)
+	evProbeFailed               // one readiness attempt failed (pid, msg)
+	evHealth                    // one health check ended (pid, ok, msg)
 )
 
 // event is one input of the step function.
@@ -46,6 +51,7 @@ type event struct {
 	msg    string
 	timer  timerKind
 	sig    syscall.Signal // evStop: instead of stopsignal (forced shutdown)
+	ok     bool           // evHealth
 }
 
 // actKind is the kind of an action the loop carries out for the step
@@ -60,6 +66,7 @@ const (
 	actTimer                 // arm the timer (timer, after), replacing any armed one
 	actCancel                // disarm the timer
 	actExited                // the child is gone: release pipes (pid)
+	actProbe                 // start the ready (probe "ready") or health ("health") checks for pid
 )
 
 // action is one effect requested by the step function.
@@ -75,6 +82,7 @@ type action struct {
 	group    bool
 	timer    timerKind
 	after    time.Duration
+	probe    string
 }
 
 // machine is the pure part of a process: its state and counters. step
@@ -91,6 +99,18 @@ type machine struct {
 	exitStatus int
 	spawnErr   string
 	pid        int
+
+	// superd's lifecycle extensions (zero: supervisord's behaviour).
+	waiting     string    // STARTING without a child: what it waits for (set by the loop)
+	readyKill   bool      // stopping a child that did not become ready in time
+	probeErr    string    // the last failed readiness attempt
+	restartAt   time.Time // BACKOFF until then: a delayed restart
+	restartWhy  string    // "exit status 1": what the delayed restart follows
+	delayN      int       // consecutive quick exits (restart_backoff=exponential)
+	runningAt   time.Time // when it last entered RUNNING
+	healthFails int       // consecutive failed health checks
+	unhealthy   string    // "unhealthy (3 checks failed: ...)" once retries are used up
+	healthKill  bool      // stopping an unhealthy process to restart it
 }
 
 // stoppedStates are supervisord's STOPPED_STATES.
@@ -135,6 +155,8 @@ func (m *machine) step(ev event, now time.Time, spawnOK bool) []action {
 		m.spawnErr = ""
 		m.exitStatus = 0
 		m.laststart = now
+		m.restartAt, m.restartWhy = time.Time{}, ""
+		m.waiting, m.probeErr, m.readyKill = "", "", false
 		acts = append(acts, action{kind: actCancel})
 		acts = append(acts, m.change(Starting, true)...)
 		acts = append(acts, action{kind: actSpawn})
@@ -154,8 +176,12 @@ func (m *machine) step(ev event, now time.Time, spawnOK bool) []action {
 		m.pid = ev.pid
 		m.spawnErr = ""
 		acts = append(acts, logAct(slog.LevelInfo, "spawned: '%s' with pid %d", m.name, ev.pid))
-		if m.cfg.StartSecs <= 0 {
-			acts = append(acts, m.enterRunning()...)
+		if m.cfg.Ready != nil {
+			// STARTING until the probe passes (startsecs does not apply).
+			acts = append(acts, action{kind: actTimer, timer: timerReady, after: m.cfg.ReadyTimeout},
+				action{kind: actProbe, probe: "ready", pid: ev.pid})
+		} else if m.cfg.StartSecs <= 0 {
+			acts = append(acts, m.enterRunning(now)...)
 		} else {
 			acts = append(acts, action{kind: actTimer, timer: timerStartSecs, after: time.Duration(m.cfg.StartSecs) * time.Second})
 		}
@@ -163,18 +189,62 @@ func (m *machine) step(ev event, now time.Time, spawnOK bool) []action {
 	case evTimer:
 		switch {
 		case ev.timer == timerStartSecs && m.state == Starting:
-			acts = append(acts, m.enterRunning()...)
+			acts = append(acts, m.enterRunning(now)...)
 		case ev.timer == timerBackoff && m.state == Backoff:
-			if spawnOK && m.backoff <= m.cfg.StartRetries {
+			if spawnOK && (m.backoff <= m.cfg.StartRetries || m.cfg.StartRetriesForever) {
 				acts = append(acts, m.step(event{kind: evStart}, now, spawnOK)...)
 			}
+		case ev.timer == timerRestart && m.state == Backoff:
+			if spawnOK {
+				acts = append(acts, m.step(event{kind: evStart}, now, spawnOK)...)
+			}
+		case ev.timer == timerReady && m.state == Starting && m.pid != 0 && !m.readyKill:
+			// Not ready in time: a failed start. The child is stopped
+			// without leaving STARTING; its exit then goes to BACKOFF.
+			m.spawnErr = fmt.Sprintf("not ready within %s (%s)", m.cfg.ReadyTimeout, m.cfg.Ready.Spec)
+			if m.probeErr != "" {
+				m.spawnErr = fmt.Sprintf("not ready within %s (%s: %s)", m.cfg.ReadyTimeout, m.cfg.Ready.Spec, m.probeErr)
+			}
+			m.readyKill = true
+			acts = append(acts, logAct(slog.LevelWarn, "%s: %s", m.name, m.spawnErr))
+			acts = append(acts, action{kind: actTimer, timer: timerStopWait, after: time.Duration(m.cfg.StopWaitSecs) * time.Second},
+				action{kind: actKill, sig: m.stopSignal(), group: m.cfg.StopAsGroup, pid: m.pid})
+		case ev.timer == timerStopWait && m.state == Starting && m.readyKill && m.pid != 0:
+			acts = append(acts, logAct(slog.LevelWarn, "killing '%s' (%d) with SIGKILL", m.name, m.pid))
+			acts = append(acts, action{kind: actKill, sig: syscall.SIGKILL, group: m.cfg.KillAsGroup, pid: m.pid})
 		case ev.timer == timerStopWait && m.state == Stopping && m.pid != 0:
 			acts = append(acts, logAct(slog.LevelWarn, "killing '%s' (%d) with SIGKILL", m.name, m.pid))
 			acts = append(acts, m.kill(syscall.SIGKILL)...)
 		}
 
+	case evReady:
+		if m.state == Starting && ev.pid != 0 && ev.pid == m.pid && !m.readyKill {
+			m.backoff = 0
+			m.runningAt = now
+			acts = append(acts, action{kind: actCancel})
+			acts = append(acts, m.change(Running, true)...)
+			acts = append(acts, logAct(slog.LevelInfo, "success: %s entered RUNNING state, ready (%s)", m.name, m.cfg.Ready.Spec))
+			acts = append(acts, m.startHealth()...)
+		}
+
+	case evProbeFailed:
+		if m.state == Starting && ev.pid == m.pid {
+			m.probeErr = ev.msg
+		}
+
+	case evHealth:
+		if m.state == Running && ev.pid != 0 && ev.pid == m.pid {
+			acts = append(acts, m.health(ev.ok, ev.msg)...)
+		}
+
 	case evStop:
+		m.healthKill = false
 		switch {
+		case m.state == Starting && m.pid == 0:
+			// Waiting for its dependencies: nothing to kill.
+			m.waiting = ""
+			acts = append(acts, action{kind: actCancel})
+			acts = append(acts, m.change(Stopped, true)...)
 		case m.state == Backoff:
 			acts = append(acts, logAct(slog.LevelDebug, "Attempted to kill %s, which is in BACKOFF state.", m.name))
 			acts = append(acts, action{kind: actCancel})
@@ -182,10 +252,7 @@ func (m *machine) step(ev event, now time.Time, spawnOK bool) []action {
 		case m.pid != 0 && (m.state == Running || m.state == Starting || m.state == Stopping):
 			sig := ev.sig
 			if sig == 0 {
-				sig = m.cfg.StopSignal
-			}
-			if sig == 0 {
-				sig = syscall.SIGTERM
+				sig = m.stopSignal()
 			}
 			acts = append(acts, m.kill(sig)...)
 		}
@@ -212,14 +279,22 @@ func (m *machine) step(ev event, now time.Time, spawnOK bool) []action {
 	return acts
 }
 
-func (m *machine) enterRunning() []action {
+func (m *machine) enterRunning(now time.Time) []action {
 	m.backoff = 0
+	m.runningAt = now
 	acts := []action{{kind: actCancel}}
 	acts = append(acts, m.change(Running, true)...)
 	acts = append(acts, logAct(slog.LevelInfo,
 		"success: %s entered RUNNING state, process has stayed up for > than %d seconds (startsecs)",
 		m.name, m.cfg.StartSecs))
-	return acts
+	return append(acts, m.startHealth()...)
+}
+
+func (m *machine) stopSignal() syscall.Signal {
+	if m.cfg.StopSignal != 0 {
+		return m.cfg.StopSignal
+	}
+	return syscall.SIGTERM
 }
 
 // enterBackoff is STARTING -> BACKOFF, then FATAL at once if the retries
@@ -227,6 +302,11 @@ func (m *machine) enterRunning() []action {
 func (m *machine) enterBackoff(logs ...action) []action {
 	m.backoff++
 	acts := append(m.change(Backoff, true), logs...)
+	if m.cfg.StartRetriesForever {
+		// Never FATAL: the delay grows with the tries as supervisord's,
+		// up to a minute.
+		return append(acts, action{kind: actTimer, timer: timerBackoff, after: time.Duration(min(m.backoff, 60)) * time.Second})
+	}
 	if m.backoff > m.cfg.StartRetries {
 		m.backoff = 0
 		acts = append(acts, action{kind: actCancel})
@@ -262,6 +342,7 @@ func (m *machine) exit(ev event, now time.Time, spawnOK bool) []action {
 	expected := slices.Contains(m.cfg.ExitCodes, es)
 	acts := []action{{kind: actCancel}}
 	restart := false
+	m.healthFails, m.unhealthy = 0, ""
 	switch {
 	case m.killing:
 		m.killing = false
@@ -272,7 +353,15 @@ func (m *machine) exit(ev event, now time.Time, spawnOK bool) []action {
 			level = slog.LevelInfo
 		}
 		acts = append(acts, logAct(level, "stopped: %s (%s)", m.name, how))
-	case m.state == Starting && now.Sub(m.laststart) < time.Duration(m.cfg.StartSecs)*time.Second:
+		restart, m.healthKill = m.healthKill, false // healthcheck_action=restart
+	case m.state == Starting && m.readyKill:
+		// Stopped for not becoming ready: a failed start (spawnErr says why).
+		m.readyKill = false
+		m.exitStatus = 0
+		m.pid = 0
+		acts = append(acts, action{kind: actExited, pid: ev.pid})
+		return append(acts, m.enterBackoff(logAct(slog.LevelWarn, "exited: %s (%s; not expected)", m.name, how))...)
+	case m.state == Starting && (m.cfg.Ready != nil || now.Sub(m.laststart) < time.Duration(m.cfg.StartSecs)*time.Second):
 		// Exited before startsecs (supervisord's too_quickly).
 		m.exitStatus = 0
 		m.spawnErr = "Exited too quickly (process log may have details)"
@@ -304,7 +393,82 @@ func (m *machine) exit(ev event, now time.Time, spawnOK bool) []action {
 	m.pid = 0
 	acts = append(acts, action{kind: actExited, pid: ev.pid})
 	if restart && spawnOK {
+		if d := m.restartDelay(now); d > 0 && m.state == Exited {
+			// restart_delay: BACKOFF until the restart, saying why.
+			m.restartAt, m.restartWhy = now.Add(d), how
+			acts = append(acts, m.change(Backoff, true)...)
+			acts = append(acts, logAct(slog.LevelInfo, "restarting %s in %s (%s)", m.name, d, how))
+			return append(acts, action{kind: actTimer, timer: timerRestart, after: d})
+		}
 		acts = append(acts, m.step(event{kind: evStart}, now, spawnOK)...)
+	}
+	return acts
+}
+
+// restartDelay is the wait before an automatic restart after an exit
+// from RUNNING: restart_delay, doubled for each exit within
+// restart_reset of the previous start with restart_backoff=exponential.
+func (m *machine) restartDelay(now time.Time) time.Duration {
+	d := m.cfg.RestartDelay
+	if d <= 0 {
+		return 0
+	}
+	if !m.cfg.RestartExponential {
+		return d
+	}
+	if !m.runningAt.IsZero() && now.Sub(m.runningAt) >= m.cfg.RestartReset {
+		m.delayN = 0
+	}
+	for range m.delayN {
+		d *= 2
+		if m.cfg.RestartDelayMax > 0 && d >= m.cfg.RestartDelayMax {
+			d = m.cfg.RestartDelayMax
+			break
+		}
+	}
+	if m.delayN < 62 {
+		m.delayN++
+	}
+	return d
+}
+
+// startHealth starts the health checks of a process that entered
+// RUNNING.
+func (m *machine) startHealth() []action {
+	m.healthFails, m.unhealthy = 0, ""
+	if m.cfg.Health == nil {
+		return nil
+	}
+	return []action{{kind: actProbe, probe: "health", pid: m.pid}}
+}
+
+// health applies one health check result: after healthcheck_retries
+// failures in a row the process is unhealthy (its description says so)
+// and, with healthcheck_action=restart, it is stopped through the
+// normal path (stopsignal, stopwaitsecs) and started again.
+func (m *machine) health(ok bool, msg string) []action {
+	if ok {
+		m.healthFails = 0
+		if m.unhealthy != "" {
+			m.unhealthy = ""
+			return []action{logAct(slog.LevelInfo, "healthy: %s passes its health check again", m.name)}
+		}
+		return nil
+	}
+	m.healthFails++
+	if m.healthFails < m.cfg.HealthRetries {
+		return nil
+	}
+	first := m.unhealthy == ""
+	m.unhealthy = fmt.Sprintf("unhealthy (%d checks failed: %s)", m.healthFails, msg)
+	if !first {
+		return nil
+	}
+	acts := []action{logAct(slog.LevelWarn, "unhealthy: %s (%d checks failed: %s)", m.name, m.healthFails, msg)}
+	if m.cfg.HealthRestart && !m.killing {
+		m.healthKill = true
+		acts = append(acts, logAct(slog.LevelWarn, "restarting unhealthy %s", m.name))
+		acts = append(acts, m.kill(m.stopSignal())...)
 	}
 	return acts
 }

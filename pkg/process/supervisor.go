@@ -68,6 +68,11 @@ type Supervisor struct {
 	tickTimer   *time.Timer
 	ticks       map[int64]int64
 	killErr     string
+
+	// superd lifecycle (lifecycle.go)
+	notify   *notifySocket // created at the first child that needs it
+	anyDeps  bool          // some process has depends_on
+	settling bool          // settleDeps is running (no re-entry)
 }
 
 type group struct {
@@ -98,6 +103,13 @@ type proc struct {
 	waiters []func() bool // resolved by the loop after each step
 
 	oneshot *OneShot // set for a one-shot child (oneshot.go)
+
+	// superd lifecycle (lifecycle.go)
+	probe        *probeRun // readiness or health checking of the child
+	probeEnv     []string  // the child's environment, for exec probes
+	lastWatchdog time.Time // last sd_notify WATCHDOG=1
+	notifyStatus string    // last sd_notify STATUS=
+	pendingStop  *event    // a stop held until its dependants have stopped
 }
 
 // runner starts and signals children. The loop uses osRunner; tests of
@@ -139,6 +151,8 @@ const (
 	leShutdownReport
 	leStopReport
 	leOneShotKill
+	leProbe  // a probe result (p, pid, probe, ok, msg)
+	leNotify // an sd_notify datagram (pid, msg)
 )
 
 type loopEvent struct {
@@ -148,6 +162,9 @@ type loopEvent struct {
 	pid    int
 	status syscall.WaitStatus
 	timer  timerKind
+	probe  string // leProbe: "ready" or "health"
+	ok     bool
+	msg    string
 }
 
 // New prepares a supervisor for cfg. Nothing is started until Run.
@@ -280,11 +297,13 @@ func (s *Supervisor) cleanup() {
 	for _, g := range s.groups {
 		for _, p := range g.procs {
 			s.disarm(p)
+			s.stopProbe(p)
 			if p.report != nil {
 				p.report.Stop()
 			}
 		}
 	}
+	s.closeNotify()
 	// Readers end at EOF; a grandchild may keep a pipe open, so after a
 	// grace period their read ends are closed, which ends the reads.
 	readersDone := make(chan struct{})
@@ -350,6 +369,10 @@ func (s *Supervisor) handle(ev loopEvent) {
 		s.shutdownReport()
 	case leOneShotKill:
 		s.oneshotKill(ev.p, ev.pid)
+	case leProbe:
+		s.probeResult(ev)
+	case leNotify:
+		s.notified(ev.pid, ev.msg)
 	case leStopReport:
 		p := ev.p
 		p.report = nil
@@ -362,11 +385,19 @@ func (s *Supervisor) handle(ev loopEvent) {
 
 // apply runs the step function for p and carries out its actions.
 func (s *Supervisor) apply(p *proc, ev event) {
+	unhealthy := p.m.unhealthy
 	acts := p.m.step(ev, time.Now(), s.Mood() == MoodRunning && !s.stopping)
 	for _, a := range acts {
 		s.do(p, a)
 	}
+	if p.probe != nil && (p.probe.pid != p.m.pid || (p.m.state != Starting && p.m.state != Running)) {
+		s.stopProbe(p)
+	}
+	if p.m.unhealthy != unhealthy {
+		s.healthEvent(p, unhealthy)
+	}
 	s.checkWaiters(p)
+	s.settleDeps()
 }
 
 func (s *Supervisor) checkWaiters(p *proc) {
@@ -400,6 +431,14 @@ func (s *Supervisor) do(p *proc, a action) {
 	case actLog:
 		s.log.Log(context.Background(), a.level, a.msg)
 	case actSpawn:
+		if len(p.cfg.Deps) > 0 && !s.stopping {
+			if why := s.depsBlock(p); why != "" {
+				// STARTING without a child until the dependencies run.
+				p.m.waiting = why
+				s.startDeps(p)
+				return
+			}
+		}
 		pid, msg := s.runner.spawn(s, p)
 		if msg == "" {
 			s.pids[pid] = p
@@ -415,6 +454,8 @@ func (s *Supervisor) do(p *proc, a action) {
 		s.arm(p, a.timer, a.after)
 	case actCancel:
 		s.disarm(p)
+	case actProbe:
+		s.startProbe(p, a.probe, a.pid)
 	case actExited:
 		delete(s.pids, a.pid)
 		if c := p.child; c != nil && c.pid == a.pid {
@@ -503,6 +544,9 @@ func (s *Supervisor) addGroup(gc *config.Group, cfg *config.Config) {
 	s.groupSeq++
 	g := &group{added: s.groupSeq, cfg: gc, env: cfg.Supervisord.Environment, byName: map[string]*proc{}}
 	for _, pc := range gc.Processes {
+		if len(pc.Deps) > 0 {
+			s.anyDeps = true
+		}
 		p := &proc{cfg: pc, g: g, m: machine{name: pc.Name, cfg: pc}}
 		p.stdoutPath = s.logPath(pc, "stdout", pc.Stdout.File)
 		if !pc.RedirectStderr || gc.Kind == config.KindEventListener {
@@ -571,6 +615,13 @@ func (s *Supervisor) advanceShutdown() {
 		g := s.stopGroups[len(s.stopGroups)-1]
 		for i := len(g.procs) - 1; i >= 0; i-- {
 			p := g.procs[i]
+			if p.pendingStop != nil || !p.m.state.running() {
+				continue
+			}
+			// Dependants stop first (reverse dependency order).
+			if s.stopAfterDependants(p, event{kind: evStop}) {
+				continue
+			}
 			switch p.m.state {
 			case Running, Starting:
 				s.apply(p, event{kind: evStop})

@@ -1,0 +1,358 @@
+package process
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/superd/superd/pkg/config"
+	"github.com/superd/superd/pkg/events"
+)
+
+// shProc is a process running sh -c script, with supervisord's defaults
+// except startsecs=0 and stopwaitsecs=2.
+func shProc(name, script string) *config.Process {
+	return &config.Process{
+		Name: name, Group: name, Program: name,
+		Command: script, Argv: []string{"/bin/sh", "-c", script},
+		Priority: 999, Autostart: true, Autorestart: config.AutorestartUnexpected,
+		StartSecs: 0, StartRetries: 3, ExitCodes: []int{0},
+		StopSignal: syscall.SIGTERM, StopSignalName: "TERM", StopWaitSecs: 2,
+		UID: -1, ServerURL: "AUTO",
+		Lifecycle: config.Lifecycle{ReadyTimeout: 60 * time.Second, HealthInterval: 10 * time.Second,
+			HealthTimeout: 5 * time.Second, HealthRetries: 3, HealthRestart: true},
+	}
+}
+
+// stamped records when each event was published.
+func stamped(o *Options) {
+	prev := o.observe
+	o.observe = func(e events.Event) { e.Time = time.Now(); prev(e) }
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func python(t *testing.T) string {
+	t.Helper()
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("python3 is needed for the helper servers")
+	}
+	return py
+}
+
+func probe(t *testing.T, spec string) *config.Probe {
+	t.Helper()
+	p, err := config.ParseProbe(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func (h *harness) info(name string) Info {
+	h.t.Helper()
+	i, err := h.s.ProcessInfo(h.ctx(), name)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return i
+}
+
+// TestReadinessAndDependency: a "database" opens its port 1 s after it
+// starts; web depends on it. db stays STARTING until the port answers,
+// web waits (STARTING, no child, the reason in its description) and is
+// spawned only after db is RUNNING.
+func TestReadinessAndDependency(t *testing.T) {
+	t.Parallel()
+	py := python(t)
+	port := freePort(t)
+	db := shProc("db", fmt.Sprintf(`exec %s -c 'import socket,time
+time.sleep(1)
+s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1",%d)); s.listen(); time.sleep(1000)'`, py, port))
+	db.Ready = probe(t, fmt.Sprintf("tcp://127.0.0.1:%d", port))
+	web := shProc("web", "exec sleep 1000")
+	web.Deps = []string{"db:db"}
+	web.Priority = 1 // would start first without the dependency
+	cfg := testConfig(t, groupOf(web), groupOf(db))
+	cfg.Groups[0].Priority = 1
+	h := start(t, cfg, stamped)
+	h.waitState("web", Starting)
+	if i := h.info("web"); i.PID != 0 || !strings.HasPrefix(i.Description(), "waiting for db (STARTING)") {
+		t.Errorf("web while db starts: pid %d, %q", i.PID, i.Description())
+	}
+	h.waitState("db", Starting)
+	eventually(t, "db spawned", func() bool { return h.info("db").PID != 0 })
+	if d := h.info("db").Description(); !strings.Contains(d, "waiting until ready (tcp://") {
+		t.Errorf("db description while not ready: %q", d)
+	}
+	dbUp := h.waitState("db", Running)
+	webUp := h.waitState("web", Running)
+	if webUp.Time.Before(dbUp.Time) {
+		t.Errorf("web RUNNING at %v before db at %v", webUp.Time, dbUp.Time)
+	}
+	if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err != nil {
+		t.Errorf("db RUNNING but its port does not answer: %v", err)
+	} else {
+		c.Close()
+	}
+	h.waitLog("success: db entered RUNNING state, ready (tcp://")
+	// Stopping db stops web first.
+	if err := h.s.StopProcess(h.ctx(), "db", true); err != nil {
+		t.Fatal(err)
+	}
+	webDown := h.waitState("web", Stopped)
+	dbDown := h.waitState("db", Stopped)
+	if dbDown.Time.Before(webDown.Time) {
+		t.Errorf("db stopped before its dependant web")
+	}
+	// Starting web starts db first.
+	if err := h.s.StartProcess(h.ctx(), "web", true); err != nil {
+		t.Fatal(err)
+	}
+	if i := h.info("db"); i.State != Running {
+		t.Errorf("db %v after starting web", i.State)
+	}
+	h.waitLog("starting db: web depends on it")
+}
+
+// TestReadyTimeoutAndFatalDependency: a process never ready is a failed
+// start (BACKOFF with the reason, then FATAL); a program depending on
+// it stays STARTING with the reason and never spawns.
+func TestReadyTimeoutAndFatalDependency(t *testing.T) {
+	t.Parallel()
+	db := shProc("db", "exec sleep 1000")
+	db.Ready = probe(t, fmt.Sprintf("tcp://127.0.0.1:%d", freePort(t)))
+	db.ReadyTimeout = 300 * time.Millisecond
+	db.StartRetries = 1
+	web := shProc("web", "exec sleep 1000")
+	web.Deps = []string{"db:db"}
+	h := start(t, testConfig(t, groupOf(db), groupOf(web)))
+	h.expectStates("db", "STARTING", "BACKOFF", "STARTING", "BACKOFF", "FATAL")
+	i := h.info("db")
+	if !strings.HasPrefix(i.SpawnErr, "not ready within 300ms (tcp://127.0.0.1:") || !strings.Contains(i.SpawnErr, "connection refused") {
+		t.Errorf("db spawnerr %q", i.SpawnErr)
+	}
+	w := h.info("web")
+	if w.State != Starting || w.PID != 0 || w.Description() != "waiting for db (FATAL)" {
+		t.Errorf("web: %v pid %d %q", w.State, w.PID, w.Description())
+	}
+	if err := h.s.StopProcess(h.ctx(), "web", true); err != nil {
+		t.Errorf("stopping a waiting process: %v", err)
+	}
+	if w := h.info("web"); w.State != Stopped {
+		t.Errorf("web %v after stop", w.State)
+	}
+}
+
+// TestRestartDelay: an exit after RUNNING waits restart_delay in BACKOFF
+// ("restarting in N s (exit status 1)") before the restart; with
+// exponential backoff the waits double up to restart_delay_max.
+func TestRestartDelay(t *testing.T) {
+	t.Parallel()
+	p := shProc("flap", "sleep 0.1; exit 1")
+	p.Autorestart = config.AutorestartTrue
+	p.RestartDelay = 300 * time.Millisecond
+	p.RestartExponential = true
+	p.RestartDelayMax = time.Second
+	p.RestartReset = time.Hour
+	h := start(t, testConfig(t, groupOf(p)), stamped)
+	var waits []time.Duration
+	h.waitState("flap", Running)
+	for range 4 {
+		ex := h.waitState("flap", Exited)
+		b := h.waitState("flap", Backoff)
+		if len(waits) == 0 {
+			if d := h.info("flap").Description(); !strings.HasPrefix(d, "restarting in ") || !strings.HasSuffix(d, " s (exit status 1)") {
+				t.Errorf("BACKOFF description %q", d)
+			}
+		}
+		if b.FromState != "EXITED" {
+			t.Errorf("BACKOFF from %s", b.FromState)
+		}
+		st := h.waitState("flap", Starting)
+		waits = append(waits, st.Time.Sub(ex.Time))
+	}
+	want := []time.Duration{300 * time.Millisecond, 600 * time.Millisecond, time.Second, time.Second}
+	for i, w := range want {
+		if waits[i] < w-20*time.Millisecond || waits[i] > w+2*time.Second {
+			t.Errorf("restart %d after %v, want about %v (all: %v)", i, waits[i], w, waits)
+		}
+	}
+}
+
+// TestStartDuringRestartDelay: superctl start during the wait starts it
+// at once.
+func TestStartDuringRestartDelay(t *testing.T) {
+	t.Parallel()
+	p := shProc("slowre", "sleep 0.1; exit 1")
+	p.Autorestart = config.AutorestartTrue
+	p.RestartDelay = time.Hour
+	h := start(t, testConfig(t, groupOf(p)))
+	h.waitState("slowre", Backoff)
+	if err := h.s.StartProcess(h.ctx(), "slowre", false); err != nil {
+		t.Fatal(err)
+	}
+	h.waitState("slowre", Starting)
+}
+
+// TestHealthCheckRestarts: an HTTP health endpoint that starts failing
+// makes the process unhealthy (description, event) and restarts it
+// through the normal stop path.
+func TestHealthCheckRestarts(t *testing.T) {
+	t.Parallel()
+	py := python(t)
+	port := freePort(t)
+	flag := filepath.Join(t.TempDir(), "fail")
+	srv := fmt.Sprintf(`exec %s -c '
+import http.server, os
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(500 if os.path.exists(%q) else 200); self.end_headers()
+    def log_message(self, *a): pass
+http.server.HTTPServer(("127.0.0.1", %d), H).serve_forever()'`, py, flag, port)
+	p := shProc("web", srv)
+	url := fmt.Sprintf("http://127.0.0.1:%d/healthz", port)
+	p.Ready, p.Health = probe(t, url), probe(t, url)
+	p.HealthInterval, p.HealthTimeout, p.HealthRetries = 100*time.Millisecond, time.Second, 2
+	h := start(t, testConfig(t, groupOf(p)))
+	up := h.waitState("web", Running)
+	if err := os.WriteFile(flag, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	unhealthy := h.next("unhealthy event", func(e events.Event) bool { return e.Type == events.SuperdProcessUnhealthy })
+	if unhealthy.Reason != "unhealthy (2 checks failed: HTTP 500 Internal Server Error)" {
+		t.Errorf("reason %q", unhealthy.Reason)
+	}
+	h.waitLog("unhealthy: web (2 checks failed: HTTP 500 Internal Server Error)")
+	h.waitState("web", Stopping)
+	os.Remove(flag)
+	h.waitState("web", Stopped)
+	again := h.waitState("web", Running)
+	if again.PID == up.PID {
+		t.Errorf("not restarted: pid %d", again.PID)
+	}
+}
+
+// TestSDNotify: READY=1 over NOTIFY_SOCKET makes the process RUNNING;
+// WATCHDOG=1 keeps a notify health check passing, and a missing
+// watchdog makes it unhealthy.
+func TestSDNotify(t *testing.T) {
+	t.Parallel()
+	py := python(t)
+	script := fmt.Sprintf(`exec %s -c '
+import os, socket, time
+a = os.environ["NOTIFY_SOCKET"]
+if a.startswith("@"): a = "\0" + a[1:]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+time.sleep(0.5)
+s.sendto(b"STATUS=warming up\nREADY=1", a)
+us = int(os.environ["WATCHDOG_USEC"])
+for i in range(10):
+    time.sleep(us / 2e6); s.sendto(b"WATCHDOG=1", a)
+time.sleep(1000)'`, py)
+	p := shProc("notifier", script)
+	p.Ready, p.Health = probe(t, "notify"), probe(t, "notify")
+	p.HealthInterval, p.HealthTimeout, p.HealthRetries, p.HealthRestart = 200*time.Millisecond, 100*time.Millisecond, 2, false
+	h := start(t, testConfig(t, groupOf(p)), stamped)
+	st := h.waitState("notifier", Starting)
+	up := h.waitState("notifier", Running)
+	if d := up.Time.Sub(st.Time); d < 400*time.Millisecond {
+		t.Errorf("RUNNING %v after STARTING: before READY=1", d)
+	}
+	if s := h.info("notifier").NotifyStatus; s != "warming up" {
+		t.Errorf("STATUS %q", s)
+	}
+	// The watchdog stops after ~10 pings (1 s): unhealthy.
+	e := h.next("unhealthy", func(e events.Event) bool { return e.Type == events.SuperdProcessUnhealthy })
+	if !strings.Contains(e.Reason, "no WATCHDOG=1 within") {
+		t.Errorf("reason %q", e.Reason)
+	}
+	if d := h.info("notifier").Description(); !strings.Contains(d, ", unhealthy (") {
+		t.Errorf("description %q", d)
+	}
+}
+
+// TestEnvFileReadAtEachSpawn: environment_file is read at every spawn,
+// environment= wins over it, and a missing required file is a spawn
+// error naming it.
+func TestEnvFileReadAtEachSpawn(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	envf := filepath.Join(dir, "app.env")
+	out := filepath.Join(dir, "out")
+	os.WriteFile(envf, []byte("COLOR=red\nSHAPE='round'\n"), 0o644)
+	p := shProc("envy", fmt.Sprintf(`echo "$COLOR $SHAPE" >> %s; exec sleep 1000`, out))
+	p.EnvFiles = []config.EnvFile{{Path: envf}, {Path: filepath.Join(dir, "local.env"), Optional: true}}
+	p.Environment = []config.EnvVar{{Key: "SHAPE", Value: "square"}}
+	h := start(t, testConfig(t, groupOf(p)))
+	h.waitState("envy", Running)
+	lines := func(n int) func() bool {
+		return func() bool {
+			b, _ := os.ReadFile(out)
+			return strings.Count(string(b), "\n") == n
+		}
+	}
+	eventually(t, "the first spawn's line", lines(1)) // before it is stopped
+	os.WriteFile(envf, []byte("COLOR=blue\n"), 0o644)
+	if err := h.s.StopProcess(h.ctx(), "envy", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.s.StartProcess(h.ctx(), "envy", true); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the second spawn's line", lines(2))
+	if b, _ := os.ReadFile(out); string(b) != "red square\nblue square\n" {
+		t.Errorf("env seen by the two spawns: %q", b)
+	}
+	os.Remove(envf)
+	h.s.StopProcess(h.ctx(), "envy", true)
+	err := h.s.StartProcess(h.ctx(), "envy", true)
+	kindErr(t, err, KindSpawnError, "envy")
+	if i := h.info("envy"); !strings.Contains(i.SpawnErr, "couldn't read environment_file "+envf) {
+		t.Errorf("spawnerr %q", i.SpawnErr)
+	}
+}
+
+// TestShutdownStopsDependantsFirst: at shutdown a program stops only
+// after the programs that depend on it, whatever the priorities.
+func TestShutdownStopsDependantsFirst(t *testing.T) {
+	t.Parallel()
+	db := shProc("db", "exec sleep 1000")
+	db.Priority = 900 // stopped first by priority alone
+	web := shProc("web", "trap 'sleep 0.3; exit 0' TERM; sleep 1000 & wait")
+	web.Deps = []string{"db:db"}
+	web.Priority = 1
+	gdb, gweb := groupOf(db), groupOf(web)
+	gdb.Priority, gweb.Priority = 900, 1
+	h := start(t, testConfig(t, gweb, gdb), stamped)
+	h.waitState("web", Running)
+	h.stop(false)
+	h.drain()
+	var webStop, dbStop time.Time
+	for _, e := range h.seen {
+		if e.Type == events.ProcessStateStopped && e.Process == "web" {
+			webStop = e.Time
+		}
+		if e.Type == events.ProcessStateStopping && e.Process == "db" {
+			dbStop = e.Time
+		}
+	}
+	if webStop.IsZero() || dbStop.IsZero() || dbStop.Before(webStop) {
+		t.Errorf("db began stopping at %v, web stopped at %v: want web first\n%s", dbStop, webStop, h.dump())
+	}
+}
