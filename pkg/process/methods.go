@@ -102,11 +102,16 @@ func namespecOf(p *proc) string { return Namespec(p.g.cfg.Name, p.cfg.Name) }
 // pred accepts (at call time); reply gets the results once all are done.
 func (s *Supervisor) forEach(ps []*proc, pred func(*proc) bool, f func(p *proc, name string, done func(error)),
 	reply func([]Result, error)) {
-	results := []Result{}
+	// Results are in the order of ps (supervisord's order, which
+	// supervisorctl prints), not in the order the processes finish.
+	var results []Result
 	pending := 1
 	finish := func() {
 		pending--
 		if pending == 0 {
+			if results == nil {
+				results = []Result{}
+			}
 			reply(results, nil)
 		}
 	}
@@ -115,8 +120,10 @@ func (s *Supervisor) forEach(ps []*proc, pred func(*proc) bool, f func(p *proc, 
 			continue
 		}
 		pending++
+		i := len(results)
+		results = append(results, Result{Name: p.cfg.Name, Group: p.g.cfg.Name})
 		f(p, namespecOf(p), func(err error) {
-			results = append(results, Result{Name: p.cfg.Name, Group: p.g.cfg.Name, Err: err})
+			results[i].Err = err
 			finish()
 		})
 	}
