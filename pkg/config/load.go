@@ -53,6 +53,7 @@ type loader struct {
 	osEnv    map[string]any // the same before [supervisord] environment (supervisorctl's view)
 	errs     []error
 	seenErr  map[string]bool
+	scaling  map[*rawSection]*Scaling // [program:x] sections' numprocs templates
 	included map[string]string // file -> "main:line"
 }
 
@@ -63,6 +64,7 @@ func load(name string, data []byte, o LoadOptions) (*Config, error) {
 		environ:  map[string]any{},
 		seenErr:  map[string]bool{},
 		included: map[string]string{},
+		scaling:  map[*rawSection]*Scaling{},
 	}
 	abs, err := filepath.Abs(name)
 	if err != nil {
@@ -435,7 +437,8 @@ func (l *loader) groups() {
 		prio, pok := conv(l, s, "priority", v, ok, pyInt)
 		procs := l.processes(s, pname, KindProgram)
 		if pok && ok {
-			groups = append(groups, &Group{Name: pname, Kind: KindProgram, Priority: prio, Processes: procs, Source: fmt.Sprintf("%s:%d", s.File, s.Line)})
+			groups = append(groups, &Group{Name: pname, Kind: KindProgram, Priority: prio, Processes: procs, Source: fmt.Sprintf("%s:%d", s.File, s.Line),
+				Scaling: l.scaling[s]})
 		}
 	}
 	for _, s := range l.p.sections {
@@ -704,8 +707,10 @@ func (l *loader) processes(s *rawSection, groupName string, kind Kind) []*Proces
 	if !nok || !sok {
 		return nil
 	}
-	var out []*Process
-	for num := start; num < start+numprocs; num++ {
+	// one expands the per-process options for process_num num; nil
+	// when any is invalid (errors recorded). Kept by Scaling to make
+	// the processes of a runtime numprocs change (superctl scale).
+	one := func(num, numprocs int) *Process {
 		common["process_num"] = num
 		common["numprocs"] = numprocs
 		for k, v := range l.environ {
@@ -822,9 +827,29 @@ func (l *loader) processes(s *rawSection, groupName string, kind Kind) []*Proces
 			q.Name = name
 		}
 		if pgood && good {
-			qq := q
-			out = append(out, &qq)
+			return &q
 		}
+		return nil
+	}
+	var out []*Process
+	for num := start; num < start+numprocs; num++ {
+		if q := one(num, numprocs); q != nil {
+			out = append(out, q)
+		}
+	}
+	if good && kind == KindProgram {
+		l.scaling[s] = &Scaling{NameTemplate: procName, NumprocsStart: start, Numprocs: numprocs, expand: func(num, n int) (*Process, error) {
+			// The loader is otherwise done: collect this expansion's
+			// errors apart, and keep warnings out of the Config.
+			saved, savedSeen, savedCfg := l.errs, l.seenErr, l.cfg
+			l.errs, l.seenErr, l.cfg = nil, map[string]bool{}, &Config{}
+			defer func() { l.errs, l.seenErr, l.cfg = saved, savedSeen, savedCfg }()
+			q := one(num, n)
+			if q == nil {
+				return nil, errors.Join(l.errs...)
+			}
+			return q, nil
+		}}
 	}
 	sortProcesses(out)
 	return out

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -115,6 +117,40 @@ type Group struct {
 	Listener *Listener `json:"listener,omitempty"`
 	// Source is "file:line" of the defining section header.
 	Source string `json:"-"`
+	// Scaling is set for a [program:x] group (a homogeneous group): it
+	// makes the processes of another numprocs (superctl scale). nil for
+	// [group:x] and [eventlistener:x].
+	Scaling *Scaling `json:"-"`
+}
+
+// Scaling is a [program:x] section's numprocs template: what a runtime
+// change of numprocs (superd.scaleGroup) needs to name and configure
+// the processes it adds.
+type Scaling struct {
+	// NameTemplate is process_name as written ("%(program_name)s_%(process_num)02d").
+	NameTemplate  string
+	NumprocsStart int // numprocs_start
+	Numprocs      int // numprocs as configured
+
+	mu     sync.Mutex // guards expand's use of the loader
+	expand func(num, numprocs int) (*Process, error)
+}
+
+// CanScale reports whether the template names each process apart
+// (process_name uses %(process_num)), which more than one process needs.
+func (s *Scaling) CanScale() bool {
+	return s != nil && strings.Contains(s.NameTemplate, "%(process_num)")
+}
+
+// Process returns the configuration of process number num (from
+// NumprocsStart) of a group of numprocs processes, every option
+// expanded as the loader expands the configured ones (command,
+// process_name, environment, directory, log files). Its Deps and Seq
+// are left for the caller (they depend on the rest of the group).
+func (s *Scaling) Process(num, numprocs int) (*Process, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.expand(num, numprocs)
 }
 
 // Listener holds the [eventlistener:x] specific options.
