@@ -54,7 +54,7 @@ type loader struct {
 	errs     []error
 	seenErr  map[string]bool
 	scaling  map[*rawSection]*Scaling // [program:x] sections' numprocs templates
-	included map[string]string // file -> "main:line"
+	included map[string]string        // file -> "main:line"
 }
 
 func load(name string, data []byte, o LoadOptions) (*Config, error) {
