@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/superd/superd/internal/testproc"
 	"github.com/superd/superd/pkg/rpc"
 )
 
@@ -51,7 +52,7 @@ func testMain(m *testing.M) int {
 			return 1
 		}
 	}
-	return m.Run()
+	return testproc.Run(m)
 }
 
 func goTool() string {

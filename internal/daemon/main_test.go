@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/superd/superd/internal/testproc"
 	"github.com/superd/superd/pkg/rpc"
 )
 
@@ -39,7 +40,7 @@ func TestMain(m *testing.M) {
 			os.Exit(1)
 		}
 	}
-	code := m.Run()
+	code := testproc.Run(m)
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

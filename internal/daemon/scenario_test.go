@@ -265,6 +265,11 @@ func (r *srun) run(s *scenario) {
 	}
 	r.done = make(chan struct{})
 	r.cmd = exec.Command(r.bin, "-n", "-c", r.conf)
+	// Programs stopped without stopasgroup leave their background
+	// children running (under both daemons): kill them at the end.
+	scope := testproc.NewScope(s.name + "/" + r.label)
+	defer scope.Kill()
+	r.cmd.Env = append(os.Environ(), scope.Env())
 	r.cmd.Dir = r.dir
 	r.cmd.Stdout, r.cmd.Stderr = r.out, r.out
 	r.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

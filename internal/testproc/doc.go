@@ -25,6 +25,18 @@
 //	                       BEGIN/END tokens, then "after the capture block ends", then block
 //	write-file FILE TEXT   write TEXT to FILE, then block
 //
+// Leftover processes: a TestMain ends with os.Exit(Run(m)). Run marks
+// every process the tests start through an environment variable
+// (EnvRun) they all inherit, and after the tests fails the run, listing
+// and killing them, if any is still running: the check holds however a
+// process was reparented and whatever session or process group it
+// joined. A Scope marks one daemon's processes the same way so that a
+// test's cleanup can kill what its programs deliberately leave behind.
+//
+// Pid files: ReadPID/WaitPID parse strictly, and Kill/KillGroup refuse
+// a pid <= 1, which would signal a process group (the test's own, for
+// 0) or init.
+//
 // Concurrency: none of its own in the test process; each helper mode
 // runs in its own child process and ends with it (exit code, signal,
 // or EOF on stdin, depending on the mode).

@@ -42,7 +42,7 @@ func runTests(m *testing.M) int {
 			}
 		}
 	}
-	return m.Run()
+	return testproc.Run(m)
 }
 
 const deadline = 20 * time.Second

@@ -1,0 +1,14 @@
+package main
+
+import (
+	"os"
+	"testing"
+
+	"github.com/superd/superd/internal/testproc"
+)
+
+// TestMain fails the run when a test leaves a process (a daemon or one
+// of its programs) running.
+func TestMain(m *testing.M) {
+	os.Exit(testproc.Run(m))
+}
