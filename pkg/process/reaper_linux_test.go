@@ -1,6 +1,7 @@
 package process
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -15,8 +16,10 @@ import (
 
 // Not parallel: reaper mode waits for every child of the test process.
 func TestReaperMode(t *testing.T) {
-	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
-		t.Skipf("cannot become a subreaper: %v", err)
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); errors.Is(err, unix.EINVAL) {
+		t.Skipf("kernel without PR_SET_CHILD_SUBREAPER (Linux < 3.4): %v", err)
+	} else if err != nil {
+		t.Fatalf("PR_SET_CHILD_SUBREAPER: %v", err)
 	}
 	defer unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)
 	dir := t.TempDir()
@@ -49,9 +52,10 @@ func TestReaperMode(t *testing.T) {
 }
 
 func threads(t *testing.T) int {
+	t.Helper()
 	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
-		t.Skip(err)
+		t.Fatal(err)
 	}
 	for _, l := range strings.Split(string(b), "\n") {
 		if v, ok := strings.CutPrefix(l, "Threads:"); ok {
@@ -59,7 +63,7 @@ func threads(t *testing.T) int {
 			return n
 		}
 	}
-	t.Skip("no Threads in /proc/self/status")
+	t.Fatalf("no Threads in /proc/self/status:\n%s", b)
 	return 0
 }
 
@@ -67,10 +71,12 @@ func threads(t *testing.T) int {
 // waited for through pidfds on the network poller, so many children must
 // not cost a thread each.
 func TestWaitersHoldNoThreads(t *testing.T) {
-	if f := openPidfd(os.Getpid()); f == nil {
-		t.Skip("no pidfd support")
+	if fd, err := unix.PidfdOpen(os.Getpid(), 0); errors.Is(err, unix.ENOSYS) {
+		t.Skipf("no pidfd support (Linux < 5.3): %v", err)
+	} else if err != nil {
+		t.Fatalf("pidfd_open: %v", err)
 	} else {
-		f.Close()
+		unix.Close(fd)
 	}
 	const n = 64
 	var ps []*config.Process
