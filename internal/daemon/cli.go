@@ -10,6 +10,7 @@ import (
 
 	"github.com/superd/superd/internal/export"
 	"github.com/superd/superd/pkg/config"
+	"github.com/superd/superd/pkg/rpc"
 )
 
 // Version is superd's version; supervisor.getSupervisorVersion reports
@@ -49,9 +50,6 @@ Options:
 --minprocs NUM  -- the minimum number of processes available for start success
 --subreaper -- reap orphaned descendants (automatic when running as PID 1)
 `
-
-// supervisordVersion is what -v prints, as supervisord does.
-const supervisordVersion = "4.2.5"
 
 var specs = []optSpec{
 	{'h', "help", false, "help"},
@@ -131,7 +129,7 @@ func Main(argv0 string, args []string, stdout, stderr io.Writer) int {
 					return o.loadFile()
 				}})
 		case "version":
-			fmt.Fprintf(stdout, "superd %s (supervisord %s compatible)\n", Version, supervisordVersion)
+			fmt.Fprintf(stdout, "superd %s (supervisord %s compatible)\n", Version, rpc.SupervisorVersion)
 			return 0
 		}
 	}
@@ -148,7 +146,7 @@ func Main(argv0 string, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprint(stdout, strings.ReplaceAll(usageText, "%s", argv0))
 			return 0
 		case "version":
-			fmt.Fprintln(stdout, supervisordVersion)
+			fmt.Fprintln(stdout, rpc.SupervisorVersion)
 			return 0
 		case "configuration":
 			if o.configFile != "" {

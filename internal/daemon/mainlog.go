@@ -68,7 +68,6 @@ type mainLog struct {
 	mu      sync.Mutex
 	outs    []io.Writer
 	syslogW *syslog.Writer
-	attrs   string // pre-rendered WithAttrs
 }
 
 func newMainLog(level slog.Level) *mainLog {
@@ -97,7 +96,6 @@ func (h *mainLog) Handle(_ context.Context, r slog.Record) error {
 	b.WriteString(levelName(r.Level))
 	b.WriteByte(' ')
 	b.WriteString(r.Message)
-	b.WriteString(h.attrs)
 	r.Attrs(func(a slog.Attr) bool {
 		fmt.Fprintf(&b, " %s=%v", a.Key, a.Value)
 		return true
@@ -121,7 +119,6 @@ func (h *mainLog) Handle(_ context.Context, r slog.Record) error {
 
 func (h *mainLog) WithAttrs(attrs []slog.Attr) slog.Handler {
 	var b strings.Builder
-	b.WriteString(h.attrs)
 	for _, a := range attrs {
 		fmt.Fprintf(&b, " %s=%v", a.Key, a.Value)
 	}

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"os/user"
@@ -508,5 +507,3 @@ func editDistance(a, b string) int {
 	}
 	return prev[len(b)]
 }
-
-var errNotImplemented = errors.New("not implemented")

@@ -35,6 +35,10 @@ type ljKey struct {
 	compress bool
 }
 
+// ljCache holds the shared Loggers. mu guards m (lookups and inserts
+// from any goroutine that opens a Writer); it is a leaf lock, held for
+// no I/O and never together with a Writer's own lock. The Loggers in m
+// are never removed and are safe for concurrent use themselves.
 var ljCache struct {
 	mu sync.Mutex
 	m  map[ljKey]*lumberjack.Logger
