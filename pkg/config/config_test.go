@@ -582,10 +582,7 @@ func TestErrorsCollected(t *testing.T) {
 			t.Errorf("missing %q in:\n%s", want, msg)
 		}
 	}
-	var sorted []string
-	for _, l := range strings.Split(msg, "\n") {
-		sorted = append(sorted, l)
-	}
+	sorted := strings.Split(msg, "\n")
 	sort.Strings(sorted)
 	if len(sorted) != 4 {
 		t.Errorf("want 4 errors, got %d:\n%s", len(sorted), msg)

@@ -29,10 +29,7 @@ func parsePyInt(s string, base int) (int, bool) {
 		t = t[1:]
 	}
 	if base == 8 && len(t) >= 2 && t[0] == '0' && (t[1] == 'o' || t[1] == 'O') {
-		t = t[2:]
-		if strings.HasPrefix(t, "_") {
-			t = t[1:]
-		}
+		t = strings.TrimPrefix(t[2:], "_")
 	}
 	if t == "" || strings.HasPrefix(t, "_") || strings.HasSuffix(t, "_") || strings.Contains(t, "__") {
 		return 0, false

@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -73,15 +72,6 @@ func dirFiles(t *testing.T, dir string) map[string]string {
 		m[e.Name()] = string(b)
 	}
 	return m
-}
-
-func sortedKeys(m map[string]string) []string {
-	var ks []string
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }
 
 // waitFor polls cond until it is true or the deadline passes.

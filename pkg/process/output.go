@@ -402,7 +402,7 @@ func (r *outReader) log(data []byte) {
 // from "ESC[" up to and including the next terminator byte.
 func StripANSI(s []byte) []byte {
 	const terms = "HfABCDRsuJKhlpm"
-	if bytes.Index(s, []byte("\x1b[")) < 0 {
+	if !bytes.Contains(s, []byte("\x1b[")) {
 		return s
 	}
 	out := make([]byte, 0, len(s))
