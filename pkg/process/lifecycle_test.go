@@ -334,7 +334,7 @@ func TestShutdownStopsDependantsFirst(t *testing.T) {
 	t.Parallel()
 	db := shProc("db", "exec sleep 1000")
 	db.Priority = 900 // stopped first by priority alone
-	web := shProc("web", "trap 'sleep 0.3; exit 0' TERM; sleep 1000 & wait")
+	web := shProc("web", "trap 'sleep 0.3; kill $p; exit 0' TERM; sleep 1000 & p=$!; wait")
 	web.Deps = []string{"db:db"}
 	web.Priority = 1
 	gdb, gweb := groupOf(db), groupOf(web)

@@ -9,7 +9,7 @@ import (
 // processes finish (supervisorctl prints them in that order).
 func TestGroupResultsInConfiguredOrder(t *testing.T) {
 	t.Parallel()
-	slow := shProc("slow", "trap 'sleep 0.3; exit 0' TERM; sleep 1000 & wait")
+	slow := shProc("slow", "trap 'sleep 0.3; kill $p; exit 0' TERM; sleep 1000 & p=$!; wait")
 	slow.Group, slow.StartSecs, slow.Autostart = "g", 1, false
 	fast := shProc("fast", "exec sleep 1000")
 	fast.Group, fast.Autostart, fast.Seq = "g", false, 1
