@@ -701,6 +701,11 @@ func (l *loader) processes(s *rawSection, groupName string, kind Kind) []*Proces
 			chk(ok)
 		}
 	}
+	// Lifecycle options may use %(process_num)d (a pool's ports): read
+	// here for the first process, then again for each process.
+	if nok && sok {
+		common["process_num"], common["numprocs"] = start, numprocs
+	}
 	if !l.lifecycle(s, common, &p.Lifecycle) {
 		good = false
 	}
@@ -720,6 +725,9 @@ func (l *loader) processes(s *rawSection, groupName string, kind Kind) []*Proces
 		q.ExitCodes = slices.Clone(p.ExitCodes)
 		q.ProcessNum = num
 		pgood := true
+		if good && !l.lifecycle(s, common, &q.Lifecycle) {
+			pgood = false
+		}
 		if envS, err := expand(envRaw, common, "environment"); err != nil {
 			l.fail(s, "environment", err)
 			pgood = false

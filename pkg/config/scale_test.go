@@ -23,6 +23,7 @@ process_name=%(program_name)s-%(process_num)d
 environment=PORT="80%(process_num)02d",N="%(numprocs)d"
 stdout_logfile=%(here)s/w-%(process_num)d.log
 depends_on=one
+ready=tcp://127.0.0.1:90%(process_num)02d
 [program:one]
 command=/bin/sleep 100
 [group:g]
@@ -57,6 +58,9 @@ programs=one
 	}
 	if env["PORT"] != "8007" || env["N"] != "5" {
 		t.Errorf("environment %v", p.Environment)
+	}
+	if p.Ready == nil || p.Ready.Address != "127.0.0.1:9007" || w.Processes[1].Ready.Address != "127.0.0.1:9004" {
+		t.Errorf("ready per process: %+v, %+v", p.Ready, w.Processes[1].Ready)
 	}
 	if strings.Join(p.DependsOn, ",") != "one" {
 		t.Errorf("depends_on %v", p.DependsOn)

@@ -193,4 +193,6 @@ type ConfigInfo struct {
 	Process       *config.Process
 	GroupPriority int
 	InUse         bool // its group is active
+	// Scaling is its group's numprocs template (nil unless a [program:x] group).
+	Scaling *config.Scaling
 }

@@ -180,6 +180,12 @@ func (s *Supervisor) startOne(p *proc, name string, wait bool, done func(error))
 
 // stopOne is supervisord's stopProcess for one process.
 func (s *Supervisor) stopOne(p *proc, name string, wait bool, done func(error)) {
+	s.stopOneDeps(p, name, wait, true, done)
+}
+
+// stopOneDeps is stopOne; with deps false the process's dependants are
+// left running (superctl stop --no-deps, rolling restarts, scale down).
+func (s *Supervisor) stopOneDeps(p *proc, name string, wait, deps bool, done func(error)) {
 	if !p.m.state.running() {
 		done(&Error{Kind: KindNotRunning, Detail: name})
 		return
@@ -190,7 +196,7 @@ func (s *Supervisor) stopOne(p *proc, name string, wait bool, done func(error)) 
 		return
 	}
 	s.killErr = ""
-	if p.pendingStop == nil && !s.stopAfterDependants(p, event{kind: evStop}) {
+	if p.pendingStop == nil && (!deps || !s.stopAfterDependants(p, event{kind: evStop})) {
 		s.apply(p, event{kind: evStop})
 	}
 	if p.m.state == Unknown && s.killErr != "" {
@@ -476,7 +482,7 @@ func (s *Supervisor) AllConfigInfo(ctx context.Context) ([]ConfigInfo, error) {
 		for _, g := range s.latest.Groups {
 			_, inuse := s.groups[g.Name]
 			for _, pc := range g.Processes {
-				out = append(out, ConfigInfo{Process: pc, GroupPriority: g.Priority, InUse: inuse})
+				out = append(out, ConfigInfo{Process: pc, GroupPriority: g.Priority, InUse: inuse, Scaling: g.Scaling})
 			}
 		}
 		slices.SortStableFunc(out, func(a, b ConfigInfo) int { return cmp.Compare(a.Process.Name, b.Process.Name) })

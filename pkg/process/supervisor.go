@@ -544,14 +544,7 @@ func (s *Supervisor) addGroup(gc *config.Group, cfg *config.Config) {
 	s.groupSeq++
 	g := &group{added: s.groupSeq, cfg: gc, env: cfg.Supervisord.Environment, byName: map[string]*proc{}}
 	for _, pc := range gc.Processes {
-		if len(pc.Deps) > 0 {
-			s.anyDeps = true
-		}
-		p := &proc{cfg: pc, g: g, m: machine{name: pc.Name, cfg: pc}}
-		p.stdoutPath = s.logPath(pc, "stdout", pc.Stdout.File)
-		if !pc.RedirectStderr || gc.Kind == config.KindEventListener {
-			p.stderrPath = s.logPath(pc, "stderr", pc.Stderr.File)
-		}
+		p := s.newProc(g, pc)
 		g.procs = append(g.procs, p)
 		g.byName[pc.Name] = p
 	}
@@ -566,6 +559,19 @@ func (s *Supervisor) addGroup(gc *config.Group, cfg *config.Config) {
 		a.AddPool(gc) // before PROCESS_GROUP_ADDED, which creates the pool
 	}
 	s.emit(events.Event{Type: events.ProcessGroupAdded, Group: gc.Name})
+}
+
+// newProc makes the record of process pc of group g.
+func (s *Supervisor) newProc(g *group, pc *config.Process) *proc {
+	if len(pc.Deps) > 0 {
+		s.anyDeps = true
+	}
+	p := &proc{cfg: pc, g: g, m: machine{name: pc.Name, cfg: pc}}
+	p.stdoutPath = s.logPath(pc, "stdout", pc.Stdout.File)
+	if !pc.RedirectStderr || g.cfg.Kind == config.KindEventListener {
+		p.stderrPath = s.logPath(pc, "stderr", pc.Stderr.File)
+	}
+	return p
 }
 
 // startAutostart spawns, in order, every process never started with
