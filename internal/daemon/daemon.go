@@ -202,7 +202,7 @@ func run(o *options) error {
 		d.cleanup()
 		return &startupError{err.Error()}
 	}
-	return d.serve(cfg)
+	return d.serve()
 }
 
 // start opens logs and sockets, writes the pidfile and drops privileges.
@@ -379,7 +379,7 @@ func (d *daemon) cleanup() {
 // serve runs supervisors until shutdown: each restart (SIGHUP,
 // supervisor.restart) stops every process and builds a new supervisor
 // from a fresh read of the configuration.
-func (d *daemon) serve(cfg *config.Config) error {
+func (d *daemon) serve() error {
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP, syscall.SIGUSR2)
 	// SIGPIPE is caught, not ignored: writes to a closed stdout return
@@ -405,7 +405,7 @@ func (d *daemon) serve(cfg *config.Config) error {
 		if next == nil {
 			return nil
 		}
-		cfg = next
+		cfg := next
 		lvl, _ := parseLevel(cfg.Supervisord.LogLevel)
 		d.handler.level.Set(lvl)
 		d.logRestarted(cfg)

@@ -1,7 +1,6 @@
 package export
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"regexp"
@@ -200,9 +199,6 @@ type input struct {
 	Path string
 	Data []byte
 }
-
-// errSyntax marks an input line that could not be read.
-var errSyntax = errors.New("syntax error")
 
 // seconds writes a duration as whole seconds.
 func seconds(d time.Duration) string {

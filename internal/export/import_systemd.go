@@ -34,16 +34,6 @@ func (s *systemdUnit) all(section, key string) []string {
 	return s.u.values(section, key)
 }
 
-func (s *systemdUnit) has(section, key string) bool {
-	s.used[section+"."+key] = true
-	for _, k := range s.u.keys(section) {
-		if k == key {
-			return true
-		}
-	}
-	return false
-}
-
 // leftovers lists the keys the mapping did not read, as comments.
 func (s *systemdUnit) leftovers(sec *confSection) {
 	for _, section := range s.u.sections() {
@@ -321,10 +311,7 @@ func importService(s *systemdUnit, sec *confSection, autostart bool, progName fu
 		sec.note("%s: Group=%s: superd runs a program with its user's primary group", s.name, g)
 	}
 	if d := s.get("Service", "WorkingDirectory"); d != "" {
-		d = specifiers(s, d, sec)
-		if strings.HasPrefix(d, "-") {
-			d = d[1:]
-		}
+		d = strings.TrimPrefix(specifiers(s, d, sec), "-")
 		if d == "~" {
 			d = homeOf(s.u.value("Service", "User"))
 		}
