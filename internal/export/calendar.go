@@ -142,6 +142,17 @@ func systemdList(vs []int, min, max int, name func(int) string) string {
 	}
 	if name == nil {
 		name = func(v int) string { return fmt.Sprintf("%02d", v) }
+		// a step up to the end of the field: start/step
+		if n := len(vs); n >= 3 {
+			step := vs[1] - vs[0]
+			ok := step > 1 && vs[n-1]+step > max
+			for i := 2; i < n && ok; i++ {
+				ok = vs[i]-vs[i-1] == step
+			}
+			if ok {
+				return fmt.Sprintf("%s/%d", name(vs[0]), step)
+			}
+		}
 	}
 	var parts []string
 	for i := 0; i < len(vs); {

@@ -2,6 +2,8 @@ package export
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -91,6 +93,32 @@ func dropEmpty(v any) {
 		}
 		if sub, ok := x.(map[string]any); ok && len(sub) == 0 {
 			delete(m, k)
+		}
+	}
+}
+
+// docs/EXPORT.md's worked example is the config of the golden test
+// testdata/kubernetes/worked-example.txtar, whose outputs it quotes.
+func TestDocExample(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/EXPORT.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(doc), "## A worked example")
+	if !ok {
+		t.Fatal("docs/EXPORT.md has no worked example")
+	}
+	_, rest, _ = strings.Cut(rest, "```ini\n")
+	block, _, _ := strings.Cut(rest, "```")
+	a := readArchive(t, filepath.Join("testdata", "kubernetes", "worked-example.txtar"))
+	conf, _ := a.get("in/superd.conf")
+	if block != conf {
+		t.Errorf("the worked example in docs/EXPORT.md differs from the golden test's config:\n%s", block)
+	}
+	out, _ := a.get("out/superd.yaml")
+	for _, want := range []string{"  replicas: 4\n", "  schedule: 30 7 * * *\n  suspend: false\n  timeZone: Europe/Brussels\n"} {
+		if !strings.Contains(out, want) || !strings.Contains(string(doc), want) {
+			t.Errorf("%q: not in both the golden output and the doc", want)
 		}
 	}
 }
