@@ -56,7 +56,7 @@ func TestQuick(t *testing.T) {
 			t.Errorf("%s failed: %v", name, failed)
 			continue
 		}
-		for _, id := range []string{"spawn0", "spawn1", "rss", "rssidle", "idlecpu", "getall", "getalldec", "status", "crash", "stopall", "startall", "shutdown", "logmbs", "loglost"} {
+		for _, id := range []string{"spawn0", "spawn0tmpfs", "spawn1", "update", "rss", "rssidle", "idlecpu", "getall", "getalldec", "status", "crash", "stopall", "startall", "shutdown", "logmbs", "loglost"} {
 			n := "10"
 			if strings.HasPrefix(id, "log") {
 				n = "6 MiB"
@@ -67,6 +67,23 @@ func TestQuick(t *testing.T) {
 		}
 		if lost := res.samples[key{"loglost", "6 MiB", name}]; len(lost) > 0 && lost[0] != 0 {
 			t.Errorf("%s lost %v log lines", name, lost[0])
+		}
+	}
+	// The limit column: spawn floors on disk and tmpfs, stop, memory
+	// and the generator | cat pipeline.
+	for _, k := range []key{{"spawn0", "10", limitName}, {"spawn0tmpfs", "10", limitName}, {"spawn1", "10", limitName},
+		{"stopall", "10", limitName}, {"rss", "10", limitName}, {"logmbs", "6 MiB", limitName}} {
+		if e := res.errs[k]; e != "" {
+			t.Errorf("limit %s N=%s: %s", k.id, k.n, e)
+		} else if len(res.samples[k]) == 0 || res.samples[k][0] <= 0 {
+			t.Errorf("limit %s N=%s: no positive sample (%v)", k.id, k.n, res.samples[k])
+		}
+	}
+	for _, col := range []string{"| limit |", "superd/limit", "superd/supervisord"} {
+		if len(cfg.Impls) > 1 || col != "superd/supervisord" {
+			if !strings.Contains(out.String(), col) {
+				t.Errorf("table has no %q column:\n%s", col, out.String())
+			}
 		}
 	}
 	if !strings.Contains(out.String(), "| spawn to all RUNNING, startsecs=0") {

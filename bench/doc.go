@@ -6,16 +6,28 @@
 // medians and ratios. docs/BENCHMARKS.md explains the scenarios and
 // holds the figures of a real run.
 //
-//	go run ./bench                 # N=200,1000, 3 rounds, ~6-8 min on 2 cores
+//	go run ./bench                 # N=200,1000,3000, 3 rounds
 //	go run ./bench -quick          # smoke mode (N=10), what go test runs
 //	go run ./bench -impl supervisord -n 1000 -skip log
 //
-// Scenarios (see scenarios.go): spawn to all RUNNING (startsecs=0 and
-// 1); daemon RSS and idle CPU with N children; getAllProcessInfo and
-// status-CLI latency; kill -9 to new pid RUNNING; stopAllProcesses and
-// startAllProcesses(wait); SIGTERM to daemon exit; log throughput of
-// bench/loggen through the daemon into a rotated log, against the same
-// generator writing straight to a file, with every line verified.
+// Scenarios (see scenarios.go): spawn to all RUNNING (startsecs=0 with
+// child logs on the disk and on a tmpfs, and startsecs=1); reread +
+// update removing N/2 and adding N/2 programs (on the startsecs=1
+// daemon); daemon RSS and idle CPU with N children; getAllProcessInfo
+// and status-CLI latency; kill -9 to new pid RUNNING; stopAllProcesses
+// and startAllProcesses(wait); SIGTERM to daemon exit; log throughput
+// of bench/loggen through the daemon into a rotated log, against the
+// same generator writing straight to a file, with every line verified.
+//
+// The "limit" column (limit.go) is measured in the same run, after the
+// daemons of each round: bench/floor does the daemons' per-child system
+// work and nothing else (spawn and stop floors on disk and tmpfs, serial
+// and over all CPUs, the better of the two; its RSS is the memory
+// floor), and the generator piped into cat > file is the log floor.
+// Between rounds the runner syncs and waits for the disk to go idle
+// (settleDisk), so that one round's deletions do not slow the next.
+// The table has each implementation over the reference and the first
+// implementation over the limit, then value/N per process for each N.
 //
 // Concurrency: the runner is sequential. Each launched daemon gets one
 // goroutine blocked in cmd.Wait that closes daemon.done; it ends when

@@ -51,6 +51,10 @@ type api interface {
 	StartProcess(ctx context.Context, name string, wait bool) error
 	StartAllProcesses(ctx context.Context, wait bool) ([]rpc.Result, error)
 	StopAllProcesses(ctx context.Context, wait bool) ([]rpc.Result, error)
+	StopProcessGroup(ctx context.Context, name string, wait bool) ([]rpc.Result, error)
+	ReloadConfig(ctx context.Context) (added, changed, removed []string, err error)
+	AddProcessGroup(ctx context.Context, name string) error
+	RemoveProcessGroup(ctx context.Context, name string) error
 	Close() error
 }
 

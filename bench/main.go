@@ -45,7 +45,7 @@ type config struct {
 
 func defaultConfig() config {
 	return config{
-		Ns:          []int{200, 1000},
+		Ns:          []int{200, 1000, 3000},
 		Impls:       []string{"superd", "supervisord"},
 		Ref:         "supervisord",
 		Rounds:      3,
@@ -94,7 +94,7 @@ func main() {
 func parseFlags(args []string) (config, error) {
 	cfg := defaultConfig()
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	ns := fs.String("n", "200,1000", "comma-separated numbers of programs")
+	ns := fs.String("n", "200,1000,3000", "comma-separated numbers of programs")
 	im := fs.String("impl", "superd,supervisord", "comma-separated implementations, from: "+implNames())
 	var extra []string
 	fs.Func("extra", "add an implementation: 'name|daemon template|status template' (repeatable)", func(s string) error {
@@ -112,7 +112,7 @@ func parseFlags(args []string) (config, error) {
 	fs.IntVar(&cfg.LogRounds, "log-rounds", cfg.LogRounds, "log throughput runs per implementation")
 	fs.StringVar(&cfg.Dir, "dir", "", "work directory (default: a new temp dir, removed at the end)")
 	fs.BoolVar(&cfg.Keep, "keep", false, "keep the work directory")
-	skip := fs.String("skip", "", "comma-separated scenario groups to skip: suite, spawn1, log")
+	skip := fs.String("skip", "", "comma-separated scenario groups to skip: suite, tmpfs, spawn1, update, log, limit")
 	fs.StringVar(&cfg.SuperdBin, "superd", "", "use this superd binary instead of building ./cmd/superd")
 	fs.StringVar(&cfg.SuperctlBin, "superctl", "", "use this superctl binary instead of building ./cmd/superctl")
 	quick := fs.Bool("quick", false, "smoke mode: N=10, one round, 6 MiB of logs, short idle window")
@@ -170,16 +170,21 @@ func implNames() string {
 
 // runner carries the state of one benchmark run.
 type runner struct {
-	cfg     config
-	bins    *binaries
-	res     *results
-	dir     string
-	marker  string
-	loggen  string
-	logw    io.Writer
-	active  []Impl
-	broken  map[string]error // impl+group+N -> why it is skipped
-	started time.Time
+	cfg    config
+	bins   *binaries
+	res    *results
+	dir    string
+	marker string
+	loggen string
+	floor  string // bench/floor, the limit column
+	// tmpfsDir is a directory on a tmpfs for the tmpfs spawn rows
+	// ("" and tmpfsErr when there is none).
+	tmpfsDir string
+	tmpfsErr error
+	logw     io.Writer
+	active   []Impl
+	broken   map[string]error // impl+group+N -> why it is skipped
+	started  time.Time
 }
 
 func (r *runner) logf(format string, args ...any) {
@@ -246,16 +251,48 @@ func run(ctx context.Context, cfg config, out, logw io.Writer) (*results, error)
 		return nil, fmt.Errorf("go build loggen: %w: %s", err, msg)
 	}
 	r.loggen = loggen
+	floor := filepath.Join(bindir, "floor")
+	if msg, err := exec.CommandContext(ctx, "go", "build", "-o", floor, "github.com/superd/superd/bench/floor").CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("go build floor: %w: %s", err, msg)
+	}
+	r.floor = floor
+	if !r.skipped("tmpfs") {
+		defer r.setupTmpfs()()
+	}
+	limit := !r.skipped("limit")
+	if limit {
+		names = append(slices.Clone(names), limitName)
+	}
+	// limitGuard runs one floor measurement, recording a failure in the
+	// limit column.
+	limitGuard := func(id, n string, f func() error) {
+		if !limit || ctx.Err() != nil {
+			return
+		}
+		if err := f(); err != nil {
+			r.logf("limit %s N=%s: %v", id, n, err)
+			r.res.fail(id, n, limitName, err)
+		}
+	}
 
 	for _, n := range cfg.Ns {
 		for round := range cfg.Rounds {
 			if !r.skipped("suite") {
 				for _, im := range r.active {
+					r.settleDisk()
 					r.guard(ctx, im, "suite", n, func() error { return r.suite(ctx, im, n, round) })
 				}
+				limitGuard("spawn0", strconv.Itoa(n), func() error { return r.floorSpawn(ctx, n, false, round) })
+			}
+			if !r.skipped("tmpfs") {
+				for _, im := range r.active {
+					r.guard(ctx, im, "tmpfs", n, func() error { return r.spawnTmpfs(ctx, im, n, round) })
+				}
+				limitGuard("spawn0tmpfs", strconv.Itoa(n), func() error { return r.floorSpawn(ctx, n, true, round) })
 			}
 			if !r.skipped("spawn1") {
 				for _, im := range r.active {
+					r.settleDisk()
 					r.guard(ctx, im, "spawn1", n, func() error { return r.spawn(ctx, im, n, 1, round) })
 				}
 			}
@@ -270,6 +307,7 @@ func run(ctx context.Context, cfg config, out, logw io.Writer) (*results, error)
 				r.logf("log direct: %v", err)
 				r.res.fail("logdirect", r.logN(), "", err)
 			}
+			limitGuard("logmbs", r.logN(), func() error { return r.logCat(ctx, round) })
 			for _, im := range r.active {
 				r.guard(ctx, im, "log", 0, func() error { return r.logRun(ctx, im, round) })
 			}
@@ -305,7 +343,7 @@ func (r *runner) guard(ctx context.Context, im Impl, group string, n int, f func
 		r.broken[k] = err
 		r.logf("%s %s N=%d: %v", im.Name, group, n, err)
 		nn := strconv.Itoa(n)
-		id := map[string]string{"suite": "spawn0", "spawn1": "spawn1", "log": "logmbs"}[group]
+		id := map[string]string{"suite": "spawn0", "tmpfs": "spawn0tmpfs", "spawn1": "spawn1", "log": "logmbs"}[group]
 		if group == "log" {
 			nn = r.logN()
 		}

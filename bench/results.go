@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -29,7 +30,9 @@ type metric struct {
 
 var metrics = []metric{
 	{id: "spawn0", label: "spawn to all RUNNING, startsecs=0", unit: "s", digits: 3},
+	{id: "spawn0tmpfs", label: "spawn to all RUNNING, startsecs=0, logs on tmpfs", unit: "s", digits: 3},
 	{id: "spawn1", label: "spawn to all RUNNING, startsecs=1", unit: "s", digits: 3},
+	{id: "update", label: "reread + update: remove N/2, add N/2 (RPCs)", unit: "s", digits: 3},
 	{id: "rss", label: "daemon RSS, 1 s after spawn", unit: "MiB", digits: 1},
 	{id: "rssidle", label: "daemon RSS, after the idle window", unit: "MiB", digits: 1},
 	{id: "idlecpu", label: "daemon CPU while idle", unit: "% of a core", digits: 3},
@@ -122,8 +125,23 @@ type row struct {
 	have     []bool
 }
 
-// table builds the rows for impl names; ratios are each non-reference
-// implementation over ref.
+// ratioCols lists the ratio columns for names: each implementation but
+// ref over ref, then the first implementation over the limit column
+// when names has one.
+func ratioCols(names []string, ref string) [][2]string {
+	var cols [][2]string
+	for _, im := range names {
+		if im != ref && im != limitName {
+			cols = append(cols, [2]string{im, ref})
+		}
+	}
+	if slices.Contains(names, limitName) && names[0] != limitName {
+		cols = append(cols, [2]string{names[0], limitName})
+	}
+	return cols
+}
+
+// table builds the rows for impl names; ratios are ratioCols.
 func (r *results) table(names []string, ref string) []row {
 	var rows []row
 	for _, n := range r.ns {
@@ -148,11 +166,8 @@ func (r *results) table(names []string, ref string) []row {
 			if !any {
 				continue
 			}
-			ri := slices.Index(names, ref)
-			for i, im := range names {
-				if im == ref {
-					continue
-				}
+			for _, rc := range ratioCols(names, ref) {
+				i, ri := slices.Index(names, rc[0]), slices.Index(names, rc[1])
 				cell := "-"
 				if ri >= 0 && rw.have[i] && rw.have[ri] && m.agg != aggSame && rw.values[ri] != 0 {
 					cell = fmt.Sprintf("%.3f", rw.values[i]/rw.values[ri])
@@ -169,16 +184,90 @@ func (r *results) table(names []string, ref string) []row {
 func (r *results) print(w io.Writer, names []string, ref string) {
 	hdr := []string{"scenario", "N"}
 	hdr = append(hdr, names...)
-	for _, im := range names {
-		if im != ref {
-			hdr = append(hdr, im+"/"+ref)
-		}
+	for _, rc := range ratioCols(names, ref) {
+		hdr = append(hdr, rc[0]+"/"+rc[1])
 	}
 	rows := r.table(names, ref)
 	cells := [][]string{hdr}
 	for _, rw := range rows {
 		cells = append(cells, append([]string{rw.label, rw.n}, rw.cells...))
 	}
+	printCells(w, cells)
+	r.printPerProcess(w, names)
+	var errs []string
+	for k, e := range r.errs {
+		errs = append(errs, fmt.Sprintf("- %s N=%s %s: %s", k.impl, k.n, k.id, e))
+	}
+	slices.Sort(errs)
+	if len(errs) > 0 {
+		fmt.Fprintln(w, "\nerrors:")
+		for _, e := range errs {
+			fmt.Fprintln(w, e)
+		}
+	}
+}
+
+// perProcess are the rows of the per-process table: the median divided
+// by N, in a smaller unit.
+var perProcess = []struct {
+	id, label string
+	agg       agg
+	scale     float64
+}{
+	{"spawn0", "spawn, startsecs=0 (ms per process)", aggMedian, 1000},
+	{"spawn0tmpfs", "spawn, logs on tmpfs (ms per process)", aggMedian, 1000},
+	{"rss", "daemon RSS (KiB per process)", aggMedian, 1024},
+	{"getall", "getAllProcessInfo p50 (µs per process)", aggP50, 1000},
+	{"status", "ctl status p50 (µs per process)", aggP50, 1000},
+	{"stopall", "stop all (ms per process)", aggMedian, 1000},
+}
+
+// printPerProcess prints value/N for the numeric Ns, to show whether
+// costs grow linearly.
+func (r *results) printPerProcess(w io.Writer, names []string) {
+	var ns []string
+	for _, n := range r.ns {
+		if _, err := strconv.Atoi(n); err == nil {
+			ns = append(ns, n)
+		}
+	}
+	if len(ns) == 0 {
+		return
+	}
+	hdr := []string{"per process", "implementation"}
+	for _, n := range ns {
+		hdr = append(hdr, "N="+n)
+	}
+	cells := [][]string{hdr}
+	for _, pp := range perProcess {
+		for _, im := range names {
+			c := []string{pp.label, im}
+			any := false
+			for _, n := range ns {
+				v, ok := r.value(metric{id: pp.id, agg: pp.agg}, n, im)
+				nn, _ := strconv.Atoi(n)
+				if !ok {
+					c = append(c, "-")
+					continue
+				}
+				any = true
+				c = append(c, fmt.Sprintf("%.2f", v*pp.scale/float64(nn)))
+			}
+			if any {
+				cells = append(cells, c)
+			}
+		}
+	}
+	if len(cells) > 1 {
+		fmt.Fprintln(w)
+		printCells(w, cells)
+	}
+}
+
+// printCells prints a markdown table: the first row is the header, the
+// first two columns are left-aligned.
+func printCells(w io.Writer, cells [][]string) {
+	hdr := cells[0]
 	width := make([]int, len(hdr))
 	for _, c := range cells {
 		for i, s := range c {
@@ -208,16 +297,5 @@ func (r *results) print(w io.Writer, names []string, ref string) {
 	line(sep)
 	for _, c := range cells[1:] {
 		line(c)
-	}
-	var errs []string
-	for k, e := range r.errs {
-		errs = append(errs, fmt.Sprintf("- %s N=%s %s: %s", k.impl, k.n, k.id, e))
-	}
-	slices.Sort(errs)
-	if len(errs) > 0 {
-		fmt.Fprintln(w, "\nerrors:")
-		for _, e := range errs {
-			fmt.Fprintln(w, e)
-		}
 	}
 }

@@ -37,11 +37,34 @@ func (r *runner) runDir(im Impl, what string) string {
 }
 
 // spawn launches a daemon with n programs at startsecs and records the
-// time until all are RUNNING, then shuts it down.
+// time until all are RUNNING. With startsecs=1 the programs are in
+// groups (groupsFor) and the same daemon then runs the reread + update
+// scenario (update). Then it shuts the daemon down.
 func (r *runner) spawn(ctx context.Context, im Impl, n, startsecs, round int) error {
-	dir := r.runDir(im, fmt.Sprintf("n%d-s%d-r%d", n, startsecs, round))
+	o := confOpts{N: n, StartSecs: startsecs, Marker: r.marker}
+	if startsecs == 1 {
+		o.Groups = groupsFor(n)
+	}
+	return r.spawnRun(ctx, im, fmt.Sprintf("spawn%d", startsecs), fmt.Sprintf("n%d-s%d-r%d", n, startsecs, round), o)
+}
+
+// spawnTmpfs is spawn at startsecs=0 with childlogdir on a tmpfs.
+func (r *runner) spawnTmpfs(ctx context.Context, im Impl, n, round int) error {
+	base, err := r.logBase(true)
+	if err != nil {
+		return err
+	}
+	what := fmt.Sprintf("n%d-tmpfs-r%d", n, round)
+	logdir := filepath.Join(base, im.Name+"-"+what)
+	defer r.cleanDir(logdir)
+	return r.spawnRun(ctx, im, "spawn0tmpfs", what, confOpts{N: n, Marker: r.marker, ChildLogDir: logdir})
+}
+
+func (r *runner) spawnRun(ctx context.Context, im Impl, id, what string, o confOpts) error {
+	n := o.N
+	dir := r.runDir(im, what)
 	defer r.cleanDir(dir)
-	d, err := launch(ctx, r.bins, im, dir, confOpts{N: n, StartSecs: startsecs, Marker: r.marker})
+	d, err := launch(ctx, r.bins, im, dir, o)
 	if err != nil {
 		return err
 	}
@@ -52,8 +75,14 @@ func (r *runner) spawn(ctx context.Context, im Impl, n, startsecs, round int) er
 		_, _, _ = d.shutdown(5 * time.Second)
 		return err
 	}
-	r.res.add(fmt.Sprintf("spawn%d", startsecs), strconv.Itoa(n), im.Name, took.Seconds())
-	r.logf("%s N=%d startsecs=%d: all RUNNING after %.3fs (%s)", im.Name, n, startsecs, took.Seconds(), how)
+	r.res.add(id, strconv.Itoa(n), im.Name, took.Seconds())
+	r.logf("%s N=%d %s: all RUNNING after %.3fs (%s)", im.Name, n, id, took.Seconds(), how)
+	if o.Groups != nil && !r.skipped("update") {
+		if err := r.update(ctx, d, im, o); err != nil {
+			r.res.fail("update", strconv.Itoa(n), im.Name, err)
+			r.logf("%s N=%d update: %v", im.Name, n, err)
+		}
+	}
 	if _, left, err := d.shutdown(shutdownTimeout); err != nil || left > 0 {
 		return fmt.Errorf("shutdown: %v, %d processes left behind", err, left)
 	}
@@ -116,6 +145,12 @@ func (r *runner) suite(ctx context.Context, im Impl, n, round int) error {
 	}
 
 	calls := share(r.cfg.Calls, r.cfg.Rounds)
+	ctlRuns := share(r.cfg.CtlRuns, r.cfg.Rounds)
+	if n > 1000 {
+		// supervisord takes seconds per call at N=3000: a third of
+		// the calls keeps the run's length reasonable.
+		calls, ctlRuns = max(3, calls/3), max(2, ctlRuns/2)
+	}
 	r.measure(ctx, "getall", ns, im, calls, func() error {
 		b, err := d.raw.call(ctx, "supervisor.getAllProcessInfo")
 		if err == nil && countProcs(b) != n {
@@ -135,7 +170,7 @@ func (r *runner) suite(ctx context.Context, im Impl, n, round int) error {
 		if err != nil {
 			r.res.fail("status", ns, im.Name, err)
 		} else {
-			r.measure(ctx, "status", ns, im, share(r.cfg.CtlRuns, r.cfg.Rounds), func() error {
+			r.measure(ctx, "status", ns, im, ctlRuns, func() error {
 				out, err := exec.CommandContext(ctx, argv[0], argv[1:]...).CombinedOutput()
 				if c := strings.Count(string(out), "RUNNING"); c < n {
 					return fmt.Errorf("%s: %d RUNNING lines, want %d (exit: %v): %.200s", strings.Join(argv, " "), c, n, err, out)
@@ -270,6 +305,79 @@ func (r *runner) stopStart(ctx context.Context, d *daemon, im Impl, n int) error
 		r.res.fail("startall", ns, im.Name, fmt.Errorf("after startAllProcesses(wait): %w", err))
 	}
 	return nil
+}
+
+// groupsFor splits n programs into [program:aNNN] groups of 50 (fewer
+// for small n), for the update scenario.
+func groupsFor(n int) []group {
+	size := 50
+	if n < 200 {
+		size = max(1, n/10)
+	}
+	var gs []group
+	for i := 0; n > 0; i++ {
+		k := min(size, n)
+		gs = append(gs, group{Name: fmt.Sprintf("a%03d", i), N: k})
+		n -= k
+	}
+	return gs
+}
+
+// update rewrites d's config without the second half of its groups and
+// with as many new groups of the same sizes, then does what
+// supervisorctl update does, timed: reloadConfig, then per removed
+// group stopProcessGroup(wait) and removeProcessGroup, then per added
+// group addProcessGroup. Untimed, it then checks that n processes are
+// RUNNING.
+func (r *runner) update(ctx context.Context, d *daemon, im Impl, o confOpts) error {
+	ns := strconv.Itoa(o.N)
+	half := len(o.Groups) / 2
+	keep, gone := o.Groups[:len(o.Groups)-half], o.Groups[len(o.Groups)-half:]
+	o2 := o
+	o2.Groups = slices.Clone(keep)
+	moved := 0
+	for i, g := range gone {
+		o2.Groups = append(o2.Groups, group{Name: fmt.Sprintf("b%03d", i), N: g.N})
+		moved += g.N
+	}
+	if _, err := writeConf(d.dir, o2); err != nil {
+		return err
+	}
+	cctx, cancel := context.WithTimeout(ctx, spawnTimeout(o.N)+shutdownTimeout)
+	defer cancel()
+	t0 := time.Now()
+	added, changed, removed, err := d.api.ReloadConfig(cctx)
+	if err != nil {
+		return fmt.Errorf("reloadConfig: %w", err)
+	}
+	reread := time.Since(t0)
+	if len(added) != half || len(removed) != half || len(changed) != 0 {
+		return fmt.Errorf("reloadConfig: added %v changed %v removed %v, want %d added and removed", added, changed, removed, half)
+	}
+	for _, g := range removed {
+		if _, err := d.api.StopProcessGroup(cctx, g, true); err != nil {
+			return fmt.Errorf("stopProcessGroup %s: %w", g, err)
+		}
+		if err := d.api.RemoveProcessGroup(cctx, g); err != nil {
+			return fmt.Errorf("removeProcessGroup %s: %w", g, err)
+		}
+	}
+	for _, g := range added {
+		if err := d.api.AddProcessGroup(cctx, g); err != nil {
+			return fmt.Errorf("addProcessGroup %s: %w", g, err)
+		}
+	}
+	el := time.Since(t0)
+	r.res.add("update", ns, im.Name, el.Seconds())
+	r.logf("%s N=%d: reread %.3fs, update (%d removed, %d added) %.3fs in all", im.Name, o.N, reread.Seconds(), moved, moved, el.Seconds())
+	if err := d.pollRunning(cctx, o.N, r.cfg.Poll); err != nil {
+		return fmt.Errorf("after update: %w", err)
+	}
+	b, err := d.raw.call(cctx, "supervisor.getAllProcessInfo")
+	if err == nil && countProcs(b) != o.N {
+		err = fmt.Errorf("after update: %d processes, want %d", countProcs(b), o.N)
+	}
+	return err
 }
 
 func (r *runner) cleanDir(dir string) {
