@@ -74,3 +74,37 @@ func TestExportUsage(t *testing.T) {
 		}
 	}
 }
+
+func TestImportCommandLine(t *testing.T) {
+	dir := t.TempDir()
+	procfile := filepath.Join(dir, "Procfile")
+	os.WriteFile(procfile, []byte("web: ./server -p $PORT\n"), 0o644)
+	code, out, stderr := runMain(t, "import", "procfile", "--dropin", procfile)
+	if code != 0 || strings.Contains(out, "[supervisord]") || !strings.Contains(out, "[program:web]") {
+		t.Errorf("--dropin: exit %d, stderr %q:\n%s", code, stderr, out)
+	}
+	code, out, _ = runMain(t, "import", "procfile", procfile)
+	if code != 0 || !strings.Contains(out, "\n[supervisord]\n") {
+		t.Errorf("without --dropin: exit %d:\n%s", code, out)
+	}
+	bad := filepath.Join(dir, "bad")
+	os.WriteFile(bad, []byte("this is not a procfile line\n"), 0o644)
+	unit := filepath.Join(dir, "x.socket")
+	os.WriteFile(unit, []byte("[Socket]\n"), 0o644)
+	for _, tc := range []struct {
+		args []string
+		code int
+		err  string
+	}{
+		{[]string{"upstart", procfile}, 2, `unknown format "upstart"`},
+		{[]string{"cron"}, 2, "which file?"},
+		{[]string{"cron", filepath.Join(dir, "missing")}, 1, "no such file"},
+		{[]string{"procfile", bad}, 1, "bad:1: not a Procfile line"},
+		{[]string{"systemd", unit}, 1, "not a .service, .timer or .target unit"},
+	} {
+		code, _, stderr := runMain(t, "import", tc.args...)
+		if code != tc.code || !strings.Contains(stderr, tc.err) {
+			t.Errorf("import %q: exit %d, stderr %q; want %d and %q", tc.args, code, stderr, tc.code, tc.err)
+		}
+	}
+}

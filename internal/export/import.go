@@ -3,6 +3,7 @@ package export
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -168,6 +169,17 @@ func importMain(format string, args []string, opt importOptions, env Env, fail f
 	inputs := make([]input, 0, len(args))
 	for _, a := range args {
 		data, err := os.ReadFile(a)
+		if err != nil && format == "systemd" {
+			// an instance of a template unit: name@inst.service is
+			// read from name@.service
+			if prefix, rest, ok := strings.Cut(filepath.Base(a), "@"); ok && os.IsNotExist(err) {
+				if _, ext, ok := strings.Cut(rest, "."); ok {
+					if d, terr := os.ReadFile(filepath.Join(filepath.Dir(a), prefix+"@."+ext)); terr == nil {
+						data, err = d, nil
+					}
+				}
+			}
+		}
 		if err != nil {
 			return fail(1, "import %s: %v", format, err)
 		}
