@@ -265,7 +265,13 @@ func (p *iniParser) expandHere(here string) {
 // "a#b #c ;d" the comment starts at ";" (the "#" after the space is
 // only reached in a later round).
 func inlineComment(line string) int {
-	runes := []rune(line)
+	// runes and their byte offsets in line (an invalid byte is one
+	// U+FFFD rune but stays one byte long).
+	var runes []rune
+	var offs []int
+	for i, r := range line {
+		runes, offs = append(runes, r), append(offs, i)
+	}
 	find := func(c rune, from int) int {
 		for j := from; j < len(runes); j++ {
 			if runes[j] == c {
@@ -299,5 +305,5 @@ func inlineComment(line string) int {
 	if best < 0 {
 		return -1
 	}
-	return len(string(runes[:best]))
+	return offs[best]
 }
