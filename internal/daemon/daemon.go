@@ -228,6 +228,7 @@ func (d *daemon) start(cfg *config.Config, daemonized bool) error {
 	if msg := raiseLimits(sd.Minfds, sd.Minprocs, d.log); msg != "" {
 		return errors.New(msg)
 	}
+	checkFDs(cfg, d.log)
 	d.log.Info("RPC interface 'supervisor' initialized")
 	// The first supervisor exists before the sockets answer, so a
 	// request that arrives during the rest of start-up (removing old
@@ -587,6 +588,32 @@ func raiseLimits(minfds, minprocs int, log *slog.Logger) string {
 		log.Info(fmt.Sprintf("Increased %s limit to %d", l.name, l.min))
 	}
 	return ""
+}
+
+// fdsPerProcess is how many descriptors superd holds per running
+// process: the parent ends of its three pipes, a pidfd and two log
+// files.
+const fdsPerProcess = 6
+
+// checkFDs warns in the main log when the configured processes need
+// more descriptors than RLIMIT_NOFILE allows. superd itself already
+// runs with its soft limit raised to (one below) the hard limit: the Go
+// runtime does that at start-up (and restores the original soft limit
+// in children unless superd calls setrlimit, which raiseLimits does
+// only when that limit is below minfds). So this fires only when the
+// hard limit is too low: spawns past it fail with "too many open
+// files" (spawnerr) instead of superd failing at start-up.
+func checkFDs(cfg *config.Config, log *slog.Logger) {
+	n := 0
+	for _, g := range cfg.Groups {
+		n += len(g.Processes)
+	}
+	need := uint64(fdsPerProcess*n + 64)
+	var r unix.Rlimit
+	if unix.Getrlimit(unix.RLIMIT_NOFILE, &r) != nil || r.Cur == unix.RLIM_INFINITY || r.Cur >= need {
+		return
+	}
+	log.Warn(fmt.Sprintf("%d processes need about %d file descriptors but RLIMIT_NOFILE allows %d (hard limit %d): spawns beyond that fail with 'too many open files'; raise the hard limit (ulimit -Hn, LimitNOFILE=) or minfds", n, need, r.Cur, r.Max))
 }
 
 // dropPrivileges switches to user (name or uid) after sockets and logs
