@@ -267,24 +267,7 @@ func startResult(r rpc.Result) (string, error) {
 }
 
 func startResultNamed(name string, code int) (string, error) {
-	t := name + ": ERROR (%s)"
-	switch code {
-	case rpc.BadName:
-		return fmt.Sprintf(t, "no such process"), nil
-	case rpc.NoFile:
-		return fmt.Sprintf(t, "no such file"), nil
-	case rpc.NotExecutable:
-		return fmt.Sprintf(t, "file is not executable"), nil
-	case rpc.AlreadyStarted:
-		return fmt.Sprintf(t, "already started"), nil
-	case rpc.SpawnError:
-		return fmt.Sprintf(t, "spawn error"), nil
-	case rpc.AbnormalTermination:
-		return fmt.Sprintf(t, "abnormal termination"), nil
-	case rpc.Success:
-		return name + ": started", nil
-	}
-	return "", fmt.Errorf("unknown result code %d for %s", code, name)
+	return rpc.StartResultText(name, code)
 }
 
 // faultOf returns err as a fault, or nil.
@@ -363,20 +346,7 @@ func doStart(c *controller, ctx context.Context, arg string) (bool, error) {
 }
 
 func signalResultNamed(name string, code int, description, success string) (string, error) {
-	t := name + ": ERROR (%s)"
-	switch code {
-	case rpc.BadName:
-		return fmt.Sprintf(t, "no such process"), nil
-	case rpc.BadSignal:
-		return fmt.Sprintf(t, "bad signal name"), nil
-	case rpc.NotRunning:
-		return fmt.Sprintf(t, "not running"), nil
-	case rpc.Success:
-		return name + ": " + success, nil
-	case rpc.Failed:
-		return description, nil
-	}
-	return "", fmt.Errorf("unknown result code %d for %s", code, name)
+	return rpc.SignalResultText(name, code, description, success)
 }
 
 func signalResult(r rpc.Result) (string, error) {
@@ -807,15 +777,7 @@ func doUpdate(c *controller, ctx context.Context, arg string) (bool, error) {
 }
 
 func clearResultNamed(name string, code int) (string, error) {
-	switch code {
-	case rpc.BadName:
-		return name + ": ERROR (no such process)", nil
-	case rpc.Failed:
-		return name + ": ERROR (failed)", nil
-	case rpc.Success:
-		return name + ": cleared", nil
-	}
-	return "", fmt.Errorf("unknown result code %d for %s", code, name)
+	return rpc.ClearResultText(name, code)
 }
 
 func doClear(c *controller, ctx context.Context, arg string) (bool, error) {

@@ -307,6 +307,7 @@ const errAddrInUse = "Another program is already listening on a port that one of
 
 func (d *daemon) listen(cfg *config.Config) error {
 	b := newBackend(d)
+	webUI, methods := d.webHandler(b)
 	if u := cfg.UnixServer; u != nil {
 		ln, stale, err := rpc.ListenUnixStale(u.File, os.FileMode(u.Chmod), u.UID, u.GID)
 		if stale {
@@ -322,7 +323,7 @@ func (d *daemon) listen(cfg *config.Config) error {
 		if u.Username == "" {
 			d.noAuth = append(d.noAuth, "Server 'unix_http_server' running without any HTTP authentication checking")
 		}
-		d.serveOn(ln, rpc.NewServer(b, rpc.ServerOptions{Username: u.Username, Password: u.Password, Logger: d.log}))
+		d.serveOn(ln, rpc.NewServer(b, rpc.ServerOptions{Username: u.Username, Password: u.Password, Logger: d.log, Fallback: webUI, Methods: methods}))
 	}
 	for _, s := range cfg.InetServers {
 		ln, err := rpc.ListenTCP(s.Host, s.Port)
@@ -335,7 +336,7 @@ func (d *daemon) listen(cfg *config.Config) error {
 		if s.Username == "" {
 			d.noAuth = append(d.noAuth, fmt.Sprintf("Server '%s' running without any HTTP authentication checking", s.Name))
 		}
-		d.serveOn(ln, rpc.NewServer(b, rpc.ServerOptions{Username: s.Username, Password: s.Password, Logger: d.log}))
+		d.serveOn(ln, rpc.NewServer(b, rpc.ServerOptions{Username: s.Username, Password: s.Password, Logger: d.log, Fallback: webUI, Methods: methods}))
 	}
 	return nil
 }

@@ -34,12 +34,21 @@ const Truncated = "==> File truncated <==\n"
 // as a safety net, or by polling every 200 ms elsewhere. Follow starts
 // no goroutine that outlives it.
 func Follow(ctx context.Context, path string, w io.Writer, flush func()) error {
-	return follow(ctx, path, w, flush, nil)
+	return follow(ctx, path, -1, w, flush, nil)
 }
 
-// follow is Follow with an optional notifier (tests); nil means the
-// platform's.
-func follow(ctx context.Context, path string, w io.Writer, flush func(), n notifier) error {
+// FollowFrom is Follow starting at byte offset of the current file
+// instead of its last FollowHead bytes (a superd extension, for clients
+// that already have the file up to offset: superctl logs -f, the web
+// page). An offset past the end (the file was rotated or cleared since)
+// starts at the beginning; a negative offset is Follow's default.
+func FollowFrom(ctx context.Context, path string, offset int64, w io.Writer, flush func()) error {
+	return follow(ctx, path, offset, w, flush, nil)
+}
+
+// follow is Follow with a start offset (<0: the last FollowHead bytes)
+// and an optional notifier (tests); nil means the platform's.
+func follow(ctx context.Context, path string, start int64, w io.Writer, flush func(), n notifier) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("follow log: %w", err)
@@ -56,7 +65,14 @@ func follow(ctx context.Context, path string, w io.Writer, flush func(), n notif
 	defer n.close()
 	n.watchFile()
 
-	t := &tailer{w: w, f: f, id: fileID(fi), pos: max(fi.Size()-FollowHead, 0), buf: make([]byte, 64*1024)}
+	pos := max(fi.Size()-FollowHead, 0)
+	switch {
+	case start > fi.Size():
+		pos = 0
+	case start >= 0:
+		pos = start
+	}
+	t := &tailer{w: w, f: f, id: fileID(fi), pos: pos, buf: make([]byte, 64*1024)}
 	defer func() { t.f.Close() }()
 	for {
 		wrote := false

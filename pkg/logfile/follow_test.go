@@ -89,7 +89,7 @@ func TestFollowSmallFileAndPolling(t *testing.T) {
 	var out syncBuffer
 	done := make(chan error, 1)
 	// The polling notifier is the fallback when inotify is unavailable.
-	go func() { done <- follow(ctx, p, &out, nil, newPollNotifier(5e6)) }()
+	go func() { done <- follow(ctx, p, -1, &out, nil, newPollNotifier(5e6)) }()
 	waitFor(t, "whole small file", func() bool { return out.String() == "short\n" })
 	appendFile(t, p, "more\n")
 	waitFor(t, "appended", func() bool { return out.String() == "short\nmore\n" })
@@ -121,5 +121,35 @@ func TestFollowWriterError(t *testing.T) {
 	appendFile(t, p, "data\n")
 	if err := Follow(context.Background(), p, failWriter{}, nil); !errors.Is(err, errClientGone) {
 		t.Fatalf("Follow = %v, want the writer's error", err)
+	}
+}
+
+func TestFollowFrom(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "f.log")
+	appendFile(t, p, "0123456789")
+	for _, tc := range []struct {
+		start int64
+		want  string
+	}{{4, "456789"}, {10, ""}, {0, "0123456789"}, {99, "0123456789"}} {
+		ctx, cancel := context.WithCancel(context.Background())
+		var out syncBuffer
+		done := make(chan error, 1)
+		go func() { done <- FollowFrom(ctx, p, tc.start, &out, nil) }()
+		want := tc.want + "more\n"
+		if tc.start == 10 {
+			// nothing to send until the file grows
+			appendFile(t, p, "more\n")
+			waitFor(t, "appended", func() bool { return out.String() == want })
+		} else {
+			waitFor(t, "start", func() bool { return out.String() == tc.want })
+			appendFile(t, p, "more\n")
+			waitFor(t, "appended", func() bool { return out.String() == want })
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(p, []byte("0123456789"), 0o644)
 	}
 }

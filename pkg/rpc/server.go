@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -78,6 +79,10 @@ var httpMessages = map[int]string{
 	413: "Request Entity Too Large",
 	500: "Internal Server Error",
 }
+
+// HTTPError writes medusa's error page for code, as supervisord
+// answers errors (and its web page's redirects) on every path.
+func HTTPError(w http.ResponseWriter, code int) { httpError(w, code) }
 
 // httpError writes medusa's error page.
 func httpError(w http.ResponseWriter, code int) {
@@ -286,6 +291,22 @@ func (s *Server) serveLogtail(w http.ResponseWriter, r *http.Request) {
 	s.streamFile(w, r, path, true)
 }
 
+// streamOffset is superd's extension of /logtail and /mainlogtail:
+// "?offset=N" starts the stream at byte N of the current file instead of
+// its last 1024 bytes (superctl logs -f, after reading the tail). Any
+// other query is ignored, as supervisord ignores it.
+func streamOffset(r *http.Request) int64 {
+	v := r.URL.Query().Get("offset")
+	if v == "" {
+		return -1
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return -1
+	}
+	return n
+}
+
 func (s *Server) serveMainLogtail(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet {
 		httpError(w, http.StatusBadRequest)
@@ -314,7 +335,7 @@ func (s *Server) streamFile(w http.ResponseWriter, r *http.Request, path string,
 	rc := http.NewResponseController(w)
 	rc.Flush()
 	flush := func() { rc.Flush() }
-	if err := logfile.Follow(r.Context(), path, w, flush); err != nil {
+	if err := logfile.FollowFrom(r.Context(), path, streamOffset(r), w, flush); err != nil {
 		s.log.Debug("logtail stream ended", "path", path, "err", err)
 	}
 }

@@ -1,0 +1,305 @@
+// superd dashboard: makes the server-rendered process table live.
+// Data arrives as server-sent events from api/events (a snapshot, then
+// changes pushed from superd's event bus); actions are POSTed with the
+// page's CSRF token. Every name, description and message is set with
+// textContent, never parsed as HTML.
+"use strict";
+(function () {
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const table = document.getElementById("procs");
+  const form = document.getElementById("actions");
+  const msgBox = document.getElementById("statusmessage");
+  const live = document.getElementById("live");
+  const supstate = document.getElementById("supstate");
+  const filter = document.getElementById("filter");
+  const STATES = ["RUNNING", "STARTING", "BACKOFF", "STOPPING", "STOPPED", "EXITED", "FATAL", "UNKNOWN"];
+  const NAMES = {0: "STOPPED", 10: "STARTING", 20: "RUNNING", 30: "BACKOFF", 40: "STOPPING", 100: "EXITED", 200: "FATAL", 1000: "UNKNOWN"};
+  let skew = 0; // server clock minus ours, ms
+  const rows = new Map(); // ns -> {tr, cells, p}
+
+  function stateClass(s) {
+    const n = (NAMES[s] || "UNKNOWN").toLowerCase();
+    if (s === 20) return "statusrunning st-running";
+    if (s === 200 || s === 30) return "statuserror st-" + n;
+    return "statusnominal st-" + n;
+  }
+  function uptime(secs) {
+    secs = Math.max(0, Math.floor(secs));
+    const d = Math.floor(secs / 86400); secs %= 86400;
+    const hms = Math.floor(secs / 3600) + ":" + String(Math.floor(secs / 60) % 60).padStart(2, "0") + ":" + String(secs % 60).padStart(2, "0");
+    return d === 0 ? hms : (d === 1 ? "1 day, " : d + " days, ") + hms;
+  }
+  function nowSecs() { return (Date.now() + skew) / 1000; }
+
+  function index(tr) {
+    const c = tr.cells;
+    const r = {tr: tr, status: c[0].firstElementChild, desc: c[2].firstElementChild, pid: c[3], up: c[4], exit: c[5],
+      p: {ns: tr.dataset.ns, state: +tr.dataset.state, start: +tr.dataset.start}};
+    rows.set(tr.dataset.ns, r);
+    return r;
+  }
+  table.querySelectorAll("tr.proc").forEach(index);
+
+  function button(op, cls, text) {
+    const b = document.createElement("button");
+    b.name = "op"; b.value = op; b.textContent = text;
+    if (cls) b.className = cls;
+    return b;
+  }
+  function link(href, text, cls) {
+    const a = document.createElement("a");
+    a.href = href; a.textContent = text;
+    if (cls) a.className = cls;
+    return a;
+  }
+  function groupBody(p) {
+    const single = p.group === p.name;
+    const sel = single ? 'tbody.group:not([data-header])' : 'tbody.group[data-header][data-group="' + CSS.escape(p.group) + '"]';
+    let tb = table.querySelector(sel);
+    if (tb) return tb;
+    tb = document.createElement("tbody");
+    tb.className = "group";
+    tb.dataset.group = p.group;
+    if (!single) {
+      tb.dataset.header = "1";
+      const tr = tb.insertRow();
+      tr.className = "grouprow";
+      const th = document.createElement("th");
+      th.colSpan = 6;
+      const t = document.createElement("button");
+      t.type = "button"; t.className = "toggle"; t.textContent = "▾"; t.setAttribute("aria-expanded", "true");
+      const gn = document.createElement("span"); gn.className = "gname"; gn.textContent = p.group;
+      const gc = document.createElement("span"); gc.className = "gcounts";
+      th.append(t, " ", gn, " ", gc);
+      const td = document.createElement("td"); td.className = "action";
+      for (const [a, l] of [["start", "Start"], ["stop", "Stop"], ["restart", "Restart"], ["signal", "Signal"]]) td.append(button(a + "|" + p.group + ":*", "", l));
+      tr.append(th, td);
+    }
+    table.append(tb);
+    return tb;
+  }
+  function addRow(p) {
+    const tr = document.createElement("tr");
+    tr.className = "proc";
+    tr.dataset.ns = p.ns; tr.dataset.state = p.state; tr.dataset.start = p.start;
+    const q = encodeURIComponent(p.ns);
+    const st = tr.insertCell(); st.className = "status"; st.append(document.createElement("span"));
+    const nm = tr.insertCell(); nm.className = "name";
+    nm.append(link("tail.html?processname=" + q, p.ns), " ", link("log.html?processname=" + q + "&channel=stdout", "stdout", "loglink"), " ", link("log.html?processname=" + q + "&channel=stderr", "stderr", "loglink"));
+    const ds = tr.insertCell(); ds.className = "desc"; ds.append(document.createElement("span"));
+    tr.insertCell().className = "pid";
+    tr.insertCell().className = "uptime";
+    tr.insertCell().className = "exit";
+    const ac = tr.insertCell(); ac.className = "action";
+    for (const [a, l] of [["start", "Start"], ["stop", "Stop"], ["restart", "Restart"], ["signal", "Signal"], ["clear", "Clear log"]]) ac.append(button(a + "|" + p.ns, "a-" + a, l));
+    groupBody(p).append(tr);
+    const r = index(tr);
+    r.p = {};
+    return r;
+  }
+  function applyFilterTo(r) {
+    const f = filter.value.trim().toLowerCase();
+    r.tr.classList.toggle("filtered", f !== "" && !(r.p.ns.toLowerCase().includes(f) || (NAMES[r.p.state] || "").toLowerCase().includes(f)));
+  }
+  function update(p) {
+    let r = rows.get(p.ns);
+    if (!r) r = addRow(p);
+    const old = r.p;
+    r.p = p;
+    if (old.state !== p.state) {
+      r.tr.dataset.state = p.state;
+      r.status.className = stateClass(p.state);
+      r.status.textContent = (p.statename || NAMES[p.state]).toLowerCase();
+    }
+    r.tr.dataset.start = p.start;
+    r.pid.textContent = p.pid ? String(p.pid) : "";
+    const stopped = p.state === 0 || p.state === 100 || p.state === 200;
+    r.exit.textContent = stopped && p.start ? String(p.exit) : "";
+    tick(r);
+    applyFilterTo(r);
+  }
+  function tick(r) {
+    const p = r.p;
+    if (p.state === 20 && p.start) {
+      const u = uptime(nowSecs() - p.start);
+      r.up.textContent = u;
+      r.desc.textContent = "pid " + p.pid + ", uptime " + u;
+    } else {
+      r.up.textContent = "";
+      if (p.desc !== undefined) r.desc.textContent = p.desc;
+    }
+  }
+  function recount() {
+    const n = {};
+    const groups = new Map();
+    for (const r of rows.values()) {
+      const s = NAMES[r.p.state] || "UNKNOWN";
+      n[s] = (n[s] || 0) + 1;
+      const g = r.tr.parentElement;
+      if (!groups.has(g)) groups.set(g, {});
+      const gc = groups.get(g);
+      gc[s] = (gc[s] || 0) + 1;
+    }
+    document.querySelector('[data-count="total"]').textContent = rows.size;
+    for (const s of STATES) {
+      const b = document.querySelector('[data-count="' + s + '"]');
+      if (b) { b.textContent = n[s] || 0; b.parentElement.classList.toggle("zero", !n[s]); }
+    }
+    for (const [g, gc] of groups) {
+      const el = g.querySelector(".gcounts");
+      if (el) el.textContent = STATES.filter(s => gc[s]).map(s => gc[s] + " " + s.toLowerCase()).join(", ");
+    }
+  }
+  function applyMessage(m) {
+    skew = m.now - Date.now();
+    if (m.state) supstate.textContent = m.state;
+    if (m.type === "snapshot") {
+      const seen = new Set(m.procs.map(p => p.ns));
+      for (const [ns, r] of rows) if (!seen.has(ns)) { r.tr.remove(); rows.delete(ns); }
+    }
+    for (const p of m.procs) update(p);
+    for (const ns of m.removed || []) {
+      const r = rows.get(ns);
+      if (r) { r.tr.remove(); rows.delete(ns); }
+    }
+    recount();
+    document.body.dataset.updates = String(+(document.body.dataset.updates || 0) + 1);
+  }
+
+  let es;
+  function connect() {
+    es = new EventSource("api/events");
+    es.onopen = () => { live.textContent = "live"; live.className = "live on"; };
+    es.onmessage = (ev) => applyMessage(JSON.parse(ev.data));
+    es.onerror = () => { live.textContent = "reconnecting"; live.className = "live off"; };
+  }
+  connect();
+  setInterval(() => { for (const r of rows.values()) if (r.p.state === 20) tick(r); }, 1000);
+
+  let ft;
+  filter.addEventListener("input", () => {
+    clearTimeout(ft);
+    ft = setTimeout(() => {
+      for (const r of rows.values()) applyFilterTo(r);
+      table.querySelectorAll("tbody.group").forEach(tb => tb.classList.toggle("filtered", filter.value.trim() !== "" && !tb.querySelector("tr.proc:not(.filtered)")));
+    }, 60);
+  });
+  table.addEventListener("click", (ev) => {
+    const t = ev.target.closest("button.toggle");
+    if (!t) return;
+    const tb = t.closest("tbody");
+    const c = tb.classList.toggle("collapsed");
+    t.textContent = c ? "▸" : "▾";
+    t.setAttribute("aria-expanded", String(!c));
+  });
+
+  function showMessage(lines, ok) {
+    msgBox.textContent = lines.join("\n");
+    msgBox.classList.remove("hidden");
+    msgBox.classList.toggle("fail", !ok);
+  }
+  async function post(url, body) {
+    const res = await fetch(url, {method: "POST", headers: {"Content-Type": "application/json", "Accept": "application/json", "X-CSRF-Token": csrf}, body: JSON.stringify(body), credentials: "same-origin"});
+    if (!res.ok) return {lines: [(await res.text()).trim() || res.statusText], ok: false};
+    return res.json();
+  }
+  const dialog = document.getElementById("sigdialog");
+  function chooseSignal(target) {
+    return new Promise(resolve => {
+      if (!dialog || !dialog.showModal) { resolve(document.getElementById("signal").value); return; }
+      document.getElementById("sigtarget").textContent = target;
+      document.getElementById("sigchoice").value = document.getElementById("signal").value;
+      dialog.onclose = () => resolve(dialog.returnValue === "ok" ? document.getElementById("sigchoice").value : null);
+      dialog.showModal();
+    });
+  }
+  form.addEventListener("submit", async (ev) => {
+    const b = ev.submitter;
+    if (!b || b.name !== "op") return;
+    ev.preventDefault();
+    const [action, name] = b.value.split(/\|(.*)/s);
+    let signal = "";
+    if (action === "signal") {
+      signal = await chooseSignal(name);
+      if (!signal) return;
+    }
+    b.disabled = true;
+    b.classList.add("busy");
+    showMessage([action + " " + name + " …"], true);
+    try {
+      const r = await post("action", {action: action, name: name, signal: signal});
+      showMessage(r.lines || [], r.ok);
+    } catch (e) {
+      showMessage([String(e)], false);
+    } finally {
+      b.disabled = false;
+      b.classList.remove("busy");
+    }
+  });
+
+  // Jobs (present only when superd runs scheduled jobs).
+  const jobs = document.getElementById("jobs");
+  if (jobs) {
+    const jtb = document.querySelector("#jobtable tbody");
+    const held = document.getElementById("jobsheld");
+    function cell(tr, text, cls) { const td = tr.insertCell(); td.textContent = text; if (cls) td.className = cls; return td; }
+    function fmt(t) { if (!t) return ""; const d = new Date(t * 1000); return d.toLocaleString(); }
+    async function refreshJobs() {
+      const res = await fetch("api/jobs", {headers: {"Accept": "application/json"}});
+      if (!res.ok) return;
+      const d = await res.json();
+      held.classList.toggle("hidden", !d.Held);
+      const open = new Set([...jtb.querySelectorAll("tr.history")].map(tr => tr.dataset.job));
+      jtb.replaceChildren();
+      for (const j of d.Jobs) {
+        const tr = jtb.insertRow();
+        tr.className = "job"; tr.dataset.job = j.name;
+        cell(tr, j.name, "name");
+        cell(tr, j.description, "sched").title = j.schedule;
+        cell(tr, fmt(j.last_start), "last");
+        cell(tr, j.last_result + (j.running ? " (running)" : ""), "result r-" + j.last_result);
+        cell(tr, fmt(j.next_run), "next");
+        cell(tr, j.enabled ? "yes" : "no", "enabled");
+        const ac = tr.insertCell(); ac.className = "action";
+        ac.append(button("run|" + j.name, "", "Run now"), j.enabled ? button("disable|" + j.name, "", "Disable") : button("enable|" + j.name, "", "Enable"));
+        const hb = document.createElement("button"); hb.type = "button"; hb.className = "history"; hb.dataset.job = j.name; hb.textContent = "History";
+        ac.append(hb);
+        if (open.has(j.name)) showHistory(tr, j.name);
+      }
+    }
+    async function showHistory(tr, name) {
+      const next = tr.nextElementSibling;
+      if (next && next.classList.contains("history")) { next.remove(); return; }
+      const res = await fetch("api/jobs/history?name=" + encodeURIComponent(name), {headers: {"Accept": "application/json"}});
+      const runs = res.ok ? await res.json() : [];
+      const h = document.createElement("tr"); h.className = "history"; h.dataset.job = name;
+      const td = h.insertCell(); td.colSpan = 7;
+      const ul = document.createElement("ul");
+      for (const r of runs) {
+        const li = document.createElement("li");
+        li.textContent = fmt(r.start) + " · " + r.trigger + " · " + r.result + (r.result === "skipped" ? " (" + r.skip_reason + ")" : " · exit " + r.exitstatus + " · " + r.duration.toFixed(1) + " s");
+        ul.append(li);
+      }
+      if (!runs.length) ul.textContent = "no runs yet";
+      td.append(ul);
+      tr.after(h);
+    }
+    jobs.addEventListener("click", (ev) => {
+      const hb = ev.target.closest("button.history");
+      if (hb) showHistory(hb.closest("tr"), hb.dataset.job);
+    });
+    jobs.querySelector("form").addEventListener("submit", async (ev) => {
+      const b = ev.submitter;
+      if (!b || b.name !== "op") return;
+      ev.preventDefault();
+      const [action, name] = b.value.split(/\|(.*)/s);
+      b.disabled = true;
+      try {
+        const r = await post("api/jobs/action", {action: action, name: name});
+        showMessage(r.lines || [], r.ok);
+      } finally { b.disabled = false; }
+      refreshJobs();
+    });
+    setInterval(() => { if (!document.hidden) refreshJobs(); }, 5000);
+  }
+})();

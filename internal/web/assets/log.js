@@ -1,0 +1,62 @@
+// superd log view: streams the log (api/log/stream, server-sent events
+// from logfile.FollowFrom, which follows rotation) below what the
+// server rendered; "load earlier" prepends older parts; pause keeps
+// receiving but holds the output until resumed. Text only (textContent).
+"use strict";
+(function () {
+  const pre = document.getElementById("log");
+  const live = document.getElementById("live");
+  const pauseBtn = document.getElementById("pause");
+  const earlier = document.getElementById("earlier");
+  const follow = document.getElementById("follow");
+  const q = pre.dataset.query;
+  let start = +pre.dataset.start;
+  let paused = false;
+  let held = [];
+  let size = pre.textContent.length;
+  const MAX = 4 << 20; // characters kept on the page
+
+  function atBottom() { return window.innerHeight + window.scrollY >= document.body.scrollHeight - 4; }
+  function append(text) {
+    const stick = follow.checked && atBottom();
+    pre.append(document.createTextNode(text));
+    size += text.length;
+    if (pre.childNodes.length > 2000) pre.normalize();
+    if (size > MAX) {
+      pre.textContent = pre.textContent.slice(-MAX / 2);
+      size = pre.textContent.length;
+      earlier.disabled = true;
+    }
+    if (stick) window.scrollTo(0, document.body.scrollHeight);
+    document.body.dataset.chunks = String(+(document.body.dataset.chunks || 0) + 1);
+  }
+  if (!pre.dataset.error) {
+    const es = new EventSource("api/log/stream?" + q + "&offset=" + pre.dataset.end);
+    es.onopen = () => { live.textContent = "live"; live.className = "live on"; };
+    es.onerror = () => { live.textContent = "reconnecting"; live.className = "live off"; };
+    es.onmessage = (ev) => {
+      const text = JSON.parse(ev.data);
+      if (paused) held.push(text); else append(text);
+    };
+    window.scrollTo(0, document.body.scrollHeight);
+  }
+  pauseBtn.addEventListener("click", () => {
+    paused = !paused;
+    pauseBtn.textContent = paused ? "Resume" : "Pause";
+    pauseBtn.classList.toggle("on", paused);
+    if (!paused && held.length) { append(held.join("")); held = []; }
+  });
+  earlier.addEventListener("click", async () => {
+    if (start <= 0) return;
+    earlier.disabled = true;
+    const res = await fetch("api/log/read?" + q + "&before=" + start, {headers: {"Accept": "application/json"}});
+    if (!res.ok) { earlier.disabled = false; return; }
+    const d = await res.json();
+    const h = document.body.scrollHeight;
+    pre.prepend(document.createTextNode(d.data));
+    size += d.data.length;
+    window.scrollBy(0, document.body.scrollHeight - h);
+    start = d.start;
+    earlier.disabled = start <= 0;
+  });
+})();
