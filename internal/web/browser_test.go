@@ -1,0 +1,231 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+const chromiumBin = "/usr/bin/chromium"
+
+// newBrowser starts a headless Chromium (skipping the test when it is
+// not installed) and returns a tab's context.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	if _, err := os.Stat(chromiumBin); err != nil {
+		t.Skipf("chromium not installed (Debian package chromium): %v", err)
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumBin),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	}
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelC := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancelC(); cancelA() })
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("starting chromium: %v", err)
+	}
+	return ctx
+}
+
+// artifact saves a screenshot where SUPERD_ARTIFACTS says (the test's
+// temp dir otherwise) and logs the path.
+func artifact(t *testing.T, name string, png []byte) {
+	dir := os.Getenv("SUPERD_ARTIFACTS")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	os.MkdirAll(dir, 0o755)
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, png, 0o644); err != nil {
+		t.Error(err)
+	}
+	t.Logf("screenshot: %s", p)
+}
+
+// do runs browser steps, each action bounded by a deadline.
+func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// get runs one browser action that returns a value.
+func get[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func text(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	return get(t, ctx, chromedp.TextContent(chromedp.CSS(sel)))
+}
+
+func eval[T any](t *testing.T, ctx context.Context, expr string) T {
+	t.Helper()
+	return get(t, ctx, chromedp.Evaluate[T](expr))
+}
+
+// pageState is the state a row shows (data-state), "" if absent.
+func pageState(t *testing.T, ctx context.Context, ns string) string {
+	t.Helper()
+	return eval[string](t, ctx, fmt.Sprintf(`(function(){const r=document.querySelector('tr[data-ns=%q]'); return r ? r.dataset.state : ""})()`, ns))
+}
+
+const chattyCmd = `/bin/sh -c 'i=0; while :; do echo "chatty line $i"; i=$((i+1)); sleep 0.2; done'`
+
+// TestBrowser drives the dashboard in headless Chromium against a real
+// superd: the table, a click on stop, a change made elsewhere and a
+// kill -9 seen live, the log view streaming a line written after it
+// opened (pause, resume), and escaping of names, descriptions and log
+// lines.
+func TestBrowser(t *testing.T) {
+	ctx := newBrowser(t)
+	t.Parallel()
+	progs := program(t, "web", "sleep") + "startsecs=1\n" +
+		"[program:chatty]\ncommand=" + chattyCmd + "\nstartsecs=0\n" +
+		program(t, "xss", "print-lines-wait", "1", "<script>window.__xss=1</script>") +
+		"[program:x<b>y]\ncommand=/nonexistent/<script>window.__xss=2</script>\nstartretries=0\n" +
+		"[group:pool]\nprograms=w1,w2\n" + program(t, "w1", "sleep") + program(t, "w2", "sleep")
+	d := startDaemon(t, superdBin, "", "", progs)
+	waitFor(t, "web RUNNING", func() bool { return d.state("web") == "RUNNING" })
+	waitFor(t, "x<b>y FATAL", func() bool { return d.state("x<b>y") == "FATAL" })
+
+	do(t, ctx, "open dashboard", chromedp.Navigate(d.base+"/"), chromedp.WaitVisible(chromedp.CSS("#live.on")))
+	if rows := eval[int](t, ctx, `document.querySelectorAll("tr.proc").length`); rows != 6 {
+		t.Fatalf("%d process rows, want 6", rows)
+	}
+	// Record every state the page shows for web, with the time.
+	eval[chromedp.Void](t, ctx, `window.__seen=[]; new MutationObserver(()=>{const s=document.querySelector('tr[data-ns="web"] td.status span').textContent; if(!window.__seen.length||window.__seen[window.__seen.length-1][0]!==s) window.__seen.push([s, Date.now()]);}).observe(document.getElementById("procs"),{subtree:true,childList:true,characterData:true,attributes:true})`)
+
+	// Click stop: STOPPED shows without a reload, with superctl's line.
+	do(t, ctx, "click stop", chromedp.Click(chromedp.CSS(`tr[data-ns="web"] button.a-stop`)))
+	waitFor(t, "web STOPPED on the page", func() bool { return pageState(t, ctx, "web") == "0" })
+	waitFor(t, "action message", func() bool { return text(t, ctx, "#statusmessage") == "web: stopped" })
+	do(t, ctx, "click start", chromedp.Click(chromedp.CSS(`tr[data-ns="web"] button.a-start`)))
+	waitFor(t, "web RUNNING on the page", func() bool { return pageState(t, ctx, "web") == "20" })
+	waitFor(t, "start message", func() bool { return text(t, ctx, "#statusmessage") == "web: started" })
+
+	// A state change made elsewhere reaches the page: stop over XML-RPC.
+	eval[chromedp.Void](t, ctx, `window.__seen=[]`)
+	t0 := time.Now()
+	if err := d.client.StopProcess(t.Context(), "web", false); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "STOPPED pushed", func() bool { return pageState(t, ctx, "web") == "0" })
+	for _, s := range eval[[][]any](t, ctx, `window.__seen`) {
+		if s[0] == "stopped" {
+			ms := int64(s[1].(float64)) - t0.UnixMilli()
+			t.Logf("stop over XML-RPC reached the page in %d ms", ms)
+			if ms > 2000 {
+				t.Errorf("state change took %d ms to reach the page", ms)
+			}
+		}
+	}
+	if err := d.client.StartProcess(t.Context(), "web", true); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "web RUNNING again", func() bool { return pageState(t, ctx, "web") == "20" })
+
+	// kill -9 from outside: the page goes through starting to running
+	// with a new pid.
+	info, err := d.client.GetProcessInfo(t.Context(), "web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	eval[chromedp.Void](t, ctx, `window.__seen=[]`)
+	syscall.Kill(info.PID, syscall.SIGKILL)
+	waitFor(t, "new pid RUNNING on the page", func() bool {
+		pid := text(t, ctx, `tr[data-ns="web"] td.pid`)
+		return pageState(t, ctx, "web") == "20" && pid != "" && pid != strconv.Itoa(info.PID)
+	})
+	names := eval[[]string](t, ctx, `window.__seen.map(s=>s[0])`)
+	if got := strings.Join(names, ","); !strings.HasSuffix(got, "starting,running") {
+		t.Errorf("page showed %v after kill -9, want starting then running", names)
+	}
+
+	// Escaping: the program name and the spawn error are text.
+	name := text(t, ctx, `tr[data-ns="x<b>y"] td.name a`)
+	desc := text(t, ctx, `tr[data-ns="x<b>y"] td.desc`)
+	xss := eval[any](t, ctx, `window.__xss === undefined ? null : window.__xss`)
+	if name != "x<b>y" || !strings.Contains(desc, "<script>window.__xss=2</script>") || xss != nil {
+		t.Errorf("name %q, description %q, __xss %v: not rendered as text", name, desc, xss)
+	}
+	artifact(t, "dashboard.png", get(t, ctx, chromedp.FullScreenshot(100)))
+
+	// The log view streams a line written after it opened.
+	do(t, ctx, "open log", chromedp.Navigate(d.base+"/log.html?processname=chatty&channel=stdout"), chromedp.WaitVisible(chromedp.CSS("#live.on")))
+	last := lastChatty(text(t, ctx, "#log"))
+	waitFor(t, "a later chatty line", func() bool { return lastChatty(text(t, ctx, "#log")) > last+2 })
+	// Pause holds the output; resume shows what came meanwhile, once.
+	do(t, ctx, "pause", chromedp.Click(chromedp.CSS("#pause")))
+	paused := lastChatty(text(t, ctx, "#log"))
+	time.Sleep(700 * time.Millisecond) // the child writes every 200 ms: lines arrive and are held
+	if n := lastChatty(text(t, ctx, "#log")); n != paused {
+		t.Errorf("paused log went on from line %d to %d", paused, n)
+	}
+	do(t, ctx, "resume", chromedp.Click(chromedp.CSS("#pause")))
+	var log string
+	waitFor(t, "held lines after resume", func() bool {
+		log = text(t, ctx, "#log")
+		return lastChatty(log) > paused+1
+	})
+	for i := 0; i <= lastChatty(log); i++ {
+		if n := strings.Count(log, fmt.Sprintf("chatty line %d\n", i)); n > 1 {
+			t.Errorf("line %d shown %d times", i, n)
+		}
+	}
+	// Load earlier does not duplicate either (here all of it was shown).
+	artifact(t, "log.png", get(t, ctx, chromedp.FullScreenshot(100)))
+
+	// A log line holding a script is text.
+	do(t, ctx, "open xss log", chromedp.Navigate(d.base+"/log.html?processname=xss"), chromedp.WaitVisible(chromedp.CSS("#live.on")))
+	log = text(t, ctx, "#log")
+	xss = eval[any](t, ctx, `window.__xss === undefined ? null : window.__xss`)
+	if !strings.Contains(log, "<script>window.__xss=1</script> 0") || xss != nil {
+		t.Errorf("log view %q, __xss %v: script not rendered as text", log, xss)
+	}
+}
+
+// lastChatty returns the number of the last "chatty line N" in text.
+func lastChatty(text string) int {
+	i := strings.LastIndex(text, "chatty line ")
+	if i < 0 {
+		return -1
+	}
+	s := text[i+len("chatty line "):]
+	s, _, _ = strings.Cut(s, "\n")
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil {
+		return -1
+	}
+	return n
+}
