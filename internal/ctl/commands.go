@@ -18,6 +18,10 @@ type command struct {
 	help func(c *controller)
 }
 
+// superdCommands are superctl's own commands: "help <name>" knows them,
+// but "help" lists supervisorctl's commands only, as supervisorctl does.
+var superdCommands = map[string]bool{"logs": true, "top": true}
+
 // commands maps every action to its implementation and help text.
 // "help" and "EOF" belong to the controller itself in supervisorctl and
 // so are not listed by "help".
@@ -46,8 +50,16 @@ func init() {
 		"tail":     {doTail, helpLines("tail [-f] <name> [stdout|stderr] (default stdout)\nEx:\ntail -f <name>\t\tContinuous tail of named process stdout\n\t\t\tCtrl-C to exit.\ntail -100 <name>\tlast 100 *bytes* of process stdout\ntail <name> stderr\tlast 1600 *bytes* of process stderr")},
 		"update":   {doUpdate, helpLines("update\t\t\tReload config and add/remove as necessary, and will restart affected programs", "update all\t\tReload config and add/remove as necessary, and will restart affected programs", "update <gname> [...]\tUpdate specific groups")},
 		"version":  {doVersion, helpLines("version\t\t\tShow the version of the remote supervisord process")},
-		"help":     {doHelp, nil},
-		"EOF":      {doEOF, nil},
+		"logs": {doLogs, helpLines("logs [-f] [-n N] [--stderr] [--no-color] [<name>|<gname>:*|all ...]",
+			"\tThe last N lines (default 10) of each process's stdout (stderr with --stderr),",
+			"\tprefixed with \"name |\"; -f then follows them all, interleaved, across",
+			"\tlog rotation, until Ctrl-C. No name means all processes. (superctl only)")},
+		"top": {doTop, helpLines("top [--once] [--json] [-d SECS]",
+			"\tState, pid, CPU %, resident memory (of each process group), restarts and",
+			"\tuptime of every process, refreshed every SECS (default 2) until Ctrl-C;",
+			"\t--once prints one table, --json one JSON array. (superctl with superd only)")},
+		"help": {doHelp, nil},
+		"EOF":  {doEOF, nil},
 	}
 }
 
@@ -63,7 +75,7 @@ func helpLines(lines ...string) func(*controller) {
 func topicNames() []string {
 	var names []string
 	for name, cmd := range commands {
-		if cmd.help != nil {
+		if cmd.help != nil && !superdCommands[name] {
 			names = append(names, name)
 		}
 	}

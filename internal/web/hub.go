@@ -23,11 +23,75 @@ type counters struct {
 	exitsNotOK int // EXITED with expected=0, and BACKOFF (died during startsecs)
 }
 
+// jobBuckets are the bounds (seconds) of superd_job_duration_seconds.
+var jobBuckets = []float64{0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 1800, 3600}
+
+// jobCounters are one job's run counts and durations since superd
+// started, from SUPERD_JOB_* events.
+type jobCounters struct {
+	runs    map[string]int // by result
+	started time.Time      // of the run in progress
+	count   uint64
+	sum     float64
+	buckets []uint64 // cumulative counts per jobBuckets bound
+}
+
 // tracker holds the counters; the hub goroutine writes them, metrics
 // and stats read them.
 type tracker struct {
-	mu sync.Mutex // guards m
-	m  map[string]*counters
+	mu   sync.Mutex // guards m and jobs
+	m    map[string]*counters
+	jobs map[string]*jobCounters
+}
+
+func (t *tracker) observeJob(e events.Event) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	name := e.Job
+	if name == "" {
+		name = e.Process
+	}
+	j := t.jobs[name]
+	if j == nil {
+		j = &jobCounters{runs: map[string]int{}, buckets: make([]uint64, len(jobBuckets))}
+		t.jobs[name] = j
+	}
+	switch e.Type {
+	case events.SuperdJobStarted:
+		j.started = e.Time
+	case events.SuperdJobFinished:
+		j.runs[e.Result]++
+		if !j.started.IsZero() {
+			d := e.Time.Sub(j.started).Seconds()
+			j.count++
+			j.sum += d
+			for i, b := range jobBuckets {
+				if d <= b {
+					j.buckets[i]++
+				}
+			}
+			j.started = time.Time{}
+		}
+	case events.SuperdJobSkipped:
+		j.runs["skipped"]++
+	}
+}
+
+// jobSnapshot returns a copy of the job counters.
+func (t *tracker) jobSnapshot() map[string]jobCounters {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make(map[string]jobCounters, len(t.jobs))
+	for n, j := range t.jobs {
+		c := *j
+		c.runs = make(map[string]int, len(j.runs))
+		for k, v := range j.runs {
+			c.runs[k] = v
+		}
+		c.buckets = append([]uint64(nil), j.buckets...)
+		out[n] = c
+	}
+	return out
 }
 
 func (t *tracker) observe(e events.Event) {
@@ -111,6 +175,9 @@ type message struct {
 	State   string   `json:"state,omitempty"`
 	Procs   []proc   `json:"procs"`
 	Removed []string `json:"removed,omitempty"`
+	// Jobs says a job started, finished or was skipped: the page
+	// reloads its jobs section.
+	Jobs bool `json:"jobs,omitempty"`
 }
 
 // client is one open process stream.
@@ -133,7 +200,7 @@ type hub struct {
 }
 
 func newHub(b rpc.Backend, bus *events.Bus) *hub {
-	return &hub{b: b, bus: bus, track: &tracker{m: map[string]*counters{}},
+	return &hub{b: b, bus: bus, track: &tracker{m: map[string]*counters{}, jobs: map[string]*jobCounters{}},
 		reg: make(chan *client), unreg: make(chan *client), done: make(chan struct{})}
 }
 
@@ -168,14 +235,14 @@ func (h *hub) run(ctx context.Context) {
 	var sub *events.Subscription
 	var evc <-chan events.Event
 	if h.bus != nil {
-		sub = h.bus.Subscribe(events.ProcessState, events.ProcessGroup, events.SupervisorStateChange)
+		sub = h.bus.Subscribe(events.ProcessState, events.ProcessGroup, events.SupervisorStateChange, events.SuperdJob)
 		defer sub.Close()
 		evc = sub.C()
 	}
 	clients := map[*client]bool{}
 	model := map[string]rpc.ProcessInfo{} // valid while clients exist
 	dirty := map[string]bool{}
-	reloadAll, stateChanged := false, false
+	reloadAll, stateChanged, jobsChanged := false, false, false
 	var timer *time.Timer
 	var timerC <-chan time.Time
 	arm := func() {
@@ -221,10 +288,15 @@ func (h *hub) run(ctx context.Context) {
 			if e.Type.Is(events.ProcessState) {
 				h.track.observe(e)
 			}
+			if e.Type.Is(events.SuperdJob) {
+				h.track.observeJob(e)
+			}
 			if len(clients) == 0 {
 				continue
 			}
 			switch {
+			case e.Type.Is(events.SuperdJob):
+				jobsChanged = true
 			case e.Type.Is(events.ProcessState):
 				dirty[namespec(e.Group, e.Process)] = true
 			case e.Type.Is(events.ProcessGroup):
@@ -253,14 +325,14 @@ func (h *hub) run(ctx context.Context) {
 			}
 			if len(clients) == 0 {
 				clear(dirty)
-				reloadAll, stateChanged = false, false
+				reloadAll, stateChanged, jobsChanged = false, false, false
 			}
 		case <-timerC:
 			timerC = nil
 			if len(clients) == 0 {
 				continue
 			}
-			m := message{Type: "update", Now: time.Now().UnixMilli(), Procs: []proc{}}
+			m := message{Type: "update", Now: time.Now().UnixMilli(), Procs: []proc{}, Jobs: jobsChanged}
 			if stateChanged {
 				m.State = h.b.State().Name
 			}
@@ -298,8 +370,8 @@ func (h *hub) run(ctx context.Context) {
 				m.Procs = append(m.Procs, toProc(i))
 			}
 			clear(dirty)
-			reloadAll, stateChanged = false, false
-			if len(m.Procs) == 0 && len(m.Removed) == 0 && m.State == "" {
+			reloadAll, stateChanged, jobsChanged = false, false, false
+			if len(m.Procs) == 0 && len(m.Removed) == 0 && m.State == "" && !m.Jobs {
 				continue
 			}
 			f := frame(m)

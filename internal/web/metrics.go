@@ -35,7 +35,8 @@ var (
 	descScrape   = prometheus.NewDesc("superd_scrape_error", "1 if the process table could not be read for this scrape (superd is restarting or shutting down).", nil, nil)
 
 	jl             = []string{"job"}
-	descJobRuns    = prometheus.NewDesc("superd_job_runs_total", "Finished runs of the job by result (ok, failed).", []string{"job", "result"}, nil)
+	descJobRuns    = prometheus.NewDesc("superd_job_runs_total", "Runs of the job since superd started, by result (ok, failed, timeout, interrupted, skipped).", []string{"job", "result"}, nil)
+	descJobDurH    = prometheus.NewDesc("superd_job_duration_seconds", "Duration of the job's runs since superd started.", jl, nil)
 	descJobLast    = prometheus.NewDesc("superd_job_last_run_timestamp_seconds", "Unix time the job's last run started (0: never).", jl, nil)
 	descJobNext    = prometheus.NewDesc("superd_job_next_run_timestamp_seconds", "Unix time of the job's next scheduled run (0: none, disabled or held).", jl, nil)
 	descJobDur     = prometheus.NewDesc("superd_job_last_duration_seconds", "Duration of the job's last run.", jl, nil)
@@ -53,7 +54,7 @@ type collector struct{ h *Handler }
 func (c collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descState, descUp, descStart, descUptime, descRestarts, descExits,
 		descExitCode, descPID, descCPU, descRSS, descProcs, descSupState, descCount, descInfo, descScrape,
-		descJobRuns, descJobLast, descJobNext, descJobDur, descJobRunning, descJobEnabled, descJobHeld} {
+		descJobRuns, descJobDurH, descJobLast, descJobNext, descJobDur, descJobRunning, descJobEnabled, descJobHeld} {
 		ch <- d
 	}
 }
@@ -128,10 +129,22 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		return
 	}
 	held := false
+	jobCounts := h.hub.track.jobSnapshot()
 	for _, j := range jobs {
 		held = held || j.Held
-		counter(descJobRuns, float64(max(j.Runs-j.Failures, 0)), j.Name, "ok")
-		counter(descJobRuns, float64(j.Failures), j.Name, "failed")
+		c := jobCounts[j.Name]
+		for _, r := range []string{"ok", "failed", "timeout", "interrupted", "skipped"} {
+			counter(descJobRuns, float64(c.runs[r]), j.Name, r)
+		}
+		bk := map[float64]uint64{}
+		for i, b := range jobBuckets {
+			if c.buckets != nil {
+				bk[b] = c.buckets[i]
+			} else {
+				bk[b] = 0
+			}
+		}
+		ch <- prometheus.MustNewConstHistogram(descJobDurH, c.count, c.sum, bk, j.Name)
 		gauge(descJobLast, float64(j.LastStart), j.Name)
 		gauge(descJobNext, float64(j.NextRun), j.Name)
 		gauge(descJobDur, j.LastDuration, j.Name)

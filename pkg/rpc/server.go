@@ -45,6 +45,10 @@ type ServerOptions struct {
 	Methods []Method
 }
 
+// FailedAuthDelay is how long a request with wrong credentials waits
+// for its 401 (or 400) answer.
+var FailedAuthDelay = time.Second
+
 // Server serves supervisord's HTTP endpoints: XML-RPC on /RPC2*,
 // /logtail/<name>[/<channel>] and /mainlogtail.
 type Server struct {
@@ -102,6 +106,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Server", "Medusa/1.12")
 	if s.opts.Username != "" {
 		if code := s.authorize(r); code != 0 {
+			if r.Header.Get("Authorization") != "" {
+				// Wrong credentials (not the browser's first request,
+				// which has none): logged, and answered late so that
+				// passwords cannot be tried quickly one by one.
+				s.log.Warn("authentication failed", "peer", r.RemoteAddr, "path", r.URL.Path)
+				t := time.NewTimer(FailedAuthDelay)
+				select {
+				case <-t.C:
+				case <-r.Context().Done():
+					t.Stop()
+				}
+			}
 			if code == http.StatusUnauthorized {
 				w.Header().Set("WWW-Authenticate", `Basic realm="default"`)
 				w.Header().Set("Connection", "close")

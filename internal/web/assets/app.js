@@ -15,6 +15,7 @@
   const STATES = ["RUNNING", "STARTING", "BACKOFF", "STOPPING", "STOPPED", "EXITED", "FATAL", "UNKNOWN"];
   const NAMES = {0: "STOPPED", 10: "STARTING", 20: "RUNNING", 30: "BACKOFF", 40: "STOPPING", 100: "EXITED", 200: "FATAL", 1000: "UNKNOWN"};
   let skew = 0; // server clock minus ours, ms
+  let refreshJobs = null; // set when the page has a jobs section
   const rows = new Map(); // ns -> {tr, cells, p}
 
   function stateClass(s) {
@@ -163,6 +164,7 @@
       if (r) { r.tr.remove(); rows.delete(ns); }
     }
     recount();
+    if (m.jobs && refreshJobs) refreshJobs();
     document.body.dataset.updates = String(+(document.body.dataset.updates || 0) + 1);
   }
 
@@ -244,7 +246,7 @@
     const held = document.getElementById("jobsheld");
     function cell(tr, text, cls) { const td = tr.insertCell(); td.textContent = text; if (cls) td.className = cls; return td; }
     function fmt(t) { if (!t) return ""; const d = new Date(t * 1000); return d.toLocaleString(); }
-    async function refreshJobs() {
+    refreshJobs = async function () {
       const res = await fetch("api/jobs", {headers: {"Accept": "application/json"}});
       if (!res.ok) return;
       const d = await res.json();
@@ -266,7 +268,8 @@
         ac.append(hb);
         if (open.has(j.name)) showHistory(tr, j.name);
       }
-    }
+      document.body.dataset.jobupdates = String(+(document.body.dataset.jobupdates || 0) + 1);
+    };
     async function showHistory(tr, name) {
       const next = tr.nextElementSibling;
       if (next && next.classList.contains("history")) { next.remove(); return; }
@@ -300,6 +303,8 @@
       } finally { b.disabled = false; }
       refreshJobs();
     });
-    setInterval(() => { if (!document.hidden) refreshJobs(); }, 5000);
+    // Runs arrive as events (m.jobs); this only moves "next run" along
+    // for schedules that fire while nothing else happens.
+    setInterval(() => { if (!document.hidden) refreshJobs(); }, 30000);
   }
 })();

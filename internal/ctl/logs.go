@@ -1,0 +1,263 @@
+package ctl
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/superd/superd/pkg/rpc"
+)
+
+// colors are the ANSI colours of the "name |" prefixes of logs.
+var colors = []string{"36", "33", "32", "35", "34", "91", "96", "93", "92", "95"}
+
+// logsArgs are the parsed arguments of logs.
+type logsArgs struct {
+	follow  bool
+	channel string
+	lines   int
+	color   bool
+	names   []string
+}
+
+func parseLogsArgs(arg string, color bool) (logsArgs, error) {
+	a := logsArgs{channel: "stdout", lines: 10, color: color}
+	f := strings.Fields(arg)
+	for i := 0; i < len(f); i++ {
+		switch s := f[i]; {
+		case s == "-f" || s == "--follow":
+			a.follow = true
+		case s == "--stderr":
+			a.channel = "stderr"
+		case s == "--no-color":
+			a.color = false
+		case s == "-n" || s == "--lines":
+			if i+1 >= len(f) {
+				return a, fmt.Errorf("%s needs a number", s)
+			}
+			i++
+			n, err := strconv.Atoi(f[i])
+			if err != nil || n < 0 {
+				return a, fmt.Errorf("bad number of lines %q", f[i])
+			}
+			a.lines = n
+		case strings.HasPrefix(s, "-n") && len(s) > 2:
+			n, err := strconv.Atoi(s[2:])
+			if err != nil || n < 0 {
+				return a, fmt.Errorf("bad number of lines %q", s[2:])
+			}
+			a.lines = n
+		case strings.HasPrefix(s, "-"):
+			return a, fmt.Errorf("unknown option %s", s)
+		default:
+			a.names = append(a.names, s)
+		}
+	}
+	return a, nil
+}
+
+// resolveNames expands names (process, group:*, group, all; none means
+// all) into the namespecs of processes, in getAllProcessInfo order.
+func (c *controller) resolveNames(ctx context.Context, names []string) ([]string, error) {
+	infos, err := c.client.GetAllProcessInfo(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	seen := map[string]bool{}
+	add := func(ns string) {
+		if !seen[ns] {
+			seen[ns] = true
+			out = append(out, ns)
+		}
+	}
+	if len(names) == 0 || (len(names) == 1 && names[0] == "all") {
+		for _, i := range infos {
+			add(namespecOf(i.Group, i.Name))
+		}
+		return out, nil
+	}
+	for _, n := range names {
+		g, p, hasProcess := splitNamespec(n)
+		found := false
+		for _, i := range infos {
+			if i.Group == g && (!hasProcess || i.Name == p) || !hasProcess && !strings.Contains(n, ":") && i.Name == g {
+				add(namespecOf(i.Group, i.Name))
+				found = true
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("%s: ERROR (no such process)", n)
+		}
+	}
+	return out, nil
+}
+
+// lastLines returns the last n lines of data (all complete lines and a
+// trailing partial one count).
+func lastLines(data string, n int) []string {
+	if data == "" || n == 0 {
+		return nil
+	}
+	lines := strings.SplitAfter(data, "\n")
+	if lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return lines
+}
+
+// prefixWriter writes whole lines of many processes to one output,
+// each with its process's prefix; it is shared by the stream
+// goroutines of logs -f.
+type prefixWriter struct {
+	mu  sync.Mutex // guards out
+	out io.Writer
+}
+
+func (w *prefixWriter) line(prefix, line string) {
+	if !strings.HasSuffix(line, "\n") {
+		line += "\n"
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	io.WriteString(w.out, prefix+line)
+}
+
+func doLogs(c *controller, ctx context.Context, arg string) (bool, error) {
+	if ok, err := c.upcheck(ctx); !ok {
+		return false, err
+	}
+	a, err := parseLogsArgs(arg, c.out == io.Writer(os.Stdout) && isTerminal(os.Stdout) && os.Getenv("NO_COLOR") == "")
+	if err != nil {
+		c.output("Error: " + err.Error())
+		commands["logs"].help(c)
+		c.exitStatus = exitGeneric
+		return false, nil
+	}
+	names, err := c.resolveNames(ctx, a.names)
+	if err != nil {
+		if faultOf(err) != nil {
+			return false, err
+		}
+		var te *rpc.TransportError
+		if errors.As(err, &te) {
+			return false, err
+		}
+		c.output(err.Error())
+		c.exitStatus = exitInvalidArgs
+		return false, nil
+	}
+	width := 0
+	for _, n := range names {
+		width = max(width, len(n))
+	}
+	prefixes := make(map[string]string, len(names))
+	for i, n := range names {
+		p := fmt.Sprintf("%-*s | ", width, n)
+		if a.color {
+			p = "\x1b[" + colors[i%len(colors)] + "m" + p + "\x1b[0m"
+		}
+		prefixes[n] = p
+	}
+	w := &prefixWriter{out: c.out}
+	offsets := make(map[string]int64, len(names))
+	for _, n := range names {
+		data, off, err := c.logTail(ctx, n, a.channel, int64(max(a.lines, 1))*1024)
+		if err != nil {
+			c.output(n + ": ERROR (" + err.Error() + ")")
+			c.exitStatus = exitGeneric
+			continue
+		}
+		offsets[n] = off
+		for _, l := range lastLines(data, a.lines) {
+			w.line(prefixes[n], l)
+		}
+	}
+	if !a.follow {
+		return false, nil
+	}
+	ctx, stop := interruptible(ctx)
+	defer stop()
+	var wg sync.WaitGroup
+	for _, n := range names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.followLog(ctx, w, n, a.channel, prefixes[n], offsets[n])
+		}()
+	}
+	wg.Wait()
+	return false, nil
+}
+
+// logTail reads the last length bytes of a process log (tailProcess*Log)
+// and returns them with the log's size.
+func (c *controller) logTail(ctx context.Context, name, channel string, length int64) (string, int64, error) {
+	var data string
+	var off int
+	var err error
+	if channel == "stderr" {
+		data, off, _, err = c.client.TailProcessStderrLog(ctx, name, 0, int(length))
+	} else {
+		data, off, _, err = c.client.TailProcessStdoutLog(ctx, name, 0, int(length))
+	}
+	if err != nil {
+		if f := faultOf(err); f != nil {
+			return "", 0, errors.New(f.String)
+		}
+		return "", 0, err
+	}
+	return data, int64(off), nil
+}
+
+// followLog streams one process's log from offset (superd's /logtail
+// ?offset=, which follows rotation) and writes its lines with prefix
+// until ctx ends; a stream that ends (no log file yet, superd
+// restarting) is opened again a second later from the log's end.
+func (c *controller) followLog(ctx context.Context, w *prefixWriter, name, channel, prefix string, offset int64) {
+	for ctx.Err() == nil {
+		body, err := c.client.LogTailFrom(ctx, name, channel, offset)
+		if err == nil {
+			done := make(chan struct{})
+			go func() {
+				select {
+				case <-ctx.Done():
+					body.Close()
+				case <-done:
+				}
+			}()
+			r := bufio.NewReaderSize(body, 64<<10)
+			for {
+				line, err := r.ReadString('\n')
+				if line != "" && (err == nil || ctx.Err() == nil && errors.Is(err, io.EOF)) {
+					w.line(prefix, line)
+				}
+				if err != nil {
+					break
+				}
+			}
+			close(done)
+			body.Close()
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Second):
+		}
+		if _, off, err := c.logTail(ctx, name, channel, 0); err == nil {
+			offset = off
+		} else {
+			offset = 0
+		}
+	}
+}

@@ -1,0 +1,149 @@
+package web_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// counterProgram writes "NAME i" lines, i = 0, 1, 2 ..., every 10 ms,
+// to a log rotated at 6 KB.
+func counterProgram(name string) string {
+	return fmt.Sprintf(`[program:%[1]s]
+command=/bin/sh -c 'i=0; while :; do echo "%[1]s $i ....................."; i=$((i+1)); sleep 0.01; done'
+startsecs=0
+stdout_logfile=$DIR/%[1]s.log
+stdout_logfile_maxbytes=6KB
+stdout_logfile_backups=5
+`, name)
+}
+
+// TestLogsFollow runs superctl logs -f on two chatty processes across
+// several rotations: every line arrives once, in order per process,
+// with its prefix.
+func TestLogsFollow(t *testing.T) {
+	t.Parallel()
+	d := startDaemon(t, superdBin, "", "", counterProgram("alpha")+counterProgram("beta"))
+	waitFor(t, "running", func() bool { return d.state("alpha") == "RUNNING" && d.state("beta") == "RUNNING" })
+	out := new(lockedBuffer)
+	cmd := exec.Command(superctlBin, "-c", d.conf, "logs", "-f", "-n", "5", "alpha", "beta")
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	defer cmd.Process.Kill()
+	// two rotations of each log after superctl started
+	waitFor(t, "rotations", func() bool {
+		_, e1 := os.Stat(d.dir + "/alpha.log.2")
+		_, e2 := os.Stat(d.dir + "/beta.log.2")
+		return e1 == nil && e2 == nil
+	})
+	// and lines after them
+	n0 := strings.Count(out.String(), "\n")
+	waitFor(t, "more lines", func() bool { return strings.Count(out.String(), "\n") > n0+50 })
+	cmd.Process.Signal(syscall.SIGINT)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("superctl logs -f after Ctrl-C: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("superctl logs -f did not end on Ctrl-C")
+	}
+	last := map[string]int{"alpha": -1, "beta": -1}
+	count := map[string]int{}
+	for _, line := range strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n") {
+		if line == "" {
+			continue
+		}
+		prefix, text, ok := strings.Cut(line, " | ")
+		name := strings.TrimSpace(prefix)
+		f := strings.Fields(text)
+		if !ok || len(f) != 3 || f[0] != name {
+			t.Fatalf("bad line %q", line)
+		}
+		n, err := strconv.Atoi(f[1])
+		if err != nil {
+			t.Fatalf("bad line %q", line)
+		}
+		if last[name] >= 0 && n != last[name]+1 {
+			t.Fatalf("%s: line %d after %d (lost or repeated)\n%s", name, n, last[name], out)
+		}
+		last[name] = n
+		count[name]++
+	}
+	if count["alpha"] < 100 || count["beta"] < 100 {
+		t.Errorf("too few lines: %v", count)
+	}
+	t.Logf("lines followed: %v", count)
+}
+
+// TestTop checks superctl top --once and --json against real children:
+// a busy one uses CPU, its grandchild counts in its process group.
+func TestTop(t *testing.T) {
+	t.Parallel()
+	d := startDaemon(t, superdBin, "", "", "[program:busy]\ncommand=/bin/sh -c 'while :; do :; done'\nstartsecs=0\n"+
+		program(t, "idle", "spawn-grandchild", "$DIR/gc.pid")+"stopasgroup=true\n"+"[program:off]\ncommand=/bin/true\nautostart=false\n")
+	waitFor(t, "running", func() bool { return d.state("busy") == "RUNNING" && d.state("idle") == "RUNNING" })
+	waitFor(t, "grandchild", func() bool { _, err := os.Stat(d.dir + "/gc.pid"); return err == nil })
+	out, err := exec.Command(superctlBin, "-c", d.conf, "top", "--json").CombinedOutput()
+	if err != nil {
+		t.Fatalf("top --json: %v\n%s", err, out)
+	}
+	var rows []struct {
+		Name       string  `json:"name"`
+		State      string  `json:"statename"`
+		PID        int     `json:"pid"`
+		CPUPercent float64 `json:"cpu_percent"`
+		RSSBytes   int64   `json:"rss_bytes"`
+		Procs      int     `json:"procs"`
+	}
+	if err := json.Unmarshal(out, &rows); err != nil {
+		t.Fatalf("top --json: %v\n%s", err, out)
+	}
+	by := map[string]int{}
+	for i, r := range rows {
+		by[r.Name] = i
+	}
+	busy, idle, off := rows[by["busy"]], rows[by["idle"]], rows[by["off"]]
+	if busy.CPUPercent < 1 || busy.RSSBytes <= 0 || busy.State != "RUNNING" {
+		t.Errorf("busy: %+v", busy)
+	}
+	if idle.Procs != 2 || idle.CPUPercent > 50 {
+		t.Errorf("idle (with a grandchild): %+v", idle)
+	}
+	if off.PID != 0 || off.State != "STOPPED" {
+		t.Errorf("off: %+v", off)
+	}
+	out, err = exec.Command(superctlBin, "-c", d.conf, "top", "--once").CombinedOutput()
+	if err != nil || !strings.HasPrefix(string(out), "NAME") || !strings.Contains(string(out), "busy") {
+		t.Errorf("top --once: %v\n%s", err, out)
+	}
+}

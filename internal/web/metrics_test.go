@@ -1,0 +1,178 @@
+package web_test
+
+import (
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+)
+
+// scrape fetches /metrics, checks it with promtool (when installed)
+// and parses it.
+func (d *daemon) scrape(t *testing.T) map[string]*dto.MetricFamily {
+	t.Helper()
+	resp, body := d.get("/metrics")
+	if resp.StatusCode != 200 {
+		t.Fatalf("/metrics: %s", resp.Status)
+	}
+	if promtool, err := exec.LookPath("promtool"); err == nil {
+		cmd := exec.Command(promtool, "check", "metrics")
+		cmd.Stdin = strings.NewReader(body)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("promtool check metrics: %v\n%s", err, out)
+		}
+	}
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := p.TextToMetricFamilies(strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("parsing /metrics: %v", err)
+	}
+	return fams
+}
+
+// value returns the value of the series of family name whose labels
+// include want (name=value pairs); -1 if absent.
+func value(fams map[string]*dto.MetricFamily, name string, want ...string) float64 {
+	f := fams[name]
+	if f == nil {
+		return -1
+	}
+next:
+	for _, m := range f.Metric {
+		labels := map[string]string{}
+		for _, l := range m.Label {
+			labels[l.GetName()] = l.GetValue()
+		}
+		for i := 0; i+1 < len(want); i += 2 {
+			if labels[want[i]] != want[i+1] {
+				continue next
+			}
+		}
+		switch {
+		case m.Gauge != nil:
+			return m.Gauge.GetValue()
+		case m.Counter != nil:
+			return m.Counter.GetValue()
+		case m.Histogram != nil:
+			return float64(m.Histogram.GetSampleCount())
+		}
+	}
+	return -1
+}
+
+// TestMetrics checks /metrics with promtool and expfmt, and that the
+// values follow processes as they stop, start and get killed.
+func TestMetrics(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("promtool"); err != nil {
+		t.Log("promtool not installed (Debian package prometheus): format checked by expfmt only")
+	}
+	d := startDaemon(t, superdBin, "", "", program(t, "web", "sleep")+program(t, "other", "sleep")+
+		"[group:pool]\nprograms=w1\n"+program(t, "w1", "spawn-grandchild", "$DIR/gc.pid")+"stopasgroup=true\n")
+	waitFor(t, "running", func() bool { return d.state("web") == "RUNNING" && d.state("pool:w1") == "RUNNING" })
+	f := d.scrape(t)
+	web := []string{"group", "web", "name", "web"}
+	for _, c := range []struct {
+		name string
+		l    []string
+		want float64
+	}{
+		{"superd_process_up", web, 1},
+		{"superd_process_state", append(web, "state", "RUNNING"), 1},
+		{"superd_process_state", append(web, "state", "STOPPED"), 0},
+		{"superd_process_restarts_total", web, 0},
+		{"superd_state", []string{"state", "RUNNING"}, 1},
+		{"superd_processes", []string{"state", "RUNNING"}, 3},
+	} {
+		if v := value(f, c.name, c.l...); v != c.want {
+			t.Errorf("%s%v = %v, want %v", c.name, c.l, v, c.want)
+		}
+	}
+	if v := value(f, "superd_process_resident_memory_bytes", web...); v <= 0 {
+		t.Errorf("RSS of web = %v", v)
+	}
+	if v := value(f, "superd_process_start_time_seconds", web...); v <= 1e9 {
+		t.Errorf("start time of web = %v", v)
+	}
+	waitFor(t, "grandchild counted in w1's group", func() bool {
+		return value(d.scrape(t), "superd_process_group_processes", "group", "pool", "name", "w1") == 2
+	})
+	if f["go_goroutines"] == nil || f["process_resident_memory_bytes"] == nil {
+		t.Error("superd's own Go and process collectors are missing")
+	}
+
+	if err := d.client.StopProcess(t.Context(), "web", true); err != nil {
+		t.Fatal(err)
+	}
+	f = d.scrape(t)
+	if v := value(f, "superd_process_up", web...); v != 0 {
+		t.Errorf("up after stop = %v", v)
+	}
+	if v := value(f, "superd_process_state", append(web, "state", "STOPPED")...); v != 1 {
+		t.Errorf("state STOPPED after stop = %v", v)
+	}
+	if err := d.client.StartProcess(t.Context(), "web", true); err != nil {
+		t.Fatal(err)
+	}
+	info, _ := d.client.GetProcessInfo(t.Context(), "other")
+	syscall.Kill(info.PID, syscall.SIGKILL)
+	waitFor(t, "other restarted", func() bool {
+		i, _ := d.client.GetProcessInfo(t.Context(), "other")
+		return i.StateName == "RUNNING" && i.PID != info.PID
+	})
+	f = d.scrape(t)
+	if v := value(f, "superd_process_restarts_total", web...); v != 1 {
+		t.Errorf("restarts of web = %v, want 1", v)
+	}
+	other := []string{"group", "other", "name", "other"}
+	if v := value(f, "superd_process_exits_total", append(other, "expected", "false")...); v != 1 {
+		t.Errorf("unexpected exits of other = %v, want 1", v)
+	}
+	if v := value(f, "superd_process_restarts_total", other...); v != 1 {
+		t.Errorf("restarts of other = %v, want 1", v)
+	}
+}
+
+// TestAuth checks that the page, its streams and /metrics sit behind
+// the same basic auth as XML-RPC, and that XML-RPC still answers.
+func TestAuth(t *testing.T) {
+	t.Parallel()
+	d := startDaemon(t, superdBin, "user", "secret", program(t, "web", "sleep"))
+	for _, p := range []string{"/", "/metrics", "/api/events", "/index.html?processname=web&action=stop"} {
+		t0 := time.Now()
+		resp, _ := d.do("GET", p, "", "Authorization", "Basic "+"dXNlcjp3cm9uZw==") // user:wrong
+		if resp.StatusCode != 401 || resp.Header.Get("WWW-Authenticate") == "" {
+			t.Errorf("%s with a wrong password: %s", p, resp.Status)
+		}
+		if dt := time.Since(t0); dt < 900*time.Millisecond {
+			t.Errorf("%s: a wrong password was answered after %v, want a delay", p, dt)
+		}
+	}
+	for _, p := range []string{"/log.html?main=1", "/tail.html?processname=web", "/static/app.js"} {
+		if resp, _ := d.do("GET", p, "", "Authorization", ""); resp.StatusCode != 401 {
+			t.Errorf("%s without credentials: %s", p, resp.Status)
+		}
+	}
+	if !strings.Contains(d.out.String(), "authentication failed") || !strings.Contains(d.out.String(), "127.0.0.1:") {
+		t.Errorf("failed logins not logged with the peer address:\n%s", d.out)
+	}
+	if d.state("web") != "RUNNING" {
+		t.Errorf("web is %s after unauthenticated requests", d.state("web"))
+	}
+	resp, body := d.get("/")
+	if resp.StatusCode != 200 || !strings.Contains(body, `data-ns="web"`) {
+		t.Errorf("/ with credentials: %s", resp.Status)
+	}
+	resp, _ = d.get("/metrics")
+	if resp.StatusCode != 200 {
+		t.Errorf("/metrics with credentials: %s", resp.Status)
+	}
+	if _, err := d.client.GetState(t.Context()); err != nil {
+		t.Errorf("XML-RPC: %v", err)
+	}
+}
