@@ -12,7 +12,8 @@ import (
 	"github.com/superd/superd/pkg/rpc"
 )
 
-// jobsData is the jobs section of the page.
+// jobsData is the jobs section of the page; nil (no section) when the
+// configuration has no jobs.
 type jobsData struct {
 	Jobs  []jobRow
 	Held  bool
@@ -31,6 +32,9 @@ func (h *Handler) jobsData(ctx context.Context) *jobsData {
 	if err != nil {
 		d.Error = rpc.ToFault(err).String
 		return d
+	}
+	if len(infos) == 0 {
+		return nil
 	}
 	sort.Slice(infos, func(i, j int) bool { return infos[i].Name < infos[j].Name })
 	for _, j := range infos {
@@ -60,6 +64,9 @@ func (h *Handler) serveJobs(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := h.jobsData(r.Context())
+	if d == nil {
+		d = &jobsData{}
+	}
 	if d.Jobs == nil {
 		d.Jobs = []jobRow{}
 	}

@@ -301,6 +301,10 @@ class Probe:
         'len' its type and length. sort sorts a list of result structs by
         (group, name): supervisord returns them in completion order."""
         kind, value = self.raw(method, *args)
+        if method == 'system.listMethods' and kind == 'result':
+            # superd's own methods (the superd. namespace, an extension
+            # supervisord never defines) are checked by their own tests.
+            value = [m for m in value if not m.startswith('superd.')]
         if kind == 'result':
             if shape == 'type':
                 value = {'type': type(value).__name__}
