@@ -24,8 +24,8 @@ type fakeBackend struct {
 }
 
 func (f *fakeBackend) Identification() string { return "fake" }
-func (f *fakeBackend) State() rpc.State        { return rpc.State{Code: 1, Name: "RUNNING"} }
-func (f *fakeBackend) MainLogPath() string     { return "" }
+func (f *fakeBackend) State() rpc.State       { return rpc.State{Code: 1, Name: "RUNNING"} }
+func (f *fakeBackend) MainLogPath() string    { return "" }
 func (f *fakeBackend) AllProcessInfo(context.Context) ([]rpc.ProcessInfo, error) {
 	return f.procs, nil
 }
@@ -178,7 +178,9 @@ func TestJobsSection(t *testing.T) {
 		return m.String()
 	}
 	// the hub observes the finish right after the update it may have sent
-	waitFor(t, "the run counted", func() bool { return strings.Contains(scrape(), `superd_job_runs_total{job="backup",result="failed"} 1`) })
+	waitFor(t, "the run counted", func() bool {
+		return strings.Contains(scrape(), `superd_job_runs_total{job="backup",result="failed"} 1`)
+	})
 	m := scrape()
 	for _, want := range []string{`superd_job_duration_seconds_bucket{job="backup",le="5"} 1`,
 		`superd_job_duration_seconds_bucket{job="backup",le="1"} 0`, `superd_job_next_run_timestamp_seconds{job="backup"} 1.7000864e+09`, `superd_job_enabled{job="backup"} 1`} {
