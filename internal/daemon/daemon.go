@@ -307,7 +307,7 @@ const errAddrInUse = "Another program is already listening on a port that one of
 
 func (d *daemon) listen(cfg *config.Config) error {
 	b := newBackend(d)
-	webUI, methods := d.webHandler(b)
+	webUI, methods := d.webHandler(b, cfg)
 	if u := cfg.UnixServer; u != nil {
 		ln, stale, err := rpc.ListenUnixStale(u.File, os.FileMode(u.Chmod), u.UID, u.GID)
 		if stale {

@@ -229,3 +229,55 @@ func lastChatty(text string) int {
 	}
 	return n
 }
+
+// TestBrowser1000 opens the page on 1000 processes and stops them all:
+// the page renders, takes the snapshot and applies the pushed changes
+// quickly (the figures are logged; the bounds only catch gross
+// regressions on a loaded machine).
+func TestBrowser1000(t *testing.T) {
+	if testing.Short() {
+		t.Skip("1000 processes")
+	}
+	ctx := newBrowser(t)
+	const n = 1000
+	d := startDaemon(t, superdBin, "", "", fmt.Sprintf("[program:n]\nprocess_name=%%(program_name)s_%%(process_num)04d\nnumprocs=%d\ncommand=/bin/sleep 100000\nstartsecs=0\nstopwaitsecs=30\n", n))
+	waitFor(t, "1000 RUNNING", func() bool {
+		infos, err := d.client.GetAllProcessInfo(t.Context())
+		if err != nil || len(infos) != n {
+			return false
+		}
+		for _, i := range infos {
+			if i.StateName != "RUNNING" {
+				return false
+			}
+		}
+		return true
+	})
+	do(t, ctx, "open dashboard", chromedp.Navigate(d.base+"/"), chromedp.WaitVisible(chromedp.CSS("#live.on")))
+	waitFor(t, "snapshot applied", func() bool { return eval[int](t, ctx, `window.superdStats.messages`) >= 1 })
+	dcl := eval[float64](t, ctx, `performance.getEntriesByType("navigation")[0].domContentLoadedEventEnd`)
+	first := eval[float64](t, ctx, `window.superdStats.first`)
+	apply := eval[float64](t, ctx, `window.superdStats.maxApply`)
+	t.Logf("1000 processes: DOMContentLoaded at %.0f ms, snapshot applied at %.0f ms (took %.0f ms)", dcl, first, apply)
+	if rows := eval[int](t, ctx, `document.querySelectorAll("tr.proc").length`); rows != n {
+		t.Fatalf("%d rows, want %d", rows, n)
+	}
+	if dcl > 15000 || apply > 2000 {
+		t.Errorf("page too slow: DOMContentLoaded %.0f ms, snapshot %.0f ms", dcl, apply)
+	}
+	eval[chromedp.Void](t, ctx, `window.superdStats.maxApply = 0`)
+	t0 := time.Now()
+	if _, err := d.client.StopAllProcesses(t.Context(), false); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "1000 stopped on the page", func() bool {
+		return text(t, ctx, `[data-count="STOPPED"]`) == strconv.Itoa(n)
+	})
+	apply = eval[float64](t, ctx, `window.superdStats.maxApply`)
+	msgs := eval[int](t, ctx, `window.superdStats.messages`)
+	t.Logf("stop all: every row STOPPED on the page %v after the call, %d messages, longest apply %.0f ms", time.Since(t0).Round(time.Millisecond), msgs, apply)
+	if apply > 2000 {
+		t.Errorf("applying an update took %.0f ms", apply)
+	}
+	artifact(t, "dashboard-1000.png", get(t, ctx, chromedp.CaptureScreenshot()))
+}

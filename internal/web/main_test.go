@@ -100,6 +100,12 @@ func startDaemon(t *testing.T, bin, user, pw, programs string) *daemon {
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	port := freePort(t)
+	// programs may start with "[supervisord]\n" and more options of
+	// that section, up to an empty line
+	extra := ""
+	if rest, ok := strings.CutPrefix(programs, "[supervisord]\n"); ok {
+		extra, programs, _ = strings.Cut(rest, "\n\n")
+	}
 	auth := ""
 	if user != "" {
 		auth = fmt.Sprintf("username=%s\npassword=%s\n", user, pw)
@@ -115,6 +121,7 @@ logfile=%[1]s/main.log
 pidfile=%[1]s/s.pid
 childlogdir=%[1]s
 loglevel=info
+%[7]s
 
 [supervisorctl]
 serverurl=unix://%[1]s/s.sock
@@ -125,7 +132,7 @@ password=%[6]s
 supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 
 %[4]s
-`, dir, port, auth, strings.ReplaceAll(programs, "$DIR", dir), user, pw)
+`, dir, port, auth, strings.ReplaceAll(programs, "$DIR", dir), user, pw, extra)
 	if user == "" {
 		text = strings.Replace(text, "username=\npassword=\n", "", 1)
 	}

@@ -176,3 +176,15 @@ func TestAuth(t *testing.T) {
 		t.Errorf("XML-RPC: %v", err)
 	}
 }
+
+// TestMetricsOff: [supervisord] metrics = false leaves /metrics out.
+func TestMetricsOff(t *testing.T) {
+	t.Parallel()
+	d := startDaemon(t, superdBin, "", "", "[supervisord]\nmetrics = false\n\n")
+	if resp, _ := d.get("/metrics"); resp.StatusCode != 404 {
+		t.Errorf("/metrics with metrics = false: %s", resp.Status)
+	}
+	if resp, _ := d.get("/"); resp.StatusCode != 200 {
+		t.Errorf("/ with metrics = false: %s", resp.Status)
+	}
+}

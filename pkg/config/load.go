@@ -324,6 +324,9 @@ func (l *loader) supervisord(sec *rawSection) {
 	}
 	c.NoCleanup, _ = boolv("nocleanup", "false")
 	c.StripANSI, _ = boolv("strip_ansi", "false")
+	if on, ok := boolv("metrics", "true"); ok {
+		c.NoMetrics = !on
+	}
 	if v, ok := get("environment", ""); ok {
 		// expanded a second time, with host_node_name this time
 		v2, err := expand(v, merged(l.environ, map[string]any{"here": l.here, "host_node_name": l.host}), "environment")

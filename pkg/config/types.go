@@ -62,6 +62,8 @@ type Supervisord struct {
 	// DefaultStateDir() and DefaultSendmail.
 	StateDir string `json:"statedir,omitempty"`
 	Sendmail string `json:"sendmail,omitempty"`
+	// NoMetrics is "metrics = false": no /metrics on the HTTP servers.
+	NoMetrics bool `json:"metrics_disabled,omitempty"`
 }
 
 // Supervisorctl is the [supervisorctl] section.

@@ -29,7 +29,7 @@ func knownOptions(section string) ([]string, bool) {
 		return []string{"logfile", "logfile_maxbytes", "logfile_backups", "loglevel", "pidfile",
 			"umask", "nodaemon", "silent", "minfds", "minprocs", "nocleanup", "childlogdir",
 			"user", "directory", "strip_ansi", "environment", "identifier",
-			"statedir", "sendmail"}, true
+			"statedir", "sendmail", "metrics"}, true
 	case section == "supervisorctl":
 		return []string{"serverurl", "username", "password", "prompt", "history_file"}, true
 	case strings.HasPrefix(section, "unix_http_server"):

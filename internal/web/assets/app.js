@@ -35,7 +35,8 @@
   function index(tr) {
     const c = tr.cells;
     const r = {tr: tr, status: c[0].firstElementChild, desc: c[2].firstElementChild, pid: c[3], up: c[4], exit: c[5],
-      p: {ns: tr.dataset.ns, state: +tr.dataset.state, start: +tr.dataset.start}};
+      upText: c[4].textContent, descText: c[2].textContent,
+      p: {ns: tr.dataset.ns, state: +tr.dataset.state, start: +tr.dataset.start, pid: +c[3].textContent || 0, exitText: c[5].textContent}};
     rows.set(tr.dataset.ns, r);
     return r;
   }
@@ -102,6 +103,8 @@
     const f = filter.value.trim().toLowerCase();
     r.tr.classList.toggle("filtered", f !== "" && !(r.p.ns.toLowerCase().includes(f) || (NAMES[r.p.state] || "").toLowerCase().includes(f)));
   }
+  // update applies one process's new info, writing only what changed
+  // (a snapshot of 1000 unchanged processes touches nothing).
   function update(p) {
     let r = rows.get(p.ns);
     if (!r) r = addRow(p);
@@ -112,22 +115,25 @@
       r.status.className = stateClass(p.state);
       r.status.textContent = (p.statename || NAMES[p.state]).toLowerCase();
     }
-    r.tr.dataset.start = p.start;
-    r.pid.textContent = p.pid ? String(p.pid) : "";
+    if (old.start !== p.start) r.tr.dataset.start = p.start;
+    if (old.pid !== p.pid) r.pid.textContent = p.pid ? String(p.pid) : "";
     const stopped = p.state === 0 || p.state === 100 || p.state === 200;
-    r.exit.textContent = stopped && p.start ? String(p.exit) : "";
+    p.exitText = stopped && p.start ? String(p.exit) : "";
+    if (old.exitText !== p.exitText) r.exit.textContent = p.exitText;
     tick(r);
-    applyFilterTo(r);
+    if (filter.value !== "" || old.state !== p.state) applyFilterTo(r);
+  }
+  function setText(r, up, desc) {
+    if (r.upText !== up) { r.up.textContent = up; r.upText = up; }
+    if (r.descText !== desc) { r.desc.textContent = desc; r.descText = desc; }
   }
   function tick(r) {
     const p = r.p;
     if (p.state === 20 && p.start) {
       const u = uptime(nowSecs() - p.start);
-      r.up.textContent = u;
-      r.desc.textContent = "pid " + p.pid + ", uptime " + u;
-    } else {
-      r.up.textContent = "";
-      if (p.desc !== undefined) r.desc.textContent = p.desc;
+      setText(r, u, "pid " + p.pid + ", uptime " + u);
+    } else if (p.desc !== undefined) {
+      setText(r, "", p.desc);
     }
   }
   function recount() {
@@ -151,7 +157,11 @@
       if (el) el.textContent = STATES.filter(s => gc[s]).map(s => gc[s] + " " + s.toLowerCase()).join(", ");
     }
   }
+  // Timings for tests and the curious: when the first message was
+  // applied, and the longest time one message took to apply (ms).
+  window.superdStats = {first: 0, maxApply: 0, messages: 0};
   function applyMessage(m) {
+    const t0 = performance.now();
     skew = m.now - Date.now();
     if (m.state) supstate.textContent = m.state;
     if (m.type === "snapshot") {
@@ -165,7 +175,10 @@
     }
     recount();
     if (m.jobs && refreshJobs) refreshJobs();
-    document.body.dataset.updates = String(+(document.body.dataset.updates || 0) + 1);
+    const st = window.superdStats;
+    st.messages++;
+    st.maxApply = Math.max(st.maxApply, performance.now() - t0);
+    if (!st.first) st.first = performance.now();
   }
 
   let es;
