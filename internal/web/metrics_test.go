@@ -1,7 +1,12 @@
 package web_test
 
 import (
+	"context"
+	"io"
+	"net"
+	"net/http"
 	"os/exec"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -186,5 +191,63 @@ func TestMetricsOff(t *testing.T) {
 	}
 	if resp, _ := d.get("/"); resp.StatusCode != 200 {
 		t.Errorf("/ with metrics = false: %s", resp.Status)
+	}
+}
+
+// TestCrossSite checks the CSRF protection of actions and that the page
+// is served on the unix socket too.
+func TestCrossSite(t *testing.T) {
+	t.Parallel()
+	d := startDaemon(t, superdBin, "", "", program(t, "web", "sleep"))
+	waitFor(t, "web RUNNING", func() bool { return d.state("web") == "RUNNING" })
+	_, page := d.get("/")
+	tok := regexp.MustCompile(`csrf-token" content="([^"]+)"`).FindStringSubmatch(page)[1]
+	json := []string{"Content-Type", "application/json", "Accept", "application/json"}
+	for _, c := range []struct {
+		what         string
+		method, path string
+		body         string
+		hdr          []string
+	}{
+		{"supervisord GET action from another site", "GET", "/index.html?processname=web&action=stop", "", []string{"Sec-Fetch-Site", "cross-site"}},
+		{"supervisord form POST from another origin", "POST", "/index.html", "processname=web&action=stop", []string{"Content-Type", "application/x-www-form-urlencoded", "Origin", "http://evil.example"}},
+		{"action without token", "POST", "/action", `{"action":"stop","name":"web"}`, json},
+		{"action with a wrong token", "POST", "/action", `{"action":"stop","name":"web"}`, append(json, "X-CSRF-Token", "x"+tok)},
+		{"action with token from another origin", "POST", "/action", `{"action":"stop","name":"web"}`, append(json, "X-CSRF-Token", tok, "Origin", "http://evil.example")},
+		{"action as a GET", "GET", "/action?op=stop|web&csrf=" + tok, "", nil},
+	} {
+		resp, _ := d.do(c.method, c.path, c.body, c.hdr...)
+		if resp.StatusCode != 403 && resp.StatusCode != 404 && resp.StatusCode != 405 {
+			t.Errorf("%s: %s, want it refused", c.what, resp.Status)
+		}
+	}
+	if s := d.state("web"); s != "RUNNING" {
+		t.Fatalf("web is %s after refused requests", s)
+	}
+	resp, body := d.do("POST", "/action", `{"action":"stop","name":"web"}`, append(json, "X-CSRF-Token", tok, "Origin", d.base)...)
+	if resp.StatusCode != 200 || !strings.Contains(body, `"web: stopped"`) {
+		t.Errorf("action with token, same origin: %s %s", resp.Status, body)
+	}
+	resp, body = d.do("POST", "/action", `{"action":"stop","name":"web"}`, append(json, "X-CSRF-Token", tok)...)
+	if !strings.Contains(body, `"web: ERROR (not running)"`) {
+		t.Errorf("second stop: %s %s", resp.Status, body)
+	}
+	resp, body = d.do("POST", "/action", `{"action":"start","name":"nope:*"}`, append(json, "X-CSRF-Token", tok)...)
+	if !strings.Contains(body, `"nope: ERROR (no such group)"`) {
+		t.Errorf("start nope:*: %s %s", resp.Status, body)
+	}
+
+	// The same page on the unix socket.
+	uc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, "unix", d.sock)
+	}}}
+	r, err := uc.Get("http://localhost/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(r.Body)
+	r.Body.Close()
+	if r.StatusCode != 200 || !strings.Contains(string(b), `data-ns="web"`) {
+		t.Errorf("/ on the unix socket: %s", r.Status)
 	}
 }
