@@ -626,9 +626,9 @@ func execArgv(s *systemdUnit, v string, env map[string]string, sec *confSection)
 		sec.note("%s: ExecStart= is empty", s.name)
 		return nil, false
 	}
-	var argv []string
+	argv := []string{words[0]} // systemd expands no variables in the path
 	shell := false
-	for _, w := range words {
+	for _, w := range words[1:] {
 		if w2 := varRef.FindStringSubmatch(w); w2 != nil && w2[0] == w && w2[2] != "" {
 			// $VAR alone: split into words
 			if val, known := env[w2[2]]; known {
@@ -655,11 +655,14 @@ func execArgv(s *systemdUnit, v string, env map[string]string, sec *confSection)
 		argv = append(argv, out)
 	}
 	if !shell {
+		if len(argv) > 2 && argv[0] == "/usr/bin/env" && argv[1] == "--" {
+			argv = argv[2:] // how export starts a path systemd refuses
+		}
 		return argv, true
 	}
 	// rebuild with sh quoting, leaving the unknown references to sh
-	var script []string
-	for _, w := range words {
+	script := []string{shWord(words[0])}
+	for _, w := range words[1:] {
 		var b strings.Builder
 		last := 0
 		for _, m := range varRef.FindAllStringSubmatchIndex(w, -1) {

@@ -61,10 +61,22 @@ func systemdEscape(s string, dollar bool) string {
 	return b.String()
 }
 
-// systemdCommand joins argv into an ExecStart= value.
+// systemdCommand joins argv into an ExecStart= value. systemd expands
+// $VAR in the arguments but not in the executable's path, and refuses a
+// path holding quotes, backslashes or control characters ("Executable
+// name contains special characters"): such a program is started
+// through /usr/bin/env, which takes the path as an argument.
 func systemdCommand(argv []string) string {
+	if strings.ContainsAny(argv[0], "\"'\\") || strings.IndexFunc(argv[0], func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
+		argv = append([]string{"/usr/bin/env", "--"}, argv...)
+	}
 	w := make([]string, len(argv))
 	for i, a := range argv {
+		if i == 0 && a != ";" && (!safeWord.MatchString(a) || strings.ContainsAny(a[:1], "-@:+!|")) {
+			// quoted, a leading - @ : + ! is not read as a prefix
+			w[i] = `"` + systemdEscape(a, false) + `"`
+			continue
+		}
 		w[i] = systemdWord(a)
 	}
 	return strings.Join(w, " ")

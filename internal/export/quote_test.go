@@ -12,16 +12,26 @@ import (
 const nasty = "ab /\\\"'`$%;#&|*?~{}()<>=,:@+-!\t\x01é"
 
 func randomArgv(r *rand.Rand) []string {
-	argv := []string{"/bin/x"}
+	argv := []string{"/bin/x" + strings.Trim(randomWord(r), "\x00")}
+	switch r.Intn(4) {
+	case 0:
+		argv[0] = "x"
+	case 1:
+		argv[0] = "-x@" + argv[0]
+	}
 	for n := r.Intn(5); n >= 0; n-- {
-		var b strings.Builder
-		for k := r.Intn(8); k > 0; k-- {
-			rs := []rune(nasty)
-			b.WriteRune(rs[r.Intn(len(rs))])
-		}
-		argv = append(argv, b.String())
+		argv = append(argv, randomWord(r))
 	}
 	return argv
+}
+
+func randomWord(r *rand.Rand) string {
+	var b strings.Builder
+	rs := []rune(nasty)
+	for k := r.Intn(8); k > 0; k-- {
+		b.WriteRune(rs[r.Intn(len(rs))])
+	}
+	return b.String()
 }
 
 // Words quoted for systemd read back the same through the importer's
