@@ -181,6 +181,17 @@ func TestBrowser(t *testing.T) {
 	}
 	artifact(t, "dashboard.png", get(t, ctx, chromedp.FullScreenshot(100)))
 
+	// The filter box and collapsing a group.
+	visible := `[...document.querySelectorAll("tr.proc")].filter(r => r.offsetParent !== null).map(r => r.dataset.ns).join(",")`
+	do(t, ctx, "filter", chromedp.SendKeys(chromedp.CSS("#filter"), "pool"))
+	waitFor(t, "filtered rows", func() bool { return eval[string](t, ctx, visible) == "pool:w1,pool:w2" })
+	eval[chromedp.Void](t, ctx, `const f = document.getElementById("filter"); f.value = ""; f.dispatchEvent(new Event("input"))`)
+	waitFor(t, "all rows again", func() bool { return strings.Count(eval[string](t, ctx, visible), ",") == 5 })
+	do(t, ctx, "collapse pool", chromedp.Click(chromedp.CSS(`tbody[data-group="pool"] button.toggle`)))
+	if v := eval[string](t, ctx, visible); strings.Contains(v, "pool:") || !strings.Contains(v, "web") {
+		t.Errorf("visible after collapsing pool: %s", v)
+	}
+
 	// The log view streams a line written after it opened.
 	do(t, ctx, "open log", chromedp.Navigate(d.base+"/log.html?processname=chatty&channel=stdout"), chromedp.WaitVisible(chromedp.CSS("#live.on")))
 	last := lastChatty(text(t, ctx, "#log"))

@@ -114,8 +114,8 @@ func groupProcs(infos []rpc.ProcessInfo, now int64) ([]groupRows, map[string]int
 		return infos[i].Name < infos[j].Name
 	})
 	counts := map[string]int{}
-	var out []groupRows
-	var singles *groupRows
+	var groups []groupRows
+	singles := groupRows{} // the programs without a group row, listed first
 	for i := 0; i < len(infos); {
 		j := i
 		for j < len(infos) && infos[j].Group == infos[i].Group {
@@ -140,18 +140,17 @@ func groupProcs(infos []rpc.ProcessInfo, now int64) ([]groupRows, map[string]int
 		}
 		g.Counts = strings.Join(parts, ", ")
 		if g.Header {
-			out = append(out, g)
+			groups = append(groups, g)
 		} else {
-			if singles == nil {
-				out = append(out, groupRows{})
-				singles = &out[len(out)-1]
-			}
 			singles.Procs = append(singles.Procs, g.Procs...)
 		}
 		i = j
 	}
-	// the programs without a group row first, then the groups
-	sort.SliceStable(out, func(i, j int) bool { return !out[i].Header && out[j].Header })
+	var out []groupRows
+	if len(singles.Procs) > 0 {
+		out = append(out, singles)
+	}
+	out = append(out, groups...)
 	return out, counts
 }
 
