@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 )
 
 // This file holds the quoting rules of the three languages export and
@@ -38,8 +39,10 @@ func systemdWord(s string) string {
 // not).
 func systemdEscape(s string, dollar bool) string {
 	var b strings.Builder
-	for _, r := range s {
+	for i, r := range s {
 		switch {
+		case r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD"):
+			fmt.Fprintf(&b, `\x%02x`, s[i]) // a byte that is not UTF-8
 		case r == '\\':
 			b.WriteString(`\\`)
 		case r == '"':
@@ -82,8 +85,8 @@ func systemdCommand(argv []string) string {
 	return strings.Join(w, " ")
 }
 
-// systemdPath escapes a path for a value with specifier expansion only
-// (WorkingDirectory=, StandardOutput=append:).
+// systemdPath escapes a value with specifier expansion only
+// (WorkingDirectory=, StandardOutput=append:, Description=).
 func systemdPath(p string) string { return strings.ReplaceAll(p, "%", "%%") }
 
 // splitSystemd splits a systemd value into words as systemd's
@@ -166,7 +169,7 @@ func cunescape(s string) (string, int, error) {
 		if len(s) >= 3 {
 			var v int
 			if _, err := fmt.Sscanf(s[1:3], "%02x", &v); err == nil {
-				return string(rune(v)), 3, nil
+				return string([]byte{byte(v)}), 3, nil
 			}
 		}
 		return "", 0, fmt.Errorf("bad \\x escape")
@@ -186,8 +189,8 @@ func cunescape(s string) (string, int, error) {
 	if s[0] >= '0' && s[0] <= '7' {
 		if len(s) >= 3 {
 			var v int
-			if _, err := fmt.Sscanf(s[:3], "%03o", &v); err == nil {
-				return string(rune(v)), 3, nil
+			if _, err := fmt.Sscanf(s[:3], "%03o", &v); err == nil && v < 256 {
+				return string([]byte{byte(v)}), 3, nil
 			}
 		}
 		return "", 0, fmt.Errorf("bad octal escape")
