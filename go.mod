@@ -4,6 +4,7 @@ go 1.26.8
 
 require (
 	github.com/chromedp/chromedp v0.23.1
+	github.com/coreos/go-systemd/v22 v22.7.0
 	github.com/kardianos/service v1.3.0
 	github.com/peterh/liner v1.2.3
 	github.com/prometheus/client_golang v1.25.0

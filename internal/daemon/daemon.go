@@ -24,6 +24,7 @@ import (
 	"github.com/superd/superd/pkg/logfile"
 	"github.com/superd/superd/pkg/process"
 	"github.com/superd/superd/pkg/rpc"
+	"github.com/superd/superd/pkg/sockets"
 	"golang.org/x/sys/unix"
 )
 
@@ -81,6 +82,7 @@ type daemon struct {
 	srvCancel context.CancelFunc
 	sockPaths []string
 	pidfile   string
+	socks     *sockets.Registry // fcgi-program and listen= sockets (sockets.go)
 	// noAuth are the CRIT lines about servers without authentication,
 	// logged again at each restart as supervisord does.
 	noAuth []string
@@ -234,6 +236,7 @@ func (d *daemon) start(cfg *config.Config, daemonized bool) error {
 	// request that arrives during the rest of start-up (removing old
 	// AUTO logs can take a while) waits for it instead of finding no
 	// supervisor and answering SHUTDOWN_STATE.
+	d.socks = sockets.New(d.log)
 	if err := d.newSupervisor(cfg); err != nil {
 		return err
 	}
@@ -259,7 +262,13 @@ func (d *daemon) start(cfg *config.Config, daemonized bool) error {
 			d.pidfile = sd.Pidfile
 		}
 	}
+	if err := d.openListen(cfg); err != nil {
+		return err
+	}
 	if err := dropPrivileges(sd.User, d.log); err != nil {
+		return err
+	}
+	if err := d.probeFCGI(cfg); err != nil {
 		return err
 	}
 	if !sd.NoCleanup {
@@ -371,6 +380,9 @@ func (d *daemon) cleanup() {
 	if d.pidfile != "" {
 		os.Remove(d.pidfile)
 	}
+	if d.socks != nil {
+		d.socks.Close()
+	}
 	d.mu.Lock()
 	if d.mainFile != nil {
 		d.mainFile.Close()
@@ -430,7 +442,7 @@ func (d *daemon) newSupervisor(cfg *config.Config) error {
 		d.bus = events.NewBus()
 	}
 	sup, err := process.New(cfg, process.Options{
-		Logger: d.log, Bus: d.bus, ServerURL: serverURL(cfg), Reaper: d.reaper(),
+		Logger: d.log, Bus: d.bus, ServerURL: serverURL(cfg), Reaper: d.reaper(), Sockets: d.socks,
 	})
 	if err != nil {
 		return err
@@ -471,10 +483,14 @@ func (d *daemon) wait(sup *process.Supervisor, sigs <-chan os.Signal, done <-cha
 	// reason) if it is broken.
 	restartWith := func() (*config.Config, error) {
 		nc, err := d.loadConfig()
+		if err == nil {
+			err = d.probeFCGI(nc)
+		}
 		if err != nil {
 			d.log.Error("not restarting: the configuration has errors, programs keep running:\n" + err.Error())
+			return nil, err
 		}
-		return nc, err
+		return nc, nil
 	}
 	for {
 		select {

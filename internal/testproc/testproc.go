@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"os/signal"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/coreos/go-systemd/v22/activation"
 	"golang.org/x/sys/unix"
 )
 
@@ -208,6 +210,18 @@ func run(mode string, args []string) int {
 	case "capture":
 		fmt.Print("before\n<!--XSUPERVISOR:BEGIN-->" + arg(args, 0) + "<!--XSUPERVISOR:END-->after the capture block ends\n")
 		block()
+	case "fcgi-serve":
+		// an [fcgi-program:x] child: accept on fd 0 (the socket),
+		// answer every connection with "<pid> <text>\n"
+		l, err := net.FileListener(os.Stdin)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "fd 0 is not a listening socket:", err)
+			return 3
+		}
+		fmt.Println("ready")
+		serve(l, arg(args, 0))
+	case "listen-serve":
+		return listenServe()
 	case "write-file":
 		if err := writeAtomic(arg(args, 0), []byte(arg(args, 1))); err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -247,4 +261,52 @@ func openFds() []string {
 		out = append(out, n+" -> "+target)
 	}
 	return out
+}
+
+// serve answers every connection on l with "<pid> <text>\n" until l is
+// closed.
+func serve(l net.Listener, text string) {
+	pid := os.Getpid()
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		fmt.Fprintf(c, "%d %s\n", pid, text)
+		c.Close()
+	}
+}
+
+// listenServe is a socket-activated server (systemd's protocol, read
+// with go-systemd's activation package, which checks LISTEN_PID against
+// its own pid): every listener answers "<pid> <fd name>\n". SIGTERM
+// stops accepting, lets the answers in progress finish and exits 0.
+func listenServe() int {
+	byName, err := activation.ListenersWithNames()
+	if err != nil || len(byName) == 0 {
+		fmt.Fprintf(os.Stderr, "no sockets passed (LISTEN_FDS=%q LISTEN_PID=%q, pid %d): %v\n",
+			os.Getenv("LISTEN_FDS"), os.Getenv("LISTEN_PID"), os.Getpid(), err)
+		return 3
+	}
+	term := make(chan os.Signal, 1)
+	signal.Notify(term, syscall.SIGTERM)
+	done := make(chan struct{})
+	var ls []net.Listener
+	n := 0
+	for name, list := range byName {
+		for _, l := range list {
+			ls = append(ls, l)
+			n++
+			go func() { serve(l, name); done <- struct{}{} }()
+		}
+	}
+	fmt.Printf("ready %d\n", len(ls))
+	<-term
+	for _, l := range ls {
+		l.Close()
+	}
+	for ; n > 0; n-- {
+		<-done
+	}
+	return 0
 }

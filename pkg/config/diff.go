@@ -43,8 +43,18 @@ func diff(old, new *Config) (added, changed, removed []string) {
 	return added, changed, removed
 }
 
+// A FastCGI group equals only a FastCGI group with the same socket url
+// (supervisord compares no other socket option). Python tries the
+// subclass's comparison first, so a program turned into an
+// fcgi-program, or back, is changed either way.
 func groupEqual(oc *Config, a *Group, nc *Config, b *Group) bool {
-	if a.Kind != b.Kind || a.Priority != b.Priority || len(a.Processes) != len(b.Processes) {
+	if a.Kind != b.Kind {
+		return false
+	}
+	if a.Kind == KindFCGIProgram && (a.Socket == nil || b.Socket == nil || a.Socket.URL != b.Socket.URL) {
+		return false
+	}
+	if a.Priority != b.Priority || len(a.Processes) != len(b.Processes) {
 		return false
 	}
 	if !reflect.DeepEqual(a.Listener, b.Listener) {

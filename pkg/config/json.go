@@ -115,6 +115,9 @@ type processJSON struct {
 	RestartReset        string   `json:"restart_reset,omitempty"`
 	StartRetriesForever bool     `json:"startretries_forever,omitempty"`
 	EnvironmentFile     []string `json:"environment_file,omitempty"`
+
+	Listen          []Socket `json:"listen,omitempty"`
+	ListenReusePort bool     `json:"listen_reuseport,omitempty"`
 }
 
 // lifecycleJSON fills the lifecycle fields of j from lc.
@@ -170,6 +173,8 @@ func (p *Process) MarshalJSON() ([]byte, error) {
 		StderrLogfileBackups: p.Stderr.Backups, StderrCaptureMaxBytes: p.Stderr.CaptureMaxBytes,
 		StderrEventsEnabled: p.Stderr.EventsEnabled, StderrSyslog: p.Stderr.Syslog,
 		StderrCompress: p.Stderr.Compress,
+
+		Listen: p.Listen, ListenReusePort: p.ListenReusePort,
 	}
 	lifecycleJSON(&j, &p.Lifecycle)
 	if p.Stdout.MaxAge != 0 {

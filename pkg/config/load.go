@@ -55,6 +55,7 @@ type loader struct {
 	seenErr  map[string]bool
 	scaling  map[*rawSection]*Scaling // [program:x] sections' numprocs templates
 	included map[string]string        // file -> "main:line"
+	listens  []listenUse              // listen= sockets seen (listen.go)
 }
 
 func load(name string, data []byte, o LoadOptions) (*Config, error) {
@@ -110,6 +111,7 @@ func load(name string, data []byte, o LoadOptions) (*Config, error) {
 	l.jobs()
 	l.checkRequires()
 	l.servers()
+	l.checkListen()
 	l.supervisorctl()
 	l.unknowns()
 	if len(l.errs) > 0 {
@@ -456,7 +458,9 @@ func (l *loader) groups() {
 		if !strings.HasPrefix(s.Name, "fcgi-program:") || exclude[s.Name] {
 			continue
 		}
-		l.fail(s, "", errors.New("fcgi-program sections are not supported by superd (run the FastCGI server as a [program:x] that binds its own socket)"))
+		if g := l.fcgiGroup(s, hereOnly); g != nil {
+			groups = append(groups, g)
+		}
 	}
 	for _, g := range groups {
 		if g.Processes == nil {
@@ -836,6 +840,9 @@ func (l *loader) processes(s *rawSection, groupName string, kind Kind) []*Proces
 			pgood = false
 		} else {
 			q.Name = name
+		}
+		if kind == KindProgram && !l.listen(s, &q, common) {
+			pgood = false
 		}
 		if pgood && good {
 			return &q

@@ -108,7 +108,8 @@ const (
 )
 
 // Group is a process group: a [program:x] (homogeneous group), a
-// [group:x] of programs, or an [eventlistener:x] pool.
+// [group:x] of programs, an [eventlistener:x] pool or an
+// [fcgi-program:x] (Socket set).
 type Group struct {
 	Name     string `json:"name"`
 	Kind     Kind   `json:"kind"`
@@ -117,6 +118,9 @@ type Group struct {
 	Processes []*Process `json:"processes"`
 	// Listener is set for eventlistener pools.
 	Listener *Listener `json:"listener,omitempty"`
+	// Socket is set for an [fcgi-program:x] group: the socket its
+	// processes get as stdin.
+	Socket *Socket `json:"socket,omitempty"`
 	// Source is "file:line" of the defining section header.
 	Source string `json:"-"`
 	// Scaling is set for a [program:x] group (a homogeneous group): it
@@ -214,6 +218,14 @@ type Process struct {
 	// [supervisord] environment), in the order written.
 	Environment []EnvVar `json:"environment,omitempty"`
 	ServerURL   string   `json:"serverurl"` // "AUTO" or a URL
+
+	// Listen are the sockets of listen= (a superd extension, [program:x]
+	// only): superd keeps them open across restarts and passes them as
+	// fds 3.. with LISTEN_FDS/LISTEN_PID/LISTEN_FDNAMES.
+	Listen []Socket `json:"listen,omitempty"`
+	// ListenReusePort gives each process its own SO_REUSEPORT socket
+	// per listen= address instead of one shared by all.
+	ListenReusePort bool `json:"listen_reuseport,omitempty"`
 
 	// Source is "file:line" of the section header.
 	Source string `json:"-"`

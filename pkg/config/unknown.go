@@ -41,7 +41,7 @@ func knownOptions(section string) ([]string, bool) {
 	case typ == "group":
 		return []string{"programs", "priority"}, true
 	case typ == "program":
-		return programOptions, true
+		return append(listenOptions, programOptions...), true
 	case typ == "eventlistener":
 		return append([]string{"events", "buffer_size", "result_handler"}, programOptions...), true
 	case typ == "fcgi-program":

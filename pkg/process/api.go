@@ -9,6 +9,7 @@ import (
 
 	"github.com/superd/superd/pkg/config"
 	"github.com/superd/superd/pkg/events"
+	"github.com/superd/superd/pkg/sockets"
 )
 
 // State is a process state with supervisord's numeric values.
@@ -166,6 +167,14 @@ type Options struct {
 	// prctl(PR_SET_CHILD_SUBREAPER). Nothing else in the process may
 	// wait for children then (no os/exec Cmd.Wait).
 	Reaper bool
+
+	// Sockets holds the [fcgi-program:x] and listen= sockets. The
+	// daemon passes one registry to every Supervisor it builds, so
+	// listen= sockets survive a restart of superd; nil makes a private
+	// one, closed when Run returns. Run does not probe fcgi sockets of
+	// the initial configuration (the daemon does, before it reports a
+	// successful start); AddGroup does.
+	Sockets *sockets.Registry
 
 	// observe, if set, sees every event published (tests).
 	observe func(events.Event)

@@ -16,7 +16,7 @@ func (i Info) Description() string {
 		if i.Start.IsZero() || secs < 0 {
 			secs = 0
 		}
-		d := fmt.Sprintf("pid %d, uptime %s", i.PID, Timedelta(secs))
+		d := fmt.Sprintf("pid %d, uptime %s", i.PID, Timedelta(secs)) + listenURLs(i.Config)
 		if i.Unhealthy != "" {
 			d += ", " + i.Unhealthy
 		}

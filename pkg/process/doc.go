@@ -116,10 +116,20 @@
 // ("can't find command '/no/such'").
 //
 // umask= is per process state and Go cannot set it between fork and
-// exec, and changing superd's own umask would race with other goroutines.
-// So a child with umask= is started as /proc/self/exe in a hidden shim
-// mode ("superd-umask-shim <mask> <file> <argv...>") that sets the umask
-// and execs the program (same pid). main must call MaybeRunShim first.
+// exec, and changing superd's own umask would race with other goroutines;
+// listen= needs LISTEN_PID to be the child's own pid, known only after
+// the fork. So such a child is started as /proc/self/exe in a hidden
+// shim mode ("superd-exec-shim <mask|-> <0|1> <file> <argv...>") that
+// sets the umask and/or LISTEN_PID and execs the program (same pid,
+// descriptors unchanged). main must call MaybeRunShim first.
+//
+// Sockets (sockets.go, pkg/sockets): an [fcgi-program:x] child gets its
+// group's socket as fd 0 (acquired before the spawn, released when the
+// child is reaped or the spawn fails: supervisord's reference counting);
+// a program with listen= gets its sockets as fds 3.. with LISTEN_FDS,
+// LISTEN_PID and LISTEN_FDNAMES. The listen= sockets are opened when the
+// group is added and closed (Registry.Retain) when neither an active
+// group nor the latest configuration uses them.
 //
 // Failures that supervisord only sees in the forked child (chdir, setuid,
 // exec) are detected before or by os.StartProcess here; the child-side

@@ -422,6 +422,10 @@ func (s *Supervisor) SendStdin(ctx context.Context, name string, data []byte) er
 			reply(nil, &Error{Kind: KindNotRunning, Detail: name})
 			return
 		}
+		if p.child.stdin == nil { // fcgi-program: stdin is the socket
+			reply(nil, &Error{Kind: KindNoFile, Detail: name})
+			return
+		}
 		reply(p.child.stdin, nil)
 	})
 	if err != nil {
@@ -557,7 +561,12 @@ func (s *Supervisor) AddGroup(ctx context.Context, name string) error {
 			reply(struct{}{}, &Error{Kind: KindAlreadyAdded, Detail: name})
 			return
 		}
+		if err := s.socks.ProbeGroup(gc); err != nil {
+			reply(struct{}{}, &Error{Kind: KindFailed, Detail: err.Error()})
+			return
+		}
 		s.addGroup(gc, s.latest)
+		s.openListen(gc)
 		s.startAutostart([]*group{s.groups[name]})
 		reply(struct{}{}, nil)
 	})
@@ -587,6 +596,7 @@ func (s *Supervisor) RemoveGroup(ctx context.Context, name string) error {
 			p.closeLogs()
 		}
 		delete(s.groups, name)
+		s.retainListen()
 		s.emit(events.Event{Type: events.ProcessGroupRemoved, Group: name})
 		reply(struct{}{}, nil)
 	})

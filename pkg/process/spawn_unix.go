@@ -287,8 +287,17 @@ func (s *Supervisor) childFailure(p *proc, msg string) string {
 }
 
 // spawn starts p's child. It returns the pid, or a spawn error text.
-func (s *Supervisor) spawn(p *proc) (int, string) {
+func (s *Supervisor) spawn(p *proc) (pid int, spawnErr string) {
 	pc := p.cfg
+	socks, msg := s.childSockets(p)
+	if msg != "" {
+		return 0, msg
+	}
+	defer func() {
+		if spawnErr != "" && socks.release != nil {
+			socks.release()
+		}
+	}()
 	filename, argv, err := resolveCommand(p.g.env, pc)
 	if err != nil {
 		return 0, err.Error()
@@ -304,6 +313,13 @@ func (s *Supervisor) spawn(p *proc) (int, string) {
 			return 0, fmt.Sprintf("too many open files to spawn '%s'", pc.Name)
 		}
 		return 0, fmt.Sprintf("unknown error making dispatchers for '%s': %s", pc.Name, errnoName(err))
+	}
+	if socks.stdin != nil {
+		// the FastCGI socket is the child's stdin (supervisord still
+		// makes the pipe and closes it at once)
+		pipes.stdinR.Close()
+		pipes.stdinW.Close()
+		pipes.stdinR, pipes.stdinW = nil, nil
 	}
 	cred, msg := credential(pc)
 	if msg != "" {
@@ -326,8 +342,16 @@ func (s *Supervisor) spawn(p *proc) (int, string) {
 			return 0, s.childFailure(p, fmt.Sprintf("couldn't chdir to %s: %s", pc.Directory, name))
 		}
 	}
+	umask := int64(-1)
 	if pc.Umask != nil {
-		filename, argv = shimArgv(uint32(*pc.Umask), filename, argv)
+		umask = int64(*pc.Umask)
+	}
+	if umask >= 0 || len(socks.extra) > 0 {
+		filename, argv = shimArgv(umask, len(socks.extra) > 0, filename, argv)
+	}
+	stdin := pipes.stdinR
+	if socks.stdin != nil {
+		stdin = socks.stdin
 	}
 	stderrW := pipes.stderrW
 	if stderrW == nil {
@@ -340,13 +364,16 @@ func (s *Supervisor) spawn(p *proc) (int, string) {
 		return 0, s.childFailure(p, err.Error())
 	}
 	env := childEnv(os.Environ(), p.g.env, pc, s.opts.ServerURL, fileEnv, extraEnv...)
+	if len(socks.env) > 0 {
+		env = withListenEnv(env, socks.env)
+	}
 	if pc.Ready != nil || pc.Health != nil {
 		p.probeEnv = env
 	}
 	attr := &os.ProcAttr{
 		Dir:   pc.Directory,
 		Env:   env,
-		Files: []*os.File{pipes.stdinR, pipes.stdoutW, stderrW},
+		Files: append([]*os.File{stdin, pipes.stdoutW, stderrW}, socks.extra...),
 		Sys:   &syscall.SysProcAttr{Setpgid: true, Credential: cred},
 	}
 	p.gen++
@@ -365,8 +392,8 @@ func (s *Supervisor) spawn(p *proc) (int, string) {
 		}
 		return 0, s.childFailure(p, fmt.Sprintf("couldn't exec %s: %s", pc.Argv[0], errnoName(err)))
 	}
-	pid := osp.Pid
-	p.child = &child{pid: pid, osp: osp, stdin: pipes.stdinW}
+	pid = osp.Pid
+	p.child = &child{pid: pid, osp: osp, stdin: pipes.stdinW, release: socks.release}
 
 	debug := s.log.Enabled(context.Background(), slog.LevelDebug)
 	strip := s.cfg.Supervisord.StripANSI

@@ -16,6 +16,7 @@ import (
 	"github.com/superd/superd/pkg/config"
 	"github.com/superd/superd/pkg/events"
 	"github.com/superd/superd/pkg/logfile"
+	"github.com/superd/superd/pkg/sockets"
 )
 
 // Supervisor owns every process. One goroutine (Run) owns all process
@@ -48,6 +49,9 @@ type Supervisor struct {
 	// the loop at the first spawn, closed by cleanup.
 	opoll   *outPoll
 	noOpoll bool // epoll is not available
+
+	socks    *sockets.Registry // Options.Sockets, or a private one
+	ownSocks bool              // socks is private: closed when Run returns
 
 	reaper *reaper // nil unless Options.Reaper
 	runner runner  // spawns and signals children (a fake in tests)
@@ -139,7 +143,10 @@ type child struct {
 	pid   int
 	osp   *os.Process // nil when pidfd is used
 	pidfd *os.File    // see wait_linux.go; closed by the loop at exit
-	stdin *os.File
+	stdin *os.File    // nil for an fcgi-program (its stdin is the socket)
+	// release drops the child's reference to its fcgi socket (nil:
+	// none); called once it is reaped.
+	release func()
 }
 
 type leKind int
@@ -190,6 +197,10 @@ func New(cfg *config.Config, opts Options) (*Supervisor, error) {
 		pids:     map[int]*proc{},
 	}
 	s.runner = osRunner{}
+	s.socks = opts.Sockets
+	if s.socks == nil {
+		s.socks, s.ownSocks = sockets.New(opts.Logger), true
+	}
 	if opts.runner != nil {
 		s.runner = opts.runner
 	}
@@ -248,7 +259,9 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	}
 	for _, gc := range s.cfg.Groups {
 		s.addGroup(gc, s.cfg)
+		s.openListen(gc)
 	}
+	s.retainListen()
 	s.emit(events.Event{Type: events.SupervisorStateChangeRunning})
 	s.startTicks()
 	if s.shutdownMode.Load() == 0 {
@@ -276,6 +289,9 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	}
 	close(s.loopDone)
 	s.cleanup()
+	if s.ownSocks {
+		s.socks.Close()
+	}
 	if s.pools != nil {
 		s.pools.Close()
 	}
@@ -459,9 +475,14 @@ func (s *Supervisor) do(p *proc, a action) {
 	case actExited:
 		delete(s.pids, a.pid)
 		if c := p.child; c != nil && c.pid == a.pid {
-			c.stdin.Close()
+			if c.stdin != nil {
+				c.stdin.Close()
+			}
 			if c.pidfd != nil {
 				c.pidfd.Close()
+			}
+			if c.release != nil {
+				c.release()
 			}
 			p.child = nil
 		}

@@ -170,6 +170,8 @@ def dump(path):
     groups = []
     for g in o.process_group_configs:
         kind = 'eventlistener' if isinstance(g, options.EventListenerPoolConfig) else 'program'
+        if isinstance(g, options.FastCGIGroupConfig):
+            kind = 'fcgi-program'
         procs = [proc(p, g.name, kind) for p in g.process_configs]
         procs.sort(key=lambda x: (x['priority'], x['name']))
         gd = {'name': g.name, 'kind': kind, 'priority': g.priority, 'processes': procs}
@@ -180,6 +182,16 @@ def dump(path):
                 'buffer_size': g.buffer_size,
                 'result_handler': '%s:%s' % (rh.__module__, rh.__name__),
             }
+        if kind == 'fcgi-program':
+            sc = g.socket_config
+            sd_ = {'url': sc.url}
+            if sc.backlog:
+                sd_['backlog'] = sc.backlog
+            if getattr(sc, 'owner', None) is not None:
+                sd_['owner'] = {'uid': sc.owner[0], 'gid': sc.owner[1]}
+            if getattr(sc, 'mode', None) is not None:
+                sd_['mode'] = '%03o' % sc.mode
+            gd['socket'] = sd_
         groups.append(gd)
     cfg['groups'] = groups
     ctl = ctl_dump(path)
