@@ -18,17 +18,6 @@ import (
 	"github.com/superd/superd/pkg/config"
 )
 
-// freePort returns a tcp port on 127.0.0.1 that was free a moment ago.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // ask connects to network/addr and returns the line the server sends.
 func ask(network, addr string) (string, error) {
 	c, err := net.DialTimeout(network, addr, 5*time.Second)
