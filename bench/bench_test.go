@@ -56,7 +56,7 @@ func TestQuick(t *testing.T) {
 			t.Errorf("%s failed: %v", name, failed)
 			continue
 		}
-		for _, id := range []string{"spawn0", "spawn0tmpfs", "spawn1", "update", "rss", "rssidle", "idlecpu", "getall", "getalldec", "status", "crash", "stopall", "startall", "shutdown", "logmbs", "loglost"} {
+		for _, id := range []string{"spawn0", "spawn0tmpfs", "spawn1", "update", "rss", "rssanon", "rssidle", "idlecpu", "getall", "getalldec", "status", "crash", "stopall", "startall", "shutdown", "logmbs", "loglost"} {
 			n := "10"
 			if strings.HasPrefix(id, "log") {
 				n = "6 MiB"
@@ -72,7 +72,7 @@ func TestQuick(t *testing.T) {
 	// The limit column: spawn floors on disk and tmpfs, stop, memory
 	// and the generator | cat pipeline.
 	for _, k := range []key{{"spawn0", "10", limitName}, {"spawn0tmpfs", "10", limitName}, {"spawn1", "10", limitName},
-		{"stopall", "10", limitName}, {"rss", "10", limitName}, {"logmbs", "6 MiB", limitName}} {
+		{"stopall", "10", limitName}, {"rss", "10", limitName}, {"rssanon", "10", limitName}, {"logmbs", "6 MiB", limitName}} {
 		if e := res.errs[k]; e != "" {
 			t.Errorf("limit %s N=%s: %s", k.id, k.n, e)
 		} else if len(res.samples[k]) == 0 || res.samples[k][0] <= 0 {

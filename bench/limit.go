@@ -26,8 +26,8 @@ const limitName = "limit"
 
 // floorResult is one run of bench/floor spawn.
 type floorResult struct {
-	spawn, stop time.Duration
-	rssKiB      int64
+	spawn, stop     time.Duration
+	rssKiB, anonKiB int64
 }
 
 // runFloor runs bench/floor with n children, log files in dir, and k
@@ -61,6 +61,8 @@ func (r *runner) runFloor(ctx context.Context, n, k int, dir string) (floorResul
 			fr.stop = time.Duration(v * float64(time.Second))
 		case "rss":
 			fr.rssKiB = int64(v)
+		case "rssanon":
+			fr.anonKiB = int64(v)
 		}
 	}
 	if fr.spawn == 0 {
@@ -85,7 +87,7 @@ func (r *runner) floorSpawn(ctx context.Context, n int, tmpfs bool, round int) e
 	}
 	ns := strconv.Itoa(n)
 	var best, stop time.Duration
-	var rss int64
+	var rss, anon int64
 	var parts []string
 	for _, k := range slices2(1, runtime.NumCPU()) {
 		dir := filepath.Join(base, fmt.Sprintf("floor-n%d-k%d-r%d", n, k, round))
@@ -103,7 +105,7 @@ func (r *runner) floorSpawn(ctx context.Context, n int, tmpfs bool, round int) e
 			stop = fr.stop
 		}
 		if k == 1 {
-			rss = fr.rssKiB
+			rss, anon = fr.rssKiB, fr.anonKiB
 		}
 	}
 	r.logf("limit N=%d %s: %s", n, where, strings.Join(parts, "; "))
@@ -119,6 +121,7 @@ func (r *runner) floorSpawn(ctx context.Context, n int, tmpfs bool, round int) e
 	r.res.add("shutdown", ns, limitName, stop.Seconds())
 	r.res.add("rss", ns, limitName, float64(rss)/1024)
 	r.res.add("rssidle", ns, limitName, float64(rss)/1024)
+	r.res.add("rssanon", ns, limitName, float64(anon)/1024)
 	return nil
 }
 

@@ -125,6 +125,14 @@ func (r *runner) suite(ctx context.Context, im Impl, n, round int) error {
 	} else {
 		r.res.add("rss", ns, im.Name, float64(rss)/(1<<20))
 	}
+	// RssAnon: the daemon's own memory, without the mapped pages of
+	// its binary and libraries (which depend on the binary's size and
+	// on what of it the page cache holds).
+	if anon, err := procStatus(pid, "RssAnon"); err != nil {
+		r.res.fail("rssanon", ns, im.Name, err)
+	} else {
+		r.res.add("rssanon", ns, im.Name, float64(anon)/(1<<20))
+	}
 	if round == 0 && r.cfg.Idle > 0 {
 		c0, err0 := procCPU(pid)
 		t0 := time.Now()

@@ -19,6 +19,7 @@
 //	rss KIB         the largest worker's VmRSS after spawning (with K=1:
 //	                a Go program holding N pidfds, 2N pipe read ends and 2N
 //	                log files, i.e. the memory floor)
+//	rssanon KIB     the same worker's RssAnon (without mapped files)
 //
 // K=1 is the serial floor; K=NumCPU spreads the same work over all
 // cores with processes (not goroutines: Go serializes fork/exec within

@@ -127,16 +127,20 @@ func coordinate(args []string) error {
 	if err != nil {
 		return err
 	}
-	var maxRSS int64
+	var maxRSS, maxAnon int64
 	for _, s := range rss {
-		v, _ := strconv.ParseInt(s, 10, 64)
-		maxRSS = max(maxRSS, v)
+		f := strings.Fields(s)
+		if len(f) == 2 {
+			v, _ := strconv.ParseInt(f[0], 10, 64)
+			a, _ := strconv.ParseInt(f[1], 10, 64)
+			maxRSS, maxAnon = max(maxRSS, v), max(maxAnon, a)
+		}
 	}
 	stop, _, err := phase("stop", "stopped")
 	if err != nil {
 		return err
 	}
-	fmt.Printf("spawn %.6f\nstop %.6f\nrss %d\n", spawn.Seconds(), stop.Seconds(), maxRSS)
+	fmt.Printf("spawn %.6f\nstop %.6f\nrss %d\nrssanon %d\n", spawn.Seconds(), stop.Seconds(), maxRSS, maxAnon)
 	return nil
 }
 
@@ -190,7 +194,7 @@ func work(args []string) error {
 		}
 		kids = append(kids, c)
 	}
-	fmt.Printf("done %d\n", vmRSS())
+	fmt.Printf("done %d %d\n", status("VmRSS"), status("RssAnon"))
 	if err := next("stop"); err != nil {
 		return err
 	}
@@ -248,14 +252,14 @@ func spawnOne(sleep string, env []string, dir, name string) (child, error) {
 	return c, nil
 }
 
-// vmRSS returns this process's VmRSS in KiB (0 if unknown).
-func vmRSS() int64 {
+// status returns a kB field of /proc/self/status (0 if unknown).
+func status(field string) int64 {
 	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		return 0
 	}
 	for _, l := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(l, "VmRSS:"); ok {
+		if rest, ok := strings.CutPrefix(l, field+":"); ok {
 			f := strings.Fields(rest)
 			if len(f) > 0 {
 				v, _ := strconv.ParseInt(f[0], 10, 64)
