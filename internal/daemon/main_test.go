@@ -22,6 +22,7 @@ import (
 var superdBin, superctlBin string
 
 func TestMain(m *testing.M) {
+	testproc.Main() // helper modes for programs (listen_test.go)
 	dir, err := os.MkdirTemp("", "superd-bin-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
