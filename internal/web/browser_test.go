@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -291,4 +292,47 @@ func TestBrowser1000(t *testing.T) {
 		t.Errorf("applying an update took %.0f ms", apply)
 	}
 	artifact(t, "dashboard-1000.png", get(t, ctx, chromedp.CaptureScreenshot()))
+}
+
+// TestBrowserJobs runs a job from the page (skipped while the daemon
+// serves no superd.*Job* methods): the section shows it with its
+// schedule in words, "Run now" runs it and the result shows without a
+// reload, the history lists the manual run, disable and metrics follow.
+func TestBrowserJobs(t *testing.T) {
+	ctx := newBrowser(t)
+	t.Parallel()
+	d := startDaemon(t, superdBin, "", "", "[supervisord]\nstatedir=$DIR/state\nsendmail=/bin/true\n\n"+
+		"[job:hello]\ncommand=/bin/sh -c 'echo hello from the job'\ninterval=01:00:00\n")
+	methods, err := d.client.ListMethods(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(methods, "superd.getAllJobInfo") {
+		t.Skip("this superd serves no jobs yet")
+	}
+	do(t, ctx, "open dashboard", chromedp.Navigate(d.base+"/"), chromedp.WaitVisible(chromedp.CSS(`#jobs tr[data-job="hello"]`)), chromedp.WaitVisible(chromedp.CSS("#live.on")))
+	if s := text(t, ctx, `tr[data-job="hello"] td.sched`); s == "" {
+		t.Error("no schedule in words")
+	}
+	do(t, ctx, "run now", chromedp.Click(chromedp.CSS(`tr[data-job="hello"] button[value="run|hello"]`)))
+	waitFor(t, "run message", func() bool { return text(t, ctx, "#statusmessage") == "hello: started" })
+	waitFor(t, "result ok on the page", func() bool {
+		return strings.HasPrefix(eval[string](t, ctx, `(document.querySelector('tr[data-job="hello"] td.result')||{}).textContent||""`), "ok")
+	})
+	do(t, ctx, "history", chromedp.Click(chromedp.CSS(`tr[data-job="hello"] button.history`)))
+	waitFor(t, "history shown", func() bool {
+		return strings.Contains(eval[string](t, ctx, `(document.querySelector('tr.history[data-job="hello"]')||{}).textContent||""`), "manual")
+	})
+	do(t, ctx, "disable", chromedp.Click(chromedp.CSS(`tr[data-job="hello"] button[value="disable|hello"]`)))
+	waitFor(t, "disabled on the page", func() bool {
+		return eval[string](t, ctx, `(document.querySelector('tr[data-job="hello"] td.enabled')||{}).textContent||""`) == "no"
+	})
+	artifact(t, "jobs.png", get(t, ctx, chromedp.FullScreenshot(100)))
+	f := d.scrape(t)
+	if v := value(f, "superd_job_runs_total", "job", "hello", "result", "ok"); v != 1 {
+		t.Errorf("superd_job_runs_total{job=hello,result=ok} = %v", v)
+	}
+	if v := value(f, "superd_job_enabled", "job", "hello"); v != 0 {
+		t.Errorf("superd_job_enabled after disable = %v", v)
+	}
 }
