@@ -132,7 +132,7 @@ password=%[6]s
 supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 
 %[4]s
-`, dir, port, auth, strings.ReplaceAll(programs, "$DIR", dir), user, pw, extra)
+`, dir, port, auth, strings.ReplaceAll(programs, "$DIR", dir), user, pw, strings.ReplaceAll(extra, "$DIR", dir))
 	if user == "" {
 		text = strings.Replace(text, "username=\npassword=\n", "", 1)
 	}

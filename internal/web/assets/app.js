@@ -257,29 +257,57 @@
   if (jobs) {
     const jtb = document.querySelector("#jobtable tbody");
     const held = document.getElementById("jobsheld");
-    function cell(tr, text, cls) { const td = tr.insertCell(); td.textContent = text; if (cls) td.className = cls; return td; }
-    function fmt(t) { if (!t) return ""; const d = new Date(t * 1000); return d.toLocaleString(); }
+    // fmt renders unix seconds as the server does: YYYY-MM-DD HH:MM:SS.
+    function fmt(t) {
+      if (!t) return "";
+      const d = new Date(t * 1000), p = (n) => String(n).padStart(2, "0");
+      return d.getFullYear() + "-" + p(d.getMonth() + 1) + "-" + p(d.getDate()) + " " + p(d.getHours()) + ":" + p(d.getMinutes()) + ":" + p(d.getSeconds());
+    }
+    // jobRow updates the row of job j in place (a button under the mouse
+    // stays the same element), or makes it.
+    function jobRow(j) {
+      let tr = jtb.querySelector('tr.job[data-job="' + CSS.escape(j.name) + '"]');
+      if (!tr) {
+        tr = document.createElement("tr");
+        tr.className = "job"; tr.dataset.job = j.name;
+        for (const c of ["name", "sched", "last", "result", "next", "enabled", "action"]) tr.insertCell().className = c;
+        tr.cells[0].textContent = j.name;
+        const ac = tr.cells[6];
+        const hb = document.createElement("button"); hb.type = "button"; hb.className = "history"; hb.dataset.job = j.name; hb.textContent = "History";
+        ac.append(button("run|" + j.name, "", "Run now"), button("", "", ""), hb);
+      }
+      const c = tr.cells;
+      const set = (el, v) => { if (el.textContent !== v) el.textContent = v; };
+      set(c[1], j.description); c[1].title = j.schedule;
+      set(c[2], fmt(j.last_start));
+      set(c[3], j.last_result + (j.running ? " (running)" : ""));
+      c[3].className = "result r-" + j.last_result;
+      set(c[4], fmt(j.next_run));
+      set(c[5], j.enabled ? "yes" : "no");
+      const toggle = c[6].children[1];
+      toggle.value = (j.enabled ? "disable|" : "enable|") + j.name;
+      set(toggle, j.enabled ? "Disable" : "Enable");
+      return tr;
+    }
     refreshJobs = async function () {
       const res = await fetch("api/jobs", {headers: {"Accept": "application/json"}});
       if (!res.ok) return;
       const d = await res.json();
       held.classList.toggle("hidden", !d.Held);
-      const open = new Set([...jtb.querySelectorAll("tr.history")].map(tr => tr.dataset.job));
-      jtb.replaceChildren();
+      const names = new Set(d.Jobs.map(j => j.name));
+      for (const tr of [...jtb.querySelectorAll("tr.job, tr.history")]) if (!names.has(tr.dataset.job)) tr.remove();
+      let prev = null;
       for (const j of d.Jobs) {
-        const tr = jtb.insertRow();
-        tr.className = "job"; tr.dataset.job = j.name;
-        cell(tr, j.name, "name");
-        cell(tr, j.description, "sched").title = j.schedule;
-        cell(tr, fmt(j.last_start), "last");
-        cell(tr, j.last_result + (j.running ? " (running)" : ""), "result r-" + j.last_result);
-        cell(tr, fmt(j.next_run), "next");
-        cell(tr, j.enabled ? "yes" : "no", "enabled");
-        const ac = tr.insertCell(); ac.className = "action";
-        ac.append(button("run|" + j.name, "", "Run now"), j.enabled ? button("disable|" + j.name, "", "Disable") : button("enable|" + j.name, "", "Enable"));
-        const hb = document.createElement("button"); hb.type = "button"; hb.className = "history"; hb.dataset.job = j.name; hb.textContent = "History";
-        ac.append(hb);
-        if (open.has(j.name)) showHistory(tr, j.name);
+        const tr = jobRow(j);
+        const after = prev ? (prev.nextElementSibling && prev.nextElementSibling.classList.contains("history") ? prev.nextElementSibling : prev) : null;
+        if (after ? after.nextElementSibling !== tr : jtb.firstElementChild !== tr) {
+          const h = tr.nextElementSibling && tr.nextElementSibling.classList.contains("history") ? tr.nextElementSibling : null;
+          if (after) after.after(tr); else jtb.prepend(tr);
+          if (h) tr.after(h);
+        }
+        prev = tr;
+        const h = tr.nextElementSibling;
+        if (h && h.classList.contains("history")) { h.remove(); showHistory(tr, j.name); }
       }
       document.body.dataset.jobupdates = String(+(document.body.dataset.jobupdates || 0) + 1);
     };
