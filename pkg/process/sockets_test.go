@@ -293,3 +293,34 @@ func TestListenNoDroppedConnection(t *testing.T) {
 		t.Fatalf("after shutdown: %v, want connection refused", err)
 	}
 }
+
+// TestFCGISocketTakenBeforeStart: when the socket cannot be created at
+// a start (another program took the port after the group was added),
+// the start is a spawn error with supervisord's text for the socket,
+// the process goes to FATAL (startretries=0) and holds no reference.
+func TestFCGISocketTakenBeforeStart(t *testing.T) {
+	t.Parallel()
+	port := freePort(t)
+	url := fmt.Sprintf("tcp://127.0.0.1:%d", port)
+	g := fcgiGroup(t, "web", &config.Socket{URL: url, Network: "tcp", Host: "127.0.0.1", Port: port}, 1)
+	g.Processes[0].Autostart = false
+	g.Processes[0].StartRetries = 0
+	h := start(t, testConfig(t, g))
+	busy, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		t.Skipf("port taken meanwhile: %v", err)
+	}
+	defer busy.Close()
+	ctx := h.ctx()
+	if err := h.s.StartProcess(ctx, "web:web_0", true); KindOf(err) != KindSpawnError {
+		t.Fatalf("start: %v, want SPAWN_ERROR", err)
+	}
+	info, err := h.s.ProcessInfo(ctx, "web:web_0")
+	want := "Could not create FastCGI socket " + url + ": [Errno 98] Address already in use"
+	if err != nil || info.State != Fatal || info.SpawnErr != want {
+		t.Fatalf("%v %q %v, want FATAL %q", info.State, info.SpawnErr, err, want)
+	}
+	if n := h.s.socks.Refs("web"); n != 0 {
+		t.Fatalf("%d references after the failed start", n)
+	}
+}
