@@ -52,7 +52,7 @@ for i in range(N):
     progs=[]
     for p in range(random.randint(1,4)):
         name=random.choice(['a','b','c','web','worker']) if random.random()<0.95 else random.choice(['d e','x/y'])
-        kind=random.choice(['program','program','program','eventlistener','group'])
+        kind=random.choice(['program','program','program','eventlistener','group','fcgi-program'])
         lines.append('[%s:%s]' % (kind, name))
         if kind == 'group':
             members=random.sample(progs, k=min(len(progs), random.randint(0,2))) if progs else []
@@ -60,8 +60,12 @@ for i in range(N):
             lines.append('programs=%s' % ','.join(members))
             if random.random()<0.5: lines.append('priority=%s' % random.choice(['5','-1','x','%(ENV_HOME)s']))
             continue
-        if kind == 'program':
+        if kind in ('program', 'fcgi-program'):
             progs.append(name)
+        if kind == 'fcgi-program':
+            if random.random()<0.9: lines.append('socket=%s' % random.choice(['tcp://127.0.0.1:9000','unix:///tmp/%(program_name)s.sock','unix://%(here)s/x.sock','tcp://LocalHost:90000','foo','unix://rel','tcp://h:0','tcp://%(process_num)s:1','','unix:///tmp/../a//b.sock']))
+            for k, vs in (('socket_backlog', ['5','0','x','65536']), ('socket_owner', ['root','root:root','nobody:0','nosuch_u']), ('socket_mode', ['0660','9','0o7'])):
+                if random.random()<0.2: lines.append('%s=%s' % (k, random.choice(vs)))
         lines.append('command=%s' % random.choice(['/bin/cat','echo %(process_num)d', 'sh -c "a;b"', "x 'y", '/bin/x', 'run %(group_name)s %(program_name)s']))
         if kind == 'eventlistener' and random.random()<0.9: lines.append('events=%s' % random.choice(['TICK_5','PROCESS_STATE,tick_60','process_log_stdout, EVENT','BOGUS']))
         if kind == 'eventlistener' and random.random()<0.3: lines.append('buffer_size=%s' % random.choice(['1','0','50']))
