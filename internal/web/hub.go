@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"regexp"
 	"sync"
 	"time"
 
@@ -39,9 +40,26 @@ type jobCounters struct {
 // tracker holds the counters; the hub goroutine writes them, metrics
 // and stats read them.
 type tracker struct {
-	mu   sync.Mutex // guards m and jobs
+	mu   sync.Mutex // guards m, jobs and health
 	m    map[string]*counters
 	jobs map[string]*jobCounters
+	// health is the last health check verdict of the processes that
+	// have a healthcheck (SUPERD_PROCESS_HEALTHY/UNHEALTHY events).
+	health map[string]bool
+}
+
+func (t *tracker) observeHealth(e events.Event) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.health[namespec(e.Group, e.Process)] = e.Type == events.SuperdProcessHealthy
+}
+
+// healthy returns the last verdict for ns, and whether there is one.
+func (t *tracker) healthy(ns string) (healthy, known bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	healthy, known = t.health[ns]
+	return healthy, known
 }
 
 func (t *tracker) observeJob(e events.Event) {
@@ -157,13 +175,19 @@ func toProc(i rpc.ProcessInfo) proc {
 		SpawnErr: i.SpawnErr, Desc: i.Description}
 }
 
-// same reports whether two infos show the same thing (Now and the
-// uptime in the description change every second; the script computes
-// uptimes itself).
+// uptimeRe is the uptime in a RUNNING description ("uptime 0:01:02",
+// "uptime 2 days, 0:01:02").
+var uptimeRe = regexp.MustCompile(`uptime (\d+ days?, )?\d+:\d\d:\d\d`)
+
+// same reports whether two infos show the same thing: Now and the
+// uptime in the description change every second and the script
+// computes uptimes itself, but the rest of a description (health,
+// listen sockets) counts.
 func same(a, b rpc.ProcessInfo) bool {
 	a.Now, b.Now = 0, 0
 	if a.State == 20 && b.State == 20 {
-		a.Description, b.Description = "", ""
+		a.Description = uptimeRe.ReplaceAllString(a.Description, "uptime")
+		b.Description = uptimeRe.ReplaceAllString(b.Description, "uptime")
 	}
 	return a == b
 }
@@ -200,7 +224,7 @@ type hub struct {
 }
 
 func newHub(b rpc.Backend, bus *events.Bus) *hub {
-	return &hub{b: b, bus: bus, track: &tracker{m: map[string]*counters{}, jobs: map[string]*jobCounters{}},
+	return &hub{b: b, bus: bus, track: &tracker{m: map[string]*counters{}, jobs: map[string]*jobCounters{}, health: map[string]bool{}},
 		reg: make(chan *client), unreg: make(chan *client), done: make(chan struct{})}
 }
 
@@ -235,7 +259,7 @@ func (h *hub) run(ctx context.Context) {
 	var sub *events.Subscription
 	var evc <-chan events.Event
 	if h.bus != nil {
-		sub = h.bus.Subscribe(events.ProcessState, events.ProcessGroup, events.SupervisorStateChange, events.SuperdJob)
+		sub = h.bus.Subscribe(events.ProcessState, events.ProcessGroup, events.SupervisorStateChange, events.SuperdJob, events.SuperdProcessHealth)
 		defer sub.Close()
 		evc = sub.C()
 	}
@@ -291,13 +315,16 @@ func (h *hub) run(ctx context.Context) {
 			if e.Type.Is(events.SuperdJob) {
 				h.track.observeJob(e)
 			}
+			if e.Type.Is(events.SuperdProcessHealth) {
+				h.track.observeHealth(e)
+			}
 			if len(clients) == 0 {
 				continue
 			}
 			switch {
 			case e.Type.Is(events.SuperdJob):
 				jobsChanged = true
-			case e.Type.Is(events.ProcessState):
+			case e.Type.Is(events.ProcessState), e.Type.Is(events.SuperdProcessHealth):
 				dirty[namespec(e.Group, e.Process)] = true
 			case e.Type.Is(events.ProcessGroup):
 				reloadAll = true

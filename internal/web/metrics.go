@@ -27,6 +27,7 @@ var (
 	descPID      = prometheus.NewDesc("superd_process_pid", "PID of the process (0 when not running).", pl, nil)
 	descCPU      = prometheus.NewDesc("superd_process_cpu_seconds_total", "User and system CPU time of the process and the live members of its process group, from /proc.", pl, nil)
 	descRSS      = prometheus.NewDesc("superd_process_resident_memory_bytes", "Resident memory of the process and the live members of its process group, from /proc.", pl, nil)
+	descHealthy  = prometheus.NewDesc("superd_process_healthy", "1 if the last health check of the process passed, 0 if it failed (processes with a healthcheck, once checked).", pl, nil)
 	descProcs    = prometheus.NewDesc("superd_process_group_processes", "Live processes in the process's process group (the child and its descendants that stayed in it).", pl, nil)
 
 	descSupState = prometheus.NewDesc("superd_state", "1 for superd's current state (getState: RUNNING, RESTARTING, SHUTDOWN, FATAL).", []string{"state"}, nil)
@@ -53,7 +54,7 @@ type collector struct{ h *Handler }
 
 func (c collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descState, descUp, descStart, descUptime, descRestarts, descExits,
-		descExitCode, descPID, descCPU, descRSS, descProcs, descSupState, descCount, descInfo, descScrape,
+		descExitCode, descPID, descCPU, descRSS, descProcs, descHealthy, descSupState, descCount, descInfo, descScrape,
 		descJobRuns, descJobDurH, descJobLast, descJobNext, descJobDur, descJobRunning, descJobEnabled, descJobHeld} {
 		ch <- d
 	}
@@ -116,6 +117,9 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		counter(descCPU, u.CPUSeconds, g, n)
 		gauge(descRSS, float64(u.RSSBytes), g, n)
 		gauge(descProcs, float64(u.Procs), g, n)
+		if ok, known := h.hub.track.healthy(namespec(g, n)); known {
+			gauge(descHealthy, b2f(ok), g, n)
+		}
 	}
 	for _, s := range stateOrder {
 		gauge(descCount, float64(counts[s]), s)

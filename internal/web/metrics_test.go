@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -250,4 +251,24 @@ func TestCrossSite(t *testing.T) {
 	if r.StatusCode != 200 || !strings.Contains(string(b), `data-ns="web"`) {
 		t.Errorf("/ on the unix socket: %s", r.Status)
 	}
+}
+
+// TestHealth: a failing healthcheck shows in the page's description and
+// as superd_process_healthy 0, a passing one as 1.
+func TestHealth(t *testing.T) {
+	t.Parallel()
+	d := startDaemon(t, superdBin, "", "", program(t, "web", "sleep")+
+		"healthcheck = exec:/bin/test -e $DIR/healthy\nhealthcheck_interval = 1\nhealthcheck_retries = 1\nhealthcheck_action = none\n")
+	waitFor(t, "unhealthy metric", func() bool {
+		return value(d.scrape(t), "superd_process_healthy", "group", "web", "name", "web") == 0
+	})
+	if _, page := d.get("/"); !strings.Contains(page, "unhealthy") {
+		t.Errorf("the page does not say unhealthy")
+	}
+	if err := os.WriteFile(d.dir+"/healthy", nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "healthy metric", func() bool {
+		return value(d.scrape(t), "superd_process_healthy", "group", "web", "name", "web") == 1
+	})
 }

@@ -15,6 +15,7 @@
   const STATES = ["RUNNING", "STARTING", "BACKOFF", "STOPPING", "STOPPED", "EXITED", "FATAL", "UNKNOWN"];
   const NAMES = {0: "STOPPED", 10: "STARTING", 20: "RUNNING", 30: "BACKOFF", 40: "STOPPING", 100: "EXITED", 200: "FATAL", 1000: "UNKNOWN"};
   let skew = 0; // server clock minus ours, ms
+  const UPTIME = /uptime (\d+ days?, )?\d+:\d\d:\d\d/;
   let refreshJobs = null; // set when the page has a jobs section
   const rows = new Map(); // ns -> {tr, cells, p}
 
@@ -36,7 +37,7 @@
     const c = tr.cells;
     const r = {tr: tr, status: c[0].firstElementChild, desc: c[2].firstElementChild, pid: c[3], up: c[4], exit: c[5],
       upText: c[4].textContent, descText: c[2].textContent,
-      p: {ns: tr.dataset.ns, state: +tr.dataset.state, start: +tr.dataset.start, pid: +c[3].textContent || 0, exitText: c[5].textContent}};
+      p: {ns: tr.dataset.ns, state: +tr.dataset.state, start: +tr.dataset.start, pid: +c[3].textContent || 0, exitText: c[5].textContent, desc: c[2].textContent}};
     rows.set(tr.dataset.ns, r);
     return r;
   }
@@ -131,7 +132,10 @@
     const p = r.p;
     if (p.state === 20 && p.start) {
       const u = uptime(nowSecs() - p.start);
-      setText(r, u, "pid " + p.pid + ", uptime " + u);
+      // the server's description with the uptime ticking (it may say
+      // more: health, listen sockets)
+      const d = UPTIME.test(p.desc || "") ? p.desc.replace(UPTIME, "uptime " + u) : "pid " + p.pid + ", uptime " + u;
+      setText(r, u, d);
     } else if (p.desc !== undefined) {
       setText(r, "", p.desc);
     }
