@@ -248,8 +248,8 @@ func comparable(t *testing.T, b []byte) map[string]any {
 		for _, g := range gs {
 			for _, p := range g.(map[string]any)["processes"].([]any) {
 				// supervisord has no user name (only uid) and ignores
-				// superd's log extensions
-				for _, k := range []string{"user", "stdout_logfile_compress", "stdout_logfile_maxage", "stderr_logfile_compress", "stderr_logfile_maxage"} {
+				// superd's log and listen= extensions
+				for _, k := range []string{"user", "stdout_logfile_compress", "stdout_logfile_maxage", "stderr_logfile_compress", "stderr_logfile_maxage", "listen", "listen_reuseport"} {
 					delete(p.(map[string]any), k)
 				}
 			}
