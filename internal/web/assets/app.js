@@ -167,7 +167,11 @@
   function applyMessage(m) {
     const t0 = performance.now();
     skew = m.now - Date.now();
-    if (m.state) supstate.textContent = m.state;
+    if (m.state) {
+      supstate.textContent = m.state;
+      // while superd restarts or shuts down the rows are not current
+      document.body.classList.toggle("stale", m.state !== "RUNNING");
+    }
     if (m.type === "snapshot") {
       const seen = new Set(m.procs.map(p => p.ns));
       for (const [ns, r] of rows) if (!seen.has(ns)) { r.tr.remove(); rows.delete(ns); }
