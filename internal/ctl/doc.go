@@ -10,8 +10,12 @@
 // supervisorctl command with its exact output and LSB exit codes, the
 // interactive shell (github.com/peterh/liner on a terminal: history
 // file, completion of commands, groups and process names; plain line
-// reading otherwise, so commands can be piped in), and --json output
-// for status, pid, avail, version and reread.
+// reading otherwise, so commands can be piped in), --json output
+// for status, pid, avail, version and reread, and superctl's own
+// commands logs (several logs, prefixed and interleaved, followed
+// across rotation) and top (CPU and memory per process, from superd's
+// superd.getProcessStats), which "help" does not list (supervisorctl's
+// list stays as it is) but "help logs" and "help top" explain.
 //
 // superctl talks to the daemon only through pkg/rpc's typed Client; it
 // never builds XML and never imports pkg/process or os/exec (TestDeps).
@@ -31,6 +35,12 @@
 //     stdin. On Ctrl-C that reader may stay blocked in read(2) until the
 //     next line or process exit (superctl exits right after in one-shot
 //     mode).
+//   - logs -f: one goroutine per followed process reads its /logtail
+//     stream (plus one that closes the stream on Ctrl-C) and writes
+//     whole lines through a mutex-guarded writer; all end with the
+//     command's context and are waited for.
+//   - top: none; it samples superd.getProcessStats on the calling
+//     goroutine until Ctrl-C.
 //   - the interactive shell: for each command a goroutine turns SIGINT
 //     into cancelling that command's context; it ends with the command.
 //

@@ -47,7 +47,8 @@
 // redials happen inside Write. In Compress/MaxAge mode lumberjack runs
 // one mill goroutine per distinct file (path and settings) that lives
 // until the process exits; Loggers are cached so that reopening or
-// recreating a Writer does not add more. Follow runs in its caller's
+// recreating a Writer does not add more. Follow (and FollowFrom, which
+// starts at a given offset instead of the last 1024 bytes) runs in its caller's
 // goroutine and returns when its context ends; it only registers a
 // context.AfterFunc that is stopped on return.
 //

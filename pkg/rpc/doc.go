@@ -38,6 +38,14 @@
 //     nothing outside "superd." can be registered, so supervisor.* and
 //     system.* never change. jobs.go defines the scheduled-jobs methods
 //     (JobsBackend, JobMethods) and their typed Client calls.
+//   - superctl's and the web page's shared wording of results
+//     (results.go: "web: ERROR (not running)"), superd.getProcessStats
+//     (stats.go, served from a function the daemon gives), and the
+//     "?offset=N" extension of /logtail and /mainlogtail (the stream
+//     starts at byte N; Client.LogTailFrom). A request with wrong
+//     credentials is answered after FailedAuthDelay and logged with the
+//     peer address; requests for other paths go to
+//     ServerOptions.Fallback (superd's web page) after the same auth.
 //   - Name resolution of processes, state and config live in the daemon
 //     behind Backend; this package never imports pkg/process or os/exec,
 //     so superctl (which imports only rpc) stays free of them.
