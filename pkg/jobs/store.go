@@ -22,17 +22,13 @@ type writer struct {
 	present map[string]bool // a PruneJobs request
 	pruneAt time.Time
 	closed  bool
-	idle    *sync.Cond // signalled when a batch has been committed
 
 	wake chan struct{}
 	done chan struct{}
-	busy bool
 }
 
 func newWriter(st Store, log *slog.Logger) *writer {
-	w := &writer{st: st, log: log, wake: make(chan struct{}, 1), done: make(chan struct{})}
-	w.idle = sync.NewCond(&w.mu)
-	return w
+	return &writer{st: st, log: log, wake: make(chan struct{}, 1), done: make(chan struct{})}
 }
 
 func (w *writer) put(jw state.JobWrite) {
@@ -74,7 +70,6 @@ func (w *writer) run() {
 		}
 		batch, present, at, closed := w.batch, w.present, w.pruneAt, w.closed
 		w.batch, w.present = nil, nil
-		w.busy = true
 		w.mu.Unlock()
 		if len(batch) > 0 {
 			if err := w.st.WriteJobs(batch); err != nil {
@@ -87,31 +82,12 @@ func (w *writer) run() {
 			}
 		}
 		w.mu.Lock()
-		w.busy = false
-		w.idle.Broadcast()
 		empty := len(w.batch) == 0 && w.present == nil
 		w.mu.Unlock()
 		if closed && empty {
 			return
 		}
 	}
-}
-
-// flush waits until every write put so far is committed.
-func (w *writer) flush() {
-	if w.st == nil {
-		return
-	}
-	w.mu.Lock()
-	for (len(w.batch) > 0 || w.present != nil || w.busy) && !w.closed {
-		w.mu.Unlock()
-		w.signal()
-		w.mu.Lock()
-		if len(w.batch) > 0 || w.present != nil || w.busy {
-			w.idle.Wait()
-		}
-	}
-	w.mu.Unlock()
 }
 
 // close commits what is pending and ends run.
