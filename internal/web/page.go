@@ -56,16 +56,17 @@ type pageData struct {
 	Error          string
 }
 
-// stateClass is the CSS class of a state; the first word is
-// supervisord's (statusrunning, statuserror, statusnominal).
+// stateClass is supervisord's CSS class of a state (statusrunning,
+// statuserror, statusnominal), which scripts reading the page look for;
+// the page's own colours come from the row's data-state.
 func stateClass(state int) string {
 	switch state {
 	case 20:
-		return "statusrunning st-running"
+		return "statusrunning"
 	case 200, 30:
-		return "statuserror st-" + strings.ToLower(stateNames[state])
+		return "statuserror"
 	}
-	return "statusnominal st-" + strings.ToLower(stateNames[state])
+	return "statusnominal"
 }
 
 var stateNames = map[int]string{0: "STOPPED", 10: "STARTING", 20: "RUNNING", 30: "BACKOFF", 40: "STOPPING", 100: "EXITED", 200: "FATAL", 1000: "UNKNOWN"}
@@ -166,7 +167,7 @@ func (h *Handler) pageData(ctx context.Context) pageData {
 	var counts map[string]int
 	d.Groups, counts = groupProcs(infos, now)
 	for _, s := range stateOrder {
-		d.Counts = append(d.Counts, stateCount{Name: s, N: counts[s], Class: stateClass(stateCode(s))})
+		d.Counts = append(d.Counts, stateCount{Name: s, N: counts[s], Class: "st-" + strings.ToLower(s)})
 	}
 	if h.opts.Jobs != nil {
 		d.Jobs = h.jobsData(ctx)
@@ -174,14 +175,6 @@ func (h *Handler) pageData(ctx context.Context) pageData {
 	return d
 }
 
-func stateCode(name string) int {
-	for c, n := range stateNames {
-		if n == name {
-			return c
-		}
-	}
-	return 1000
-}
 
 // form merges the query and, for POST, the url-encoded body (the body
 // wins), keeping the first value of each key, as supervisord does.

@@ -20,10 +20,9 @@
   const rows = new Map(); // ns -> {tr, cells, p}
 
   function stateClass(s) {
-    const n = (NAMES[s] || "UNKNOWN").toLowerCase();
-    if (s === 20) return "statusrunning st-running";
-    if (s === 200 || s === 30) return "statuserror st-" + n;
-    return "statusnominal st-" + n;
+    if (s === 20) return "statusrunning";
+    if (s === 200 || s === 30) return "statuserror";
+    return "statusnominal";
   }
   function uptime(secs) {
     secs = Math.max(0, Math.floor(secs));
