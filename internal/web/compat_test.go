@@ -27,7 +27,7 @@ type answer struct {
 	// Spans counts supervisord's state spans of the process table
 	// (scripts count them: grep -c statusrunning).
 	Spans string
-	Body        string // for non-HTML answers
+	Body  string // for non-HTML answers
 }
 
 func (d *daemon) answer(method, path, body string, hdr ...string) answer {

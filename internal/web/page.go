@@ -175,7 +175,6 @@ func (h *Handler) pageData(ctx context.Context) pageData {
 	return d
 }
 
-
 // form merges the query and, for POST, the url-encoded body (the body
 // wins), keeping the first value of each key, as supervisord does.
 func form(r *http.Request) map[string]string {
