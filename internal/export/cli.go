@@ -45,7 +45,8 @@ const importUsage = `Usage: superd import FORMAT [--dropin] FILE...
 FORMAT:
   cron      a user crontab or a cron.d file (--system: it has a user column;
             automatic for /etc/crontab and /etc/cron.d/*) -> [job:x] sections
-  systemd   .service -> [program:x], .timer -> [job:x], .target -> [group:x]
+  systemd   .service -> [program:x], .timer -> [job:x], .target -> [group:x],
+            .socket -> listen= (or the socket= of an [fcgi-program:x])
   procfile  a Procfile (foreman, Heroku, overmind) -> [program:x] sections
 
 The superd configuration is written on stdout; what does not map is

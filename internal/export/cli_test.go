@@ -87,8 +87,8 @@ func TestImportCommandLine(t *testing.T) {
 	}
 	bad := filepath.Join(dir, "bad")
 	os.WriteFile(bad, []byte("this is not a procfile line\n"), 0o644)
-	unit := filepath.Join(dir, "x.socket")
-	os.WriteFile(unit, []byte("[Socket]\n"), 0o644)
+	unit := filepath.Join(dir, "x.mount")
+	os.WriteFile(unit, []byte("[Mount]\n"), 0o644)
 	for _, tc := range []struct {
 		args []string
 		code int
@@ -98,7 +98,7 @@ func TestImportCommandLine(t *testing.T) {
 		{[]string{"cron"}, 2, "which file?"},
 		{[]string{"cron", filepath.Join(dir, "missing")}, 1, "no such file"},
 		{[]string{"procfile", bad}, 1, "bad:1: not a Procfile line"},
-		{[]string{"systemd", unit}, 1, "not a .service, .timer or .target unit"},
+		{[]string{"systemd", unit}, 1, "not a .service, .timer, .target or .socket unit"},
 	} {
 		code, _, stderr := runMain(t, "import", tc.args...)
 		if code != tc.code || !strings.Contains(stderr, tc.err) {

@@ -23,6 +23,10 @@ type systemdUnit struct {
 	kind string // service, timer, target
 	u    *unit
 	used map[string]bool // section.key read by the mapping
+	// usedBy: a socket unit some imported service takes
+	usedBy bool
+	// sockets: the imported socket units of a service, by name
+	sockets map[string]bool
 }
 
 func (s *systemdUnit) get(section, key string) string {
@@ -60,8 +64,8 @@ func importSystemd(inputs []input) (*confFile, error) {
 	for _, in := range inputs {
 		name := filepath.Base(in.Path)
 		ext := filepath.Ext(name)
-		if ext != ".service" && ext != ".timer" && ext != ".target" {
-			return nil, fmt.Errorf("%s: not a .service, .timer or .target unit", in.Path)
+		if ext != ".service" && ext != ".timer" && ext != ".target" && ext != ".socket" {
+			return nil, fmt.Errorf("%s: not a .service, .timer, .target or .socket unit", in.Path)
 		}
 		data, dropins := withDropins(in)
 		u, err := parseUnit(data)
@@ -122,6 +126,8 @@ func importSystemd(inputs []input) (*confFile, error) {
 	}
 
 	programs := map[*systemdUnit]string{}
+	claimed := map[*systemdUnit]*systemdUnit{} // socket unit -> the fcgi service using it
+	listenTaken := map[string]bool{}           // listen= items already imported
 	progName := func(unitName string) string {
 		if u := byName[unitName]; u != nil && u.kind == "service" && jobOf[u] == nil {
 			return confName(u.stem)
@@ -131,10 +137,25 @@ func importSystemd(inputs []input) (*confFile, error) {
 	for _, s := range units {
 		switch {
 		case s.kind == "service" && jobOf[s] == nil:
-			sec := conf.section("program", s.stem)
-			programs[s] = strings.TrimPrefix(sec.name, "program:")
+			socks := socketsOf(s, byName)
+			s.sockets = map[string]bool{}
+			for _, su := range socks {
+				s.sockets[su.name] = true
+			}
+			fcgi := s.u.value("Service", "StandardInput") == "socket" && len(socks) > 0
+			kind := "program"
+			if fcgi {
+				kind = "fcgi-program"
+			}
+			sec := conf.section(kind, s.stem)
+			if !fcgi {
+				programs[s] = strings.TrimPrefix(sec.name, "program:")
+			}
 			autostart := len(s.all("Install", "WantedBy")) > 0 || len(s.all("Install", "RequiredBy")) > 0 || wanted[s]
 			importService(s, sec, autostart, progName)
+			if len(socks) > 0 {
+				importSockets(s, sec, socks, fcgi, claimed, listenTaken)
+			}
 			s.leftovers(sec)
 		case s.kind == "timer":
 			svc := byName[s.get("Timer", "Unit")]
@@ -148,6 +169,11 @@ func importSystemd(inputs []input) (*confFile, error) {
 				continue
 			}
 			importTimer(conf, s, svc, progName)
+		}
+	}
+	for _, u := range units {
+		if u.kind == "socket" && !u.usedBy {
+			conf.header = append(conf.header, u.name+": no imported service uses it; not imported")
 		}
 	}
 	for _, t := range units {
@@ -172,6 +198,140 @@ func importSystemd(inputs []input) (*confFile, error) {
 		t.leftovers(sec)
 	}
 	return conf, nil
+}
+
+// socketsOf returns the imported socket units of a service: those of
+// Sockets=, else the one with its name.
+func socketsOf(s *systemdUnit, byName map[string]*systemdUnit) []*systemdUnit {
+	var out []*systemdUnit
+	for _, v := range s.all("Service", "Sockets") {
+		for _, n := range strings.Fields(v) {
+			if u := byName[n]; u != nil && u.kind == "socket" {
+				out = append(out, u)
+			}
+		}
+	}
+	if len(out) == 0 {
+		if u := byName[s.stem+".socket"]; u != nil && u.kind == "socket" {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// importSockets maps socket units: listen= (superd's socket
+// activation: the fds come as 3... with LISTEN_FDS and LISTEN_FDNAMES)
+// or, for StandardInput=socket, the socket= of an [fcgi-program:x].
+func importSockets(s *systemdUnit, sec *confSection, socks []*systemdUnit, fcgi bool, claimed map[*systemdUnit]*systemdUnit, listenTaken map[string]bool) {
+	s.used["Service.Sockets"] = true
+	s.used["Service.StandardInput"] = true
+	var items []string
+	var mode, owner, backlog string
+	reuse := false
+	for _, su := range socks {
+		su.usedBy = true
+		name := su.get("Socket", "FileDescriptorName")
+		if name == "" {
+			name = su.stem
+		}
+		for _, v := range su.all("Socket", "ListenStream") {
+			var url string
+			switch {
+			case strings.HasPrefix(v, "/"):
+				url = "unix://" + v
+			case strings.HasPrefix(v, "@"):
+				sec.note("%s: ListenStream=%s: abstract sockets are not mapped", su.name, v)
+				continue
+			case strings.Contains(v, ":"):
+				url = "tcp://" + v
+			default:
+				url = "tcp://*:" + v
+			}
+			items = append(items, name+"="+url)
+		}
+		if m := su.get("Socket", "SocketMode"); m != "" {
+			mode = m
+		}
+		if u := su.get("Socket", "SocketUser"); u != "" {
+			owner = u
+			if g := su.get("Socket", "SocketGroup"); g != "" {
+				owner += ":" + g
+			}
+		}
+		if b := su.get("Socket", "Backlog"); b != "" {
+			backlog = b
+		}
+		su.used["Socket.Service"] = true
+		if r, err := parseSystemdBool(su.get("Socket", "ReusePort")); err == nil && r {
+			reuse = true
+		}
+		if a, err := parseSystemdBool(su.get("Socket", "Accept")); err == nil && a {
+			sec.note("%s: Accept=yes (a process per connection, inetd style) is not mapped", su.name)
+		}
+		su.used["Unit.Description"] = true
+		su.used["Install.WantedBy"] = true
+		for _, section := range su.u.sections() {
+			for _, k := range su.u.keys(section) {
+				if !su.used[section+"."+k] {
+					for _, v := range su.u.values(section, k) {
+						sec.note("%s: [%s] %s=%s: not mapped", su.name, section, k, v)
+					}
+				}
+			}
+		}
+	}
+	if len(items) == 0 {
+		return
+	}
+	if fcgi {
+		if len(items) != 1 {
+			sec.note("%s: StandardInput=socket with %d sockets: an fcgi-program has one; the first is kept", s.name, len(items))
+		}
+		if other := claimed[socks[0]]; other != nil {
+			sec.note("%s: shares %s with %s: superd gives an fcgi-program's socket to its own processes only", s.name, socks[0].name, other.name)
+			sec.disabled = true
+		}
+		claimed[socks[0]] = s
+		_, url, _ := strings.Cut(items[0], "=")
+		sec.set("socket", strings.Replace(url, "tcp://*:", "tcp://0.0.0.0:", 1))
+		if mode != "" {
+			sec.set("socket_mode", mode)
+		}
+		if owner != "" {
+			sec.set("socket_owner", owner)
+		}
+		if backlog != "" {
+			sec.set("socket_backlog", backlog)
+		}
+		return
+	}
+	// superd refuses an address in two programs: a socket shared by
+	// several units (a pool's, or its SO_REUSEPORT copies) goes to the
+	// first; superd shares it among the processes of one program
+	// (numprocs)
+	for _, it := range items {
+		if listenTaken[it] {
+			sec.note("%s: listen=%s is also another imported unit's; left out (superd shares a socket among the processes of one program: make them one program with numprocs)", s.name, strings.Join(items, ", "))
+			return
+		}
+	}
+	for _, it := range items {
+		listenTaken[it] = true
+	}
+	sec.set("listen", strings.Join(items, ", "))
+	if reuse {
+		sec.raw("listen_reuseport", "true")
+	}
+	if backlog != "" {
+		sec.set("listen_backlog", backlog)
+	}
+	unix := strings.Contains(strings.Join(items, " "), "=unix://")
+	if owner != "" && unix {
+		sec.set("listen_owner", owner)
+	}
+	if mode != "" && unix {
+		sec.set("listen_mode", mode)
+	}
 }
 
 // withDropins appends the drop-ins of a unit (UNIT.d/*.conf next to
@@ -208,12 +368,17 @@ func importService(s *systemdUnit, sec *confSection, autostart bool, progName fu
 	ordered := map[string]bool{}
 	for _, v := range s.all("Unit", "After") {
 		for _, n := range strings.Fields(v) {
-			ordered[n] = true
+			if !s.sockets[n] {
+				ordered[n] = true
+			}
 		}
 	}
 	for _, key := range depKeys {
 		for _, v := range s.all("Unit", key) {
 			for _, n := range strings.Fields(v) {
+				if s.sockets[n] {
+					continue // its listen= or socket=
+				}
 				if p := progName(n); p != "" {
 					deps = append(deps, p)
 					delete(ordered, n)

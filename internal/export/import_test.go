@@ -72,7 +72,7 @@ func TestImportGolden(t *testing.T) {
 			quick := stdout
 			for _, g := range cfg.Groups {
 				for _, p := range g.Processes {
-					quick += "\n[program:" + p.Program + "]\nstopwaitsecs = 1\n"
+					quick += "\n[" + string(g.Kind) + ":" + p.Program + "]\nstopwaitsecs = 1\n"
 				}
 			}
 			sdConf := filepath.Join(dir, "supervisord.conf")

@@ -38,6 +38,7 @@ type mapped struct {
 	RestartDelay time.Duration
 	Forever      bool
 	EnvFiles     []config.EnvFile
+	Listen       []string // url name backlog mode reuseport
 }
 
 func mappedOf(cfg *config.Config, p *config.Process) mapped {
@@ -86,6 +87,18 @@ func mappedOf(cfg *config.Config, p *config.Process) mapped {
 		m.ReadyNotify, m.ReadyTimeout = true, p.ReadyTimeout
 	}
 	m.RestartDelay, m.Forever, m.EnvFiles = p.RestartDelay, p.StartRetriesForever, p.EnvFiles
+	if g := cfg.Group(p.Group); g != nil && g.Processes[0] != p {
+		// a pool's sockets come back on its first process only
+		// (import systemd says so)
+		return m
+	}
+	for _, l := range p.Listen {
+		mode := ""
+		if l.Mode != nil {
+			mode = l.Mode.String()
+		}
+		m.Listen = append(m.Listen, fmt.Sprintf("%s %s %d %s %v", l.URL, l.Name, l.Backlog, mode, p.ListenReusePort))
+	}
 	if m.Forever {
 		m.StartSecs, m.StartRetries = 0, 0 // no start limit at all
 	}

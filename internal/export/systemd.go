@@ -2,8 +2,10 @@ package export
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -81,7 +83,7 @@ func nameUnits(cfg *config.Config, prefix string) systemdNames {
 		}
 	}
 	for _, g := range cfg.Groups {
-		if g.Kind != config.KindProgram {
+		if g.Kind != config.KindProgram && g.Kind != config.KindFCGIProgram {
 			continue
 		}
 		if len(g.Processes) > 1 || (len(g.Processes) == 1 && g.Processes[0].Name != g.Name) {
@@ -96,6 +98,11 @@ func nameUnits(cfg *config.Config, prefix string) systemdNames {
 			n.spec[p.Group+":"+p.Name] = b
 		}
 	}
+	for _, g := range cfg.Groups {
+		if g.Kind == config.KindFCGIProgram && n.target[g.Name] == "" && !(len(g.Processes) == 1 && g.Processes[0].Name == g.Name) {
+			n.target[g.Name] = unitBase(prefix, g.Name)
+		}
+	}
 	for _, j := range cfg.Jobs {
 		b := unitBase(prefix, j.Name)
 		if count[b] > 0 {
@@ -107,8 +114,9 @@ func nameUnits(cfg *config.Config, prefix string) systemdNames {
 }
 
 // Systemd exports every program as a .service unit and every group of
-// more than one process as a .target (see docs/EXPORT.md for the
-// mapping). Event listener pools and fcgi programs have no systemd
+// more than one process as a .target, sockets (fcgi-program, listen=)
+// as .socket units, and jobs as .service + .timer pairs (see
+// docs/EXPORT.md for the mapping). Event listener pools have no systemd
 // equivalent and are reported in Result.Notes.
 func Systemd(cfg *config.Config, opt Options) (*Result, error) {
 	res := &Result{}
@@ -118,9 +126,6 @@ func Systemd(cfg *config.Config, opt Options) (*Result, error) {
 		switch g.Kind {
 		case config.KindEventListener:
 			res.notef("[eventlistener:%s] not exported: systemd has no event listener protocol", g.Name)
-			continue
-		case config.KindFCGIProgram:
-			res.notef("[fcgi-program:%s] not exported: superd owns its socket; use a systemd .socket unit with StandardInput=socket by hand", g.Name)
 			continue
 		}
 		target := names.target[g.Name]
@@ -141,8 +146,48 @@ func Systemd(cfg *config.Config, opt Options) (*Result, error) {
 			u.add("Install", "WantedBy", "multi-user.target")
 			res.Files = append(res.Files, File{Name: target + ".target", Data: u.bytes()})
 		}
+		// sockets: the fcgi-program's (passed as stdin) or listen=
+		// (passed as fds 3...), shared by the group's processes unless
+		// listen_reuseport gives each its own
+		sockets := map[*config.Process][]string{}
+		stem := unitBase(opt.Prefix, g.Name)
+		if names.target[g.Name] == "" && len(g.Processes) == 1 {
+			stem = names.proc[g.Processes[0]]
+		}
+		switch {
+		case g.Socket != nil:
+			su, err := socketUnits(cfg, stem, g.Name, []config.Socket{*g.Socket}, false, names.proc[g.Processes[0]]+".service")
+			if err != nil {
+				return nil, err
+			}
+			res.Files = append(res.Files, su...)
+			for _, p := range g.Processes {
+				sockets[p] = fileNames(su)
+			}
+		case len(g.Processes) > 0 && len(g.Processes[0].Listen) > 0 && !g.Processes[0].ListenReusePort:
+			su, err := socketUnits(cfg, stem, g.Name, g.Processes[0].Listen, false, names.proc[g.Processes[0]]+".service")
+			if err != nil {
+				return nil, err
+			}
+			res.Files = append(res.Files, su...)
+			for _, p := range g.Processes {
+				sockets[p] = fileNames(su)
+			}
+		default:
+			for _, p := range g.Processes {
+				if len(p.Listen) == 0 {
+					continue
+				}
+				su, err := socketUnits(cfg, names.proc[p], p.Namespec(), p.Listen, p.ListenReusePort, names.proc[p]+".service")
+				if err != nil {
+					return nil, err
+				}
+				res.Files = append(res.Files, su...)
+				sockets[p] = fileNames(su)
+			}
+		}
 		for _, p := range g.Processes {
-			u, err := serviceUnit(cfg, p, def, target, names)
+			u, err := serviceUnit(cfg, p, def, target, names, sockets[p], g.Socket != nil)
 			if err != nil {
 				return nil, err
 			}
@@ -168,7 +213,8 @@ func source(cfg *config.Config) string {
 }
 
 // serviceUnit builds the .service of one process.
-func serviceUnit(cfg *config.Config, p *config.Process, def *config.Process, target string, names systemdNames) (*unit, error) {
+func serviceUnit(cfg *config.Config, p *config.Process, def *config.Process, target string, names systemdNames,
+	sockets []string, stdinSocket bool) (*unit, error) {
 	u := newUnit()
 	var unmapped []string
 	note := func(format string, a ...any) { unmapped = append(unmapped, fmt.Sprintf(format, a...)) }
@@ -176,6 +222,10 @@ func serviceUnit(cfg *config.Config, p *config.Process, def *config.Process, tar
 	u.add("Unit", "Description", systemdPath("superd program "+p.Namespec()))
 	if target != "" {
 		u.add("Unit", "PartOf", target+".target")
+	}
+	if len(sockets) > 0 {
+		u.add("Unit", "Requires", strings.Join(sockets, " "))
+		u.add("Unit", "After", strings.Join(sockets, " "))
 	}
 	if len(p.Deps) > 0 {
 		var deps []string
@@ -213,6 +263,15 @@ func serviceUnit(cfg *config.Config, p *config.Process, def *config.Process, tar
 	}
 	if p.Health != nil {
 		note("healthcheck=%s: no systemd equivalent (WatchdogSec= needs the program to send WATCHDOG=1)", p.Health.Spec)
+	}
+	if len(sockets) > 0 {
+		u.add("Service", "Sockets", strings.Join(sockets, " "))
+		if stdinSocket {
+			// FastCGI: the listening socket is the program's stdin
+			u.add("Service", "StandardInput", "socket")
+		} else if len(sockets) > 1 {
+			note("listen=: systemd passes the fds of several socket units in Sockets= order; check LISTEN_FDNAMES")
+		}
 	}
 	if err := execSection(cfg, u, p, note); err != nil {
 		return nil, err
@@ -254,6 +313,10 @@ func serviceUnit(cfg *config.Config, p *config.Process, def *config.Process, tar
 	}
 	stopSection(u, p)
 	logSection(u, p, def, note)
+	if stdinSocket && !u.f.Section("Service").HasKey("StandardOutput") {
+		// with StandardInput=socket, output would go to the socket
+		u.add("Service", "StandardOutput", "journal")
+	}
 
 	if p.Priority != def.Priority {
 		note("priority=%d: systemd starts units in parallel; order them with After= if it matters", p.Priority)
@@ -270,6 +333,95 @@ func serviceUnit(cfg *config.Config, p *config.Process, def *config.Process, tar
 	}
 	header(u, cfg, p.Source, unmapped)
 	return u, nil
+}
+
+// socketUnits writes the .socket units for sockets: one unit, or one
+// per socket when they carry different LISTEN_FDNAMES names (a socket
+// unit has one FileDescriptorName=).
+func socketUnits(cfg *config.Config, stem, owner string, socks []config.Socket, reusePort bool, service string) ([]File, error) {
+	sameName := true
+	for _, s := range socks {
+		sameName = sameName && s.Name == socks[0].Name
+	}
+	groups := [][]config.Socket{socks}
+	if !sameName {
+		groups = nil
+		for _, s := range socks {
+			groups = append(groups, []config.Socket{s})
+		}
+	}
+	var files []File
+	for i, gs := range groups {
+		name := stem + ".socket"
+		if len(groups) > 1 {
+			name = fmt.Sprintf("%s-%d.socket", stem, i)
+		}
+		u := newUnit()
+		u.comment("Unit", "Generated by superd export systemd from "+source(cfg)+".")
+		u.add("Unit", "Description", systemdPath("superd sockets of "+owner))
+		for _, s := range gs {
+			switch s.Network {
+			case "unix":
+				u.add("Socket", "ListenStream", systemdPath(s.Path))
+			default:
+				addr := strconv.Itoa(s.Port)
+				if s.Host != "" {
+					addr = net.JoinHostPort(strings.Trim(s.Host, "[]"), addr)
+				}
+				u.add("Socket", "ListenStream", addr)
+			}
+		}
+		s := gs[0]
+		if s.Backlog > 0 {
+			u.add("Socket", "Backlog", strconv.Itoa(s.Backlog))
+		}
+		if s.Mode != nil {
+			u.add("Socket", "SocketMode", fmt.Sprintf("%04o", uint32(*s.Mode)))
+		}
+		if s.Owner != nil {
+			if s.Owner.UID >= 0 {
+				u.add("Socket", "SocketUser", userName(s.Owner.UID))
+			}
+			if s.Owner.GID >= 0 {
+				u.add("Socket", "SocketGroup", groupName(s.Owner.GID))
+			}
+		}
+		if s.Name != "" {
+			u.add("Socket", "FileDescriptorName", s.Name)
+		}
+		if reusePort {
+			u.add("Socket", "ReusePort", "yes")
+		}
+		if strings.TrimSuffix(name, ".socket") != strings.TrimSuffix(service, ".service") {
+			// a connection before the services run starts this one
+			u.add("Socket", "Service", service)
+		}
+		u.add("Install", "WantedBy", "sockets.target")
+		files = append(files, File{Name: name, Data: u.bytes()})
+	}
+	return files, nil
+}
+
+func fileNames(fs []File) []string {
+	var out []string
+	for _, f := range fs {
+		out = append(out, f.Name)
+	}
+	return out
+}
+
+func userName(uid int) string {
+	if u, err := user.LookupId(strconv.Itoa(uid)); err == nil {
+		return u.Username
+	}
+	return strconv.Itoa(uid)
+}
+
+func groupName(gid int) string {
+	if g, err := user.LookupGroupId(strconv.Itoa(gid)); err == nil {
+		return g.Name
+	}
+	return strconv.Itoa(gid)
 }
 
 // header writes the comment at the top of a unit: where it came from,
