@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/superd/superd/internal/testproc"
 )
 
 const chromiumBin = "/usr/bin/chromium"
@@ -163,7 +164,9 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	eval[chromedp.Void](t, ctx, `window.__seen=[]`)
-	syscall.Kill(info.PID, syscall.SIGKILL)
+	if err := testproc.Kill(info.PID, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
 	waitFor(t, "new pid RUNNING on the page", func() bool {
 		pid := text(t, ctx, `tr[data-ns="web"] td.pid`)
 		return pageState(t, ctx, "web") == "20" && pid != "" && pid != strconv.Itoa(info.PID)

@@ -43,7 +43,7 @@ func testMain(m *testing.M) int {
 			return 1
 		}
 	}
-	return m.Run()
+	return testproc.Run(m)
 }
 
 type syncBuffer struct {

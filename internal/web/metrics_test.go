@@ -16,6 +16,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+	"github.com/superd/superd/internal/testproc"
 )
 
 // scrape fetches /metrics, checks it with promtool (when installed)
@@ -125,8 +126,13 @@ func TestMetrics(t *testing.T) {
 	if err := d.client.StartProcess(t.Context(), "web", true); err != nil {
 		t.Fatal(err)
 	}
-	info, _ := d.client.GetProcessInfo(t.Context(), "other")
-	syscall.Kill(info.PID, syscall.SIGKILL)
+	info, err := d.client.GetProcessInfo(t.Context(), "other")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := testproc.Kill(info.PID, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
 	waitFor(t, "other restarted", func() bool {
 		i, _ := d.client.GetProcessInfo(t.Context(), "other")
 		return i.StateName == "RUNNING" && i.PID != info.PID

@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/superd/superd/internal/testproc"
 	"github.com/superd/superd/pkg/config"
 	"github.com/superd/superd/pkg/events"
 	"github.com/superd/superd/pkg/process"
@@ -244,11 +244,10 @@ func TestTimeoutKillsGroup(t *testing.T) {
 	if e.Result != ResultTimeout {
 		t.Fatalf("result %+v", e)
 	}
-	data, err := os.ReadFile(filepath.Join(h.dir, "child.pid"))
+	pid, err := testproc.ReadPID(filepath.Join(h.dir, "child.pid"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	pid, _ := strconv.Atoi(strings.TrimSpace(string(data)))
 	deadline := time.Now().Add(5 * time.Second)
 	for syscall.Kill(pid, 0) == nil {
 		if time.Now().After(deadline) {
