@@ -69,8 +69,6 @@ func stateClass(state int) string {
 	return "statusnominal"
 }
 
-var stateNames = map[int]string{0: "STOPPED", 10: "STARTING", 20: "RUNNING", 30: "BACKOFF", 40: "STOPPING", 100: "EXITED", 200: "FATAL", 1000: "UNKNOWN"}
-
 // uptime formats seconds as the page shows them (H:MM:SS, "N days, ").
 func uptime(secs int64) string {
 	if secs < 0 {
