@@ -134,6 +134,20 @@ func container(cfg *config.Config, name string, p *config.Process, opt Options, 
 	if len(p.EnvFiles) > 0 {
 		note("environment_file: not mapped; use a ConfigMap or Secret with envFrom")
 	}
+	for _, l := range p.Listen {
+		if l.Network != "tcp" {
+			host("listen=%s is a unix socket: it is on this host, not in the pod", l.URL)
+			continue
+		}
+		cp := kContainerPort{ContainerPort: int32(l.Port), Protocol: "TCP"}
+		if n := strings.ToLower(l.Name); portName.MatchString(n) && len(n) <= 15 {
+			cp.Name = n
+		}
+		c.Ports = append(c.Ports, cp)
+	}
+	if len(p.Listen) > 0 {
+		note("listen=: Kubernetes passes no listening sockets (LISTEN_FDS): the program must bind its ports itself")
+	}
 	for _, l := range []struct {
 		name string
 		log  config.Log
@@ -476,6 +490,9 @@ func checkKubernetes(files []File) (string, error) {
 	}
 	return "", nil
 }
+
+// portName is an IANA service name as Kubernetes takes it for a port.
+var portName = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
 
 var dns1123Label = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 

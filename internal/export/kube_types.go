@@ -54,14 +54,21 @@ type kPodSecurityContext struct {
 }
 
 type kContainer struct {
-	Name           string    `json:"name"`
-	Image          string    `json:"image"`
-	Command        []string  `json:"command,omitempty"`
-	WorkingDir     string    `json:"workingDir,omitempty"`
-	Env            []kEnvVar `json:"env,omitempty"`
-	ReadinessProbe *kProbe   `json:"readinessProbe,omitempty"`
-	LivenessProbe  *kProbe   `json:"livenessProbe,omitempty"`
-	StartupProbe   *kProbe   `json:"startupProbe,omitempty"`
+	Name           string           `json:"name"`
+	Image          string           `json:"image"`
+	Command        []string         `json:"command,omitempty"`
+	WorkingDir     string           `json:"workingDir,omitempty"`
+	Ports          []kContainerPort `json:"ports,omitempty"`
+	Env            []kEnvVar        `json:"env,omitempty"`
+	ReadinessProbe *kProbe          `json:"readinessProbe,omitempty"`
+	LivenessProbe  *kProbe          `json:"livenessProbe,omitempty"`
+	StartupProbe   *kProbe          `json:"startupProbe,omitempty"`
+}
+
+type kContainerPort struct {
+	Name          string `json:"name,omitempty"`
+	ContainerPort int32  `json:"containerPort"`
+	Protocol      string `json:"protocol,omitempty"`
 }
 
 type kEnvVar struct {
