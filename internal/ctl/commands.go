@@ -20,7 +20,7 @@ type command struct {
 
 // superdCommands are superctl's own commands: "help <name>" knows them,
 // but "help" lists supervisorctl's commands only, as supervisorctl does.
-var superdCommands = map[string]bool{"logs": true, "top": true}
+var superdCommands = map[string]bool{"logs": true, "top": true, "jobs": true}
 
 // commands maps every action to its implementation and help text.
 // "help" and "EOF" belong to the controller itself in supervisorctl and
@@ -58,6 +58,7 @@ func init() {
 			"\tState, pid, CPU %, resident memory (of each process group), restarts and",
 			"\tuptime of every process, refreshed every SECS (default 2) until Ctrl-C;",
 			"\t--once prints one table, --json one JSON array. (superctl with superd only)")},
+		"jobs": {doJobs, jobsHelp},
 		"help": {doHelp, nil},
 		"EOF":  {doEOF, nil},
 	}

@@ -466,6 +466,7 @@ func (b backend) ReloadConfig(ctx context.Context) (added, changed, removed []st
 	added, changed, removed, err = s.Reload(ctx, cfg)
 	if err == nil {
 		b.auto.reloaded(s)
+		b.d.reloadJobs(ctx, cfg) // jobs: applied at once (jobs.go)
 	}
 	return added, changed, removed, toFault(err)
 }

@@ -83,6 +83,8 @@ type daemon struct {
 	sockPaths []string
 	pidfile   string
 	socks     *sockets.Registry // fcgi-program and listen= sockets (sockets.go)
+	jobs      daemonJobs        // the scheduler and state store (jobs.go)
+
 	// noAuth are the CRIT lines about servers without authentication,
 	// logged again at each restart as supervisord does.
 	noAuth []string
@@ -383,6 +385,7 @@ func (d *daemon) cleanup() {
 	if d.socks != nil {
 		d.socks.Close()
 	}
+	d.closeJobs()
 	d.mu.Lock()
 	if d.mainFile != nil {
 		d.mainFile.Close()
@@ -412,9 +415,11 @@ func (d *daemon) serve() error {
 	for {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
+		jobsDone := d.startJobs(ctx, sup, d.cfg())
 		go func() { done <- sup.Run(ctx) }()
 
 		next := d.wait(sup, sigs, done)
+		jobsDone()
 		cancel()
 		if next == nil {
 			return nil

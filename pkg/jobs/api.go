@@ -283,6 +283,7 @@ func (s *Scheduler) Update(ctx context.Context, cfg *config.Config) (added, chan
 		}
 		a, c, r := config.DiffJobs(s.cfg, cfg)
 		old := s.cfg
+		s.ensureStore(cfg)
 		s.cfg = cfg
 		now := time.Now()
 		for _, name := range r {

@@ -67,6 +67,13 @@ func (s *Scheduler) start(j *job, trigger string, due time.Time) {
 		OutputDone: func() {
 			s.post(func() { r.outDone = true; s.maybeFinish(r) })
 		},
+		Interrupt: func() {
+			s.post(func() {
+				if !r.timedOut {
+					r.interrupted = true
+				}
+			})
+		},
 		Exit: func(ws syscall.WaitStatus) {
 			end := time.Now()
 			s.post(func() { s.exited(r, ws, end) })

@@ -45,6 +45,10 @@ type Options struct {
 	// Store persists overrides, enabled flags, the hold and history;
 	// nil keeps them in memory only.
 	Store Store
+	// OpenStore, if set (and Store nil), is called to get the store the
+	// first time the configuration has a job, so a superd without jobs
+	// never creates a state directory.
+	OpenStore func() (Store, error)
 	// NotRunning, if set, is asked before a run whose job has
 	// requires=: it returns a reason ("postgres is STOPPED") when one of
 	// the programs is not RUNNING, "" when all are. It is called on the
@@ -228,6 +232,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	defer close(s.done)
 	s.ctx = context.WithoutCancel(ctx)
 	go s.w.run()
+	s.ensureStore(s.cfg)
 	persisted := state.Jobs{Records: map[string]state.JobRecord{}}
 	if s.opts.Store != nil {
 		p, err := s.opts.Store.LoadJobs()
@@ -271,6 +276,22 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	}
 	s.w.close()
 	return nil
+}
+
+// ensureStore opens the store through Options.OpenStore when cfg has
+// the first job.
+func (s *Scheduler) ensureStore(cfg *config.Config) {
+	if s.opts.Store != nil || s.opts.OpenStore == nil || len(cfg.Jobs) == 0 {
+		return
+	}
+	st, err := s.opts.OpenStore()
+	if err != nil {
+		s.log.Error(fmt.Sprintf("jobs: state is kept in memory only: %v", err))
+		s.opts.OpenStore = nil
+		return
+	}
+	s.opts.Store = st
+	s.w.setStore(st)
 }
 
 func (s *Scheduler) drain() {

@@ -31,23 +31,29 @@ func newWriter(st Store, log *slog.Logger) *writer {
 	return &writer{st: st, log: log, wake: make(chan struct{}, 1), done: make(chan struct{})}
 }
 
+func (w *writer) setStore(st Store) {
+	w.mu.Lock()
+	w.st = st
+	w.mu.Unlock()
+}
+
 func (w *writer) put(jw state.JobWrite) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	if w.st == nil {
 		return
 	}
-	w.mu.Lock()
 	w.batch = append(w.batch, jw)
-	w.mu.Unlock()
 	w.signal()
 }
 
 func (w *writer) prune(present map[string]bool, now time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	if w.st == nil {
 		return
 	}
-	w.mu.Lock()
 	w.present, w.pruneAt = present, now
-	w.mu.Unlock()
 	w.signal()
 }
 
@@ -68,16 +74,16 @@ func (w *writer) run() {
 			<-w.wake
 			w.mu.Lock()
 		}
-		batch, present, at, closed := w.batch, w.present, w.pruneAt, w.closed
+		batch, present, at, closed, st := w.batch, w.present, w.pruneAt, w.closed, w.st
 		w.batch, w.present = nil, nil
 		w.mu.Unlock()
 		if len(batch) > 0 {
-			if err := w.st.WriteJobs(batch); err != nil {
+			if err := st.WriteJobs(batch); err != nil {
 				w.log.Error(fmt.Sprintf("jobs: saving state: %v", err))
 			}
 		}
 		if present != nil {
-			if err := w.st.PruneJobs(present, at); err != nil {
+			if err := st.PruneJobs(present, at); err != nil {
 				w.log.Error(fmt.Sprintf("jobs: pruning state: %v", err))
 			}
 		}

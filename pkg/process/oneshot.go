@@ -36,6 +36,11 @@ type OneShot struct {
 	// Exit is called once, on the supervisor's goroutine, when the child
 	// has been reaped; it must not block.
 	Exit func(status syscall.WaitStatus)
+	// Interrupt, if set, is called on the supervisor's goroutine right
+	// before the supervisor stops the child for its own shutdown (so
+	// the owner can record the run as interrupted: its Exit comes
+	// later); it must not block.
+	Interrupt func()
 	// Stdin is written to the child's stdin, which is then closed (from
 	// a short-lived goroutine, so a child that does not read blocks
 	// nothing). Without it the child's stdin is at EOF.
@@ -141,6 +146,9 @@ func (s *Supervisor) stopOneShots(force bool) {
 	for pid, p := range s.pids {
 		if p.oneshot == nil || p.child == nil {
 			continue
+		}
+		if p.oneshot.Interrupt != nil && p.timer == nil {
+			p.oneshot.Interrupt()
 		}
 		if force {
 			s.runner.signal(p, pid, syscall.SIGKILL, p.cfg.KillAsGroup)
