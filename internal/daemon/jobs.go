@@ -26,6 +26,17 @@ type daemonJobs struct {
 	sched *jobs.Scheduler
 	store *state.Store
 	dir   string
+	// ready is closed when the first scheduler is set: the sockets
+	// answer before serve starts it, and job requests wait for it.
+	ready chan struct{}
+	isSet bool
+}
+
+func (dj *daemonJobs) readyCh() chan struct{} {
+	if dj.ready == nil {
+		dj.ready = make(chan struct{})
+	}
+	return dj.ready
 }
 
 // startJobs makes and starts the scheduler for sup (call it before
@@ -64,6 +75,10 @@ func (d *daemon) startJobs(ctx context.Context, sup *process.Supervisor, cfg *co
 	sub := d.bus.Subscribe(events.SupervisorStateChangeStopping)
 	dj.mu.Lock()
 	dj.sched = sched
+	if !dj.isSet {
+		dj.isSet = true
+		close(dj.readyCh())
+	}
 	dj.mu.Unlock()
 	go sched.Run(ctx)
 	go func() {
@@ -185,7 +200,15 @@ func (b backend) SuperdMethods() []rpc.Method { return rpc.JobMethods(b) }
 
 var _ rpc.JobsBackend = backend{}
 
-func (b backend) sched() (*jobs.Scheduler, error) {
+func (b backend) sched(ctx context.Context) (*jobs.Scheduler, error) {
+	b.d.jobs.mu.Lock()
+	ready := b.d.jobs.readyCh()
+	b.d.jobs.mu.Unlock()
+	select {
+	case <-ready:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 	s := b.d.scheduler()
 	if s == nil || b.d.stopping() {
 		return nil, &rpc.Fault{Code: rpc.ShutdownState, String: "SHUTDOWN_STATE"}
@@ -217,7 +240,7 @@ func jobInfo(in jobs.Info) rpc.JobInfo {
 }
 
 func (b backend) AllJobInfo(ctx context.Context) ([]rpc.JobInfo, error) {
-	s, err := b.sched()
+	s, err := b.sched(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -234,7 +257,7 @@ func (b backend) AllJobInfo(ctx context.Context) ([]rpc.JobInfo, error) {
 }
 
 func (b backend) JobInfo(ctx context.Context, name string) (rpc.JobInfo, error) {
-	s, err := b.sched()
+	s, err := b.sched(ctx)
 	if err != nil {
 		return rpc.JobInfo{}, err
 	}
@@ -246,7 +269,7 @@ func (b backend) JobInfo(ctx context.Context, name string) (rpc.JobInfo, error) 
 }
 
 func (b backend) RunJob(ctx context.Context, name string) error {
-	s, err := b.sched()
+	s, err := b.sched(ctx)
 	if err != nil {
 		return err
 	}
@@ -254,7 +277,7 @@ func (b backend) RunJob(ctx context.Context, name string) error {
 }
 
 func (b backend) EnableJob(ctx context.Context, name string) error {
-	s, err := b.sched()
+	s, err := b.sched(ctx)
 	if err != nil {
 		return err
 	}
@@ -262,7 +285,7 @@ func (b backend) EnableJob(ctx context.Context, name string) error {
 }
 
 func (b backend) DisableJob(ctx context.Context, name string) error {
-	s, err := b.sched()
+	s, err := b.sched(ctx)
 	if err != nil {
 		return err
 	}
@@ -270,7 +293,7 @@ func (b backend) DisableJob(ctx context.Context, name string) error {
 }
 
 func (b backend) SetJobSchedule(ctx context.Context, name, spec string) error {
-	s, err := b.sched()
+	s, err := b.sched(ctx)
 	if err != nil {
 		return err
 	}
@@ -278,7 +301,7 @@ func (b backend) SetJobSchedule(ctx context.Context, name, spec string) error {
 }
 
 func (b backend) HoldJobs(ctx context.Context) error {
-	s, err := b.sched()
+	s, err := b.sched(ctx)
 	if err != nil {
 		return err
 	}
@@ -286,7 +309,7 @@ func (b backend) HoldJobs(ctx context.Context) error {
 }
 
 func (b backend) ReleaseJobs(ctx context.Context) error {
-	s, err := b.sched()
+	s, err := b.sched(ctx)
 	if err != nil {
 		return err
 	}
@@ -294,7 +317,7 @@ func (b backend) ReleaseJobs(ctx context.Context) error {
 }
 
 func (b backend) JobHistory(ctx context.Context, name string, limit int) ([]rpc.JobRun, error) {
-	s, err := b.sched()
+	s, err := b.sched(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -316,7 +339,7 @@ func (b backend) JobHistory(ctx context.Context, name string, limit int) ([]rpc.
 }
 
 func (b backend) JobNextRuns(ctx context.Context, name string, count int) ([]int64, error) {
-	s, err := b.sched()
+	s, err := b.sched(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -332,7 +355,7 @@ func (b backend) JobNextRuns(ctx context.Context, name string, count int) ([]int
 }
 
 func (b backend) JobLogPath(ctx context.Context, name string) (string, error) {
-	s, err := b.sched()
+	s, err := b.sched(ctx)
 	if err != nil {
 		return "", err
 	}

@@ -248,7 +248,8 @@ func (s *Scheduler) History(ctx context.Context, name string, limit int) ([]stat
 			return nil, err
 		}
 		out := slices.Clone(j.history)
-		slices.Reverse(out)
+		// newest first by start time (runs are recorded as they end)
+		slices.SortStableFunc(out, func(a, b state.Run) int { return b.Start.Compare(a.Start) })
 		if limit > 0 && len(out) > limit {
 			out = out[:limit]
 		}
