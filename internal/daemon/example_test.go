@@ -54,6 +54,15 @@ func TestExampleDeployment(t *testing.T) {
 	if !strings.Contains(string(b), "--queue default --id 2") {
 		t.Errorf("worker-2 log: %q", b)
 	}
+	// the jobs of conf.d/50-jobs.conf: listed, and the 10-second one runs
+	jobs, _ := ctl(t, superctlBin, conf, "jobs")
+	if !strings.HasPrefix(jobs, "3 scheduled jobs:\n") || !strings.Contains(jobs, "every 10 seconds") {
+		t.Errorf("superctl jobs:\n%s", jobs)
+	}
+	waitFor(t, "send_pending_emails ran", func() bool {
+		b, _ := os.ReadFile(filepath.Join(dir, "log/send_pending_emails.log"))
+		return strings.Contains(string(b), "sent 0 pending emails at ")
+	})
 	if out, code := ctl(t, superctlBin, conf, "shutdown"); code != 0 {
 		t.Errorf("shutdown: rc %d %s", code, out)
 	}
