@@ -333,6 +333,10 @@ func (b backend) JobHistory(ctx context.Context, name string, limit int) ([]rpc.
 			jr.End = r.End.Unix()
 			jr.Duration = r.End.Sub(r.Start).Seconds()
 		}
+		if !r.Due.IsZero() {
+			jr.Due = r.Due.Unix()
+			jr.Lateness = r.Start.Sub(r.Due).Seconds()
+		}
 		out = append(out, jr)
 	}
 	return out, nil

@@ -94,6 +94,7 @@ func (s *Scheduler) start(j *job, trigger string, due time.Time) {
 		return
 	}
 	r.pid = pid
+	r.start = time.Now() // spawned: lateness is measured from here
 	j.runs = append(j.runs, r)
 	s.log.Info(fmt.Sprintf("job %s: started (%s) with pid %d", j.cfg.Name, trigger, pid))
 	s.emit(events.Event{Type: events.SuperdJobStarted, Job: j.cfg.Name, PID: pid, Trigger: trigger})

@@ -44,6 +44,11 @@ type JobRun struct {
 	Trigger     string  `xmlrpc:"trigger" json:"trigger"` // schedule manual catchup retry
 	SkipReason  string  `xmlrpc:"skip_reason" json:"skip_reason"`
 	OutputBytes int     `xmlrpc:"output_bytes" json:"output_bytes"`
+	// Due is the fire time the run was for (0: manual); Lateness is
+	// start - due in seconds (how late the scheduler started it, jitter
+	// included; 0 for manual runs).
+	Due      int64   `xmlrpc:"due" json:"due"`
+	Lateness float64 `xmlrpc:"lateness" json:"lateness"`
 }
 
 // JobsBackend is what the superd.*Job* methods need from the daemon.
