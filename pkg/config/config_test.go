@@ -607,6 +607,11 @@ func TestExampleDeployment(t *testing.T) {
 	if len(cfg.Groups) == 0 {
 		t.Errorf("example deployment has no groups")
 	}
+	if len(cfg.Jobs) != 3 || cfg.Supervisord.StateDir == "" {
+		t.Errorf("example deployment: %d jobs, statedir %q", len(cfg.Jobs), cfg.Supervisord.StateDir)
+	}
+	// supervisord ignores [job:x] sections and superd's [supervisord] keys
+	cfg.Jobs, cfg.Supervisord.StateDir, cfg.Supervisord.Sendmail = nil, "", ""
 	b, _ := JSON(cfg)
 	checkAgainstReference(t, f, testEnv(), nil, b)
 }
