@@ -236,12 +236,12 @@ func TestJobsEndToEnd(t *testing.T) {
 	})
 
 	// reread/update add and remove jobs
-	os.WriteFile(conf, []byte(strings.Replace(readFile(t, conf), "[job:long]", "[job:extra]\ncommand=/bin/true\ninterval=10\n\n[job:long]", 1)), 0o644)
+	os.WriteFile(conf, []byte(strings.Replace(jobsReadFile(t, conf), "[job:long]", "[job:extra]\ncommand=/bin/true\ninterval=10\n\n[job:long]", 1)), 0o644)
 	sctl("update")
 	if _, err := c.JobInfo(ctx, "extra"); err != nil {
 		t.Errorf("update did not add the job: %v", err)
 	}
-	os.WriteFile(conf, []byte(strings.Replace(readFile(t, conf), "[job:needsdb]", "[job:gone]", 1)), 0o644)
+	os.WriteFile(conf, []byte(strings.Replace(jobsReadFile(t, conf), "[job:needsdb]", "[job:gone]", 1)), 0o644)
 	sctl("update")
 	if _, err := c.JobInfo(ctx, "needsdb"); faultCode(err) != rpc.BadName {
 		t.Errorf("update did not remove needsdb: %v", err)
@@ -253,7 +253,7 @@ func TestJobsEndToEnd(t *testing.T) {
 
 func sctl2(out string, _ int) string { return out }
 
-func readFile(t *testing.T, path string) string {
+func jobsReadFile(t *testing.T, path string) string {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
