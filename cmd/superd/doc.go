@@ -9,7 +9,7 @@
 //	superd service install|uninstall|start|stop|restart|status [-c FILE]
 //	superd version
 //
-// main only runs the umask shim (process.MaybeRunShim) and hands the
+// main only runs the exec shim (process.MaybeRunShim: umask=, LISTEN_PID) and hands the
 // command line to internal/daemon; it owns no state and starts no
 // goroutines of its own.
 package main
