@@ -7,7 +7,10 @@
 // value validators with supervisord's error texts (values.go), section
 // processing with [include] and numprocs expansion (load.go), config
 // discovery and the built-in default (defaults.go), superd's [job:x]
-// sections and [supervisord] statedir=/sendmail= (job.go), Diff and
+// sections and [supervisord] statedir=/sendmail= (job.go),
+// [fcgi-program:x] sockets as supervisord parses them (socket.go),
+// superd's listen= socket activation options and their collision check
+// (listen.go), Diff and
 // DiffJobs for reread/update (diff.go, job.go) and the JSON form for `superd config`
 // (json.go).
 //
