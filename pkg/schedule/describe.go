@@ -155,7 +155,7 @@ func (c *cronSpec) describe(loc *time.Location) string {
 		when = "every second"
 	case len(c.fields) == 6 && min == "*" && hour == "*":
 		if n, ok := everyStep(sec); ok {
-			when = fmt.Sprintf("every %d seconds", n)
+			when = plural(n, "second")
 		} else {
 			when = "at second " + sec + " of every minute"
 		}
@@ -165,7 +165,7 @@ func (c *cronSpec) describe(loc *time.Location) string {
 			when = "every minute"
 		case hour == "*":
 			if n, ok := everyStep(min); ok {
-				when = fmt.Sprintf("every %d minutes", n)
+				when = plural(n, "minute")
 			} else {
 				when = "at minute " + min + " of every hour"
 			}
@@ -174,10 +174,10 @@ func (c *cronSpec) describe(loc *time.Location) string {
 		default:
 			of := "hour " + hour
 			if n, ok := everyStep(hour); ok {
-				of = fmt.Sprintf("every %d hours", n)
+				of = plural(n, "hour")
 			}
 			if n, ok := everyStep(min); ok {
-				when = fmt.Sprintf("every %d minutes of %s", n, of)
+				when = plural(n, "minute") + " of " + of
 			} else {
 				when = "at minute " + min + " of " + of
 			}
@@ -190,4 +190,12 @@ func (c *cronSpec) describe(loc *time.Location) string {
 		when += " " + day
 	}
 	return when + month + z
+}
+
+// plural is "every minute" for 1, "every 5 minutes" otherwise.
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "every " + unit
+	}
+	return fmt.Sprintf("every %d %ss", n, unit)
 }

@@ -64,6 +64,7 @@ func TestForms(t *testing.T) {
 		{"times", "8:00", time.UTC, "times 8:00", "every day at 08:00:00 (UTC)", true},
 		{"schedule", "5,15,25,35,45,55 * * * *", nil, "schedule 5,15,25,35,45,55 * * * *", "at minute 5,15,25,35,45,55 of every hour", false},
 		{"schedule", "*/5  *  * * *", nil, "schedule */5 * * * *", "every 5 minutes", false},
+		{"schedule", "*/1 * * * *", nil, "schedule */1 * * * *", "every minute", false},
 		{"schedule", "* * * * *", nil, "schedule * * * * *", "every minute", false},
 		{"schedule", "30 2 * * *", nil, "schedule 30 2 * * *", "every day at 02:30", true},
 		{"schedule", "0 8,20 * * 1-5", nil, "schedule 0 8,20 * * 1-5", "on Mon-Fri at 08:00 and 20:00", true},
