@@ -556,9 +556,12 @@ func importService(s *systemdUnit, sec *confSection, autostart bool, progName fu
 	}
 	for _, v := range s.all("Service", "RestartForceExitStatus") {
 		for _, w := range strings.Fields(v) {
-			if w == "0" && !isJob && sec.values["autorestart"] == "unexpected" {
+			switch {
+			case w == "0" && !isJob && sec.values["autorestart"] == "unexpected":
 				codes = codes[1:]
-			} else {
+			case strings.Contains(" "+cleanSignals+" ", " "+w+" ") && sec.values["autorestart"] == "unexpected":
+				// supervisord restarts a program killed by a signal
+			default:
 				sec.note("%s: RestartForceExitStatus=%s: not mapped", s.name, w)
 			}
 		}

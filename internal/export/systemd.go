@@ -303,12 +303,17 @@ func serviceUnit(cfg *config.Config, p *config.Process, def *config.Process, tar
 	if len(success) > 0 {
 		u.add("Service", "SuccessExitStatus", strings.Join(success, " "))
 	}
-	if !zero {
-		// exit 0 is always a success for systemd; restart on it as
-		// supervisord does when 0 is not an expected code
-		if p.Autorestart == config.AutorestartUnexpected {
-			u.add("Service", "RestartForceExitStatus", "0")
+	if p.Autorestart == config.AutorestartUnexpected {
+		// Restart=on-failure counts death by these signals as clean;
+		// supervisord restarts a program killed by any signal (unless
+		// it stopped it), and on exit 0 when 0 is not expected
+		force := cleanSignals
+		if !zero {
+			force = "0 " + force
 		}
+		u.add("Service", "RestartForceExitStatus", force)
+	}
+	if !zero {
 		note("exitcodes=%s: exit status 0 still counts as a success for systemd", joinInts(p.ExitCodes))
 	}
 	stopSection(u, p)
@@ -423,6 +428,9 @@ func groupName(gid int) string {
 	}
 	return strconv.Itoa(gid)
 }
+
+// cleanSignals are the signals systemd counts as a clean exit.
+const cleanSignals = "SIGHUP SIGINT SIGTERM SIGPIPE"
 
 // header writes the comment at the top of a unit: where it came from,
 // and what did not map.
