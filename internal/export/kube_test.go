@@ -11,6 +11,8 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	"sigs.k8s.io/yaml"
+
+	"github.com/superd/superd/pkg/config"
 )
 
 func TestKubernetesGolden(t *testing.T) {
@@ -114,6 +116,33 @@ func TestDocExample(t *testing.T) {
 	conf, _ := a.get("in/superd.conf")
 	if block != conf {
 		t.Errorf("the worked example in docs/EXPORT.md differs from the golden test's config:\n%s", block)
+	}
+	// the systemd units it quotes
+	dir := a.inputs(t)
+	cfg, err := config.Load(filepath.Join(dir, "superd.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Systemd(cfg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	units := map[string]string{}
+	for _, f := range res.Files {
+		units[f.Name] = stripComments(string(f.Data))
+	}
+	_, after, _ := strings.Cut(rest, "`worker-0.service` and the `send_emails` pair read:")
+	_, after, _ = strings.Cut(after, "```ini\n")
+	block, _, _ = strings.Cut(after, "```")
+	if strings.TrimSpace(stripComments(block)) != strings.TrimSpace(units["worker-0.service"]) {
+		t.Errorf("docs/EXPORT.md's worker-0.service is not what export writes:\n%s", units["worker-0.service"])
+	}
+	_, after, _ = strings.Cut(after, "```ini\n")
+	block, _, _ = strings.Cut(after, "```")
+	svc, timer, _ := strings.Cut(block, "# send_emails.timer\n")
+	if strings.TrimSpace(stripComments(svc)) != strings.TrimSpace(units["send_emails.service"]) ||
+		strings.TrimSpace(stripComments(timer)) != strings.TrimSpace(units["send_emails.timer"]) {
+		t.Errorf("docs/EXPORT.md's send_emails pair is not what export writes:\n%s\n%s", units["send_emails.service"], units["send_emails.timer"])
 	}
 	out, _ := a.get("out/superd.yaml")
 	for _, want := range []string{"  replicas: 4\n", "  schedule: 30 7 * * *\n  suspend: false\n  timeZone: Europe/Brussels\n"} {
