@@ -334,9 +334,10 @@ func TestShutdownStopsDependantsFirst(t *testing.T) {
 	t.Parallel()
 	db := shProc("db", "exec sleep 1000")
 	db.Priority = 900 // stopped first by priority alone
-	web := shProc("web", "trap 'sleep 0.3; kill $p; exit 0' TERM; sleep 1000 & p=$!; wait")
+	web := shProc("web", "trap 'sleep 0.3; exit 0' TERM; sleep 1000 & wait")
 	web.Deps = []string{"db:db"}
 	web.Priority = 1
+	web.StopAsGroup, web.KillAsGroup = true, true // the background sleep stops too
 	gdb, gweb := groupOf(db), groupOf(web)
 	gdb.Priority, gweb.Priority = 900, 1
 	h := start(t, testConfig(t, gweb, gdb), stamped)

@@ -9,8 +9,11 @@ import (
 // processes finish (supervisorctl prints them in that order).
 func TestGroupResultsInConfiguredOrder(t *testing.T) {
 	t.Parallel()
-	slow := shProc("slow", "trap 'sleep 0.3; kill $p; exit 0' TERM; sleep 1000 & p=$!; wait")
+	slow := shProc("slow", "trap 'sleep 0.3; exit 0' TERM; sleep 1000 & wait")
 	slow.Group, slow.StartSecs, slow.Autostart = "g", 1, false
+	// The whole group gets TERM (and a SIGKILL after stopwaitsecs under
+	// load), so the background sleep never outlives the test.
+	slow.StopAsGroup, slow.KillAsGroup = true, true
 	fast := shProc("fast", "exec sleep 1000")
 	fast.Group, fast.Autostart, fast.Seq = "g", false, 1
 	g := groupOf(slow, fast)
