@@ -160,19 +160,19 @@ func Main(cmd string, args []string, env Env) int {
 	}
 	opt := Options{Prefix: *prefix, Image: *image, Namespace: *namespace}
 	var export func(*config.Config, Options) (*Result, error)
-	single := ""
+	oneFile := true
 	switch format {
 	case "systemd":
-		export = Systemd
+		export, oneFile = Systemd, false
 	case "cron":
-		export, single = Cron, "superd"
+		export = Cron
 	case "logrotate":
-		export, single = Logrotate, "superd"
+		export = Logrotate
 	case "kubernetes", "k8s":
 		if opt.Image == "" {
 			return fail(2, "export kubernetes: --image is required")
 		}
-		export, single = Kubernetes, "superd.yaml"
+		export = Kubernetes
 	default:
 		return fail(2, "export: unknown format %q (systemd, cron, logrotate, kubernetes)", format)
 	}
@@ -187,7 +187,7 @@ func Main(cmd string, args []string, env Env) int {
 	for _, n := range res.Notes {
 		fmt.Fprintln(env.Stderr, "note: "+n)
 	}
-	if err := writeFiles(res.Files, *out, single, env.Stdout); err != nil {
+	if err := writeFiles(res.Files, *out, oneFile, env.Stdout); err != nil {
 		return fail(1, "%v", err)
 	}
 	if *check {
@@ -207,25 +207,25 @@ func Main(cmd string, args []string, env Env) int {
 	return 0
 }
 
-// writeFiles writes the files into dir out, or (single-file formats)
-// to out itself when it is not a directory, or to stdout.
-func writeFiles(files []File, out, single string, stdout io.Writer) error {
+// writeFiles writes the files into dir out, or (one-file formats) to
+// out itself when it is not a directory, or to stdout.
+func writeFiles(files []File, out string, oneFile bool, stdout io.Writer) error {
 	if out == "" {
 		for _, f := range files {
-			if single == "" {
+			if !oneFile {
 				fmt.Fprintf(stdout, "# ==> %s <==\n", f.Name)
 			}
 			if _, err := stdout.Write(f.Data); err != nil {
 				return err
 			}
-			if single == "" {
+			if !oneFile {
 				fmt.Fprintln(stdout)
 			}
 		}
 		return nil
 	}
 	st, err := os.Stat(out)
-	if single != "" && (err != nil || !st.IsDir()) {
+	if oneFile && (err != nil || !st.IsDir()) {
 		if len(files) != 1 {
 			return fmt.Errorf("-o %s: expected one file, have %d", out, len(files))
 		}
@@ -237,11 +237,7 @@ func writeFiles(files []File, out, single string, stdout io.Writer) error {
 		}
 	}
 	for _, f := range files {
-		name := f.Name
-		if single != "" {
-			name = single
-		}
-		if err := os.WriteFile(filepath.Join(out, name), f.Data, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(out, f.Name), f.Data, 0o644); err != nil {
 			return err
 		}
 	}

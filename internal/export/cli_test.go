@@ -122,3 +122,20 @@ func TestExportExampleAllFormats(t *testing.T) {
 		}
 	}
 }
+
+// -o DIR puts a one-file format's file in DIR under its name (with
+// --prefix): /etc/cron.d/app-superd, /etc/logrotate.d/app-superd.
+func TestExportIntoDirectory(t *testing.T) {
+	dir := t.TempDir()
+	for _, args := range [][]string{{"cron"}, {"logrotate"}, {"kubernetes", "--image", "x"}} {
+		code, _, stderr := runMain(t, "export", append(args, "-c", "../../conf.d.example/superd.conf", "-o", dir, "--prefix", "app-")...)
+		if code != 0 {
+			t.Fatalf("export %v: exit %d: %s", args, code, stderr)
+		}
+	}
+	for _, name := range []string{"app-superd", "app-superd.yaml"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Error(err)
+		}
+	}
+}
