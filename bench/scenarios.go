@@ -25,7 +25,7 @@ const (
 )
 
 // spawnTimeout bounds the wait for n processes to be RUNNING.
-func spawnTimeout(n int) time.Duration { return 30*time.Second + time.Duration(n)*60*time.Millisecond }
+func spawnTimeout(n int) time.Duration { return 30*time.Second + time.Duration(n)*100*time.Millisecond }
 
 const shutdownTimeout = 60 * time.Second
 
@@ -370,6 +370,7 @@ func (r *runner) update(ctx context.Context, d *daemon, im Impl, o confOpts) err
 			return fmt.Errorf("removeProcessGroup %s: %w", g, err)
 		}
 	}
+	stopped := time.Since(t0)
 	for _, g := range added {
 		if err := d.api.AddProcessGroup(cctx, g); err != nil {
 			return fmt.Errorf("addProcessGroup %s: %w", g, err)
@@ -377,7 +378,8 @@ func (r *runner) update(ctx context.Context, d *daemon, im Impl, o confOpts) err
 	}
 	el := time.Since(t0)
 	r.res.add("update", ns, im.Name, el.Seconds())
-	r.logf("%s N=%d: reread %.3fs, update (%d removed, %d added) %.3fs in all", im.Name, o.N, reread.Seconds(), moved, moved, el.Seconds())
+	r.logf("%s N=%d: update (%d removed, %d added) %.3fs in all: reloadConfig %.3fs, stop+remove %.3fs, add %.3fs",
+		im.Name, o.N, moved, moved, el.Seconds(), reread.Seconds(), (stopped - reread).Seconds(), (el - stopped).Seconds())
 	if err := d.pollRunning(cctx, o.N, r.cfg.Poll); err != nil {
 		return fmt.Errorf("after update: %w", err)
 	}
@@ -426,7 +428,7 @@ func (r *runner) logDirect(ctx context.Context, round int) error {
 		return err
 	}
 	defer f.Close()
-	syscall.Sync()
+	r.settleDisk()
 	cmd := exec.CommandContext(ctx, r.loggen, "-lines", strconv.FormatInt(r.logLines(), 10))
 	cmd.Stdout = f
 	t0 := time.Now()
@@ -477,7 +479,7 @@ func (r *runner) logRun(ctx context.Context, im Impl, round int) error {
 	if err != nil {
 		return err
 	}
-	syscall.Sync()
+	r.settleDisk()
 
 	logPath := filepath.Join(dir, "gen.log")
 	t0 := time.Now()
