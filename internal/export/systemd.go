@@ -202,6 +202,9 @@ func Systemd(cfg *config.Config, opt Options) (*Result, error) {
 		stem := names.job[j.Name]
 		res.Files = append(res.Files, File{Name: stem + ".service", Data: svc.bytes()}, File{Name: stem + ".timer", Data: timer.bytes()})
 	}
+	if len(res.Files) == 0 {
+		res.notef("no programs or jobs to export in %s", source(cfg))
+	}
 	return res, nil
 }
 
