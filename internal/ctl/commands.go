@@ -20,7 +20,7 @@ type command struct {
 
 // superdCommands are superctl's own commands: "help <name>" knows them,
 // but "help" lists supervisorctl's commands only, as supervisorctl does.
-var superdCommands = map[string]bool{"logs": true, "top": true, "jobs": true}
+var superdCommands = map[string]bool{"logs": true, "top": true, "jobs": true, "scale": true}
 
 // commands maps every action to its implementation and help text.
 // "help" and "EOF" belong to the controller itself in supervisorctl and
@@ -58,9 +58,10 @@ func init() {
 			"\tState, pid, CPU %, resident memory (of each process group), restarts and",
 			"\tuptime of every process, refreshed every SECS (default 2) until Ctrl-C;",
 			"\t--once prints one table, --json one JSON array. (superctl with superd only)")},
-		"jobs": {doJobs, jobsHelp},
-		"help": {doHelp, nil},
-		"EOF":  {doEOF, nil},
+		"jobs":  {doJobs, jobsHelp},
+		"scale": {doScale, scaleHelp}, // lifecycle.go
+		"help":  {doHelp, nil},
+		"EOF":   {doEOF, nil},
 	}
 }
 
@@ -340,6 +341,12 @@ func doStart(c *controller, ctx context.Context, arg string) (bool, error) {
 			}
 			continue
 		}
+		if handled, err := c.startDeps(ctx, name, makeNamespec(group, process, true)); handled || err != nil {
+			if err != nil {
+				return false, err
+			}
+			continue
+		}
 		if err := c.client.StartProcess(ctx, name, true); err != nil {
 			f := faultOf(err)
 			if f == nil {
@@ -374,7 +381,7 @@ func doStop(c *controller, ctx context.Context, arg string) (bool, error) {
 	if ok, err := c.upcheck(ctx); !ok {
 		return false, err
 	}
-	names := strings.Fields(arg)
+	names, noDeps := cutFlag(strings.Fields(arg), "--no-deps")
 	if len(names) == 0 {
 		c.output("Error: stop requires a process name")
 		c.exitStatus = exitGeneric
@@ -390,6 +397,12 @@ func doStop(c *controller, ctx context.Context, arg string) (bool, error) {
 	}
 	for _, name := range names {
 		group, process, hasProcess := splitNamespec(name)
+		if !hasProcess && noDeps {
+			if err := c.stopGroupNoDeps(ctx, group); err != nil {
+				return false, err
+			}
+			continue
+		}
 		if !hasProcess {
 			results, err := c.client.StopProcessGroup(ctx, group, true)
 			if err != nil {
@@ -404,6 +417,16 @@ func doStop(c *controller, ctx context.Context, arg string) (bool, error) {
 				return false, err
 			}
 			continue
+		}
+		if handled, err := c.stopDeps(ctx, name, makeNamespec(group, process, true), noDeps); handled || err != nil {
+			if err != nil {
+				return false, err
+			}
+			continue
+		}
+		if noDeps {
+			c.notSuperd("stop --no-deps")
+			return false, nil
 		}
 		if err := c.client.StopProcess(ctx, name, true); err != nil {
 			f := faultOf(err)
@@ -478,6 +501,13 @@ func doSignal(c *controller, ctx context.Context, arg string) (bool, error) {
 }
 
 func doRestart(c *controller, ctx context.Context, arg string) (bool, error) {
+	if args, rolling := cutFlag(strings.Fields(arg), "--rolling"); rolling {
+		if ok, err := c.upcheck(ctx); !ok {
+			return false, err
+		}
+		rest, asJSON := jsonFlag(strings.Join(args, " "))
+		return doRollingRestart(c, ctx, strings.Fields(rest), asJSON)
+	}
 	if ok, err := c.upcheck(ctx); !ok {
 		return false, err
 	}

@@ -41,6 +41,11 @@ type controller struct {
 	// completeInfo caches getAllProcessInfo for completion until the
 	// next command runs.
 	completeInfo []rpc.ProcessInfo
+
+	// noSuperd is set once the server answered UNKNOWN_METHOD to a
+	// superd.* call (supervisord): start and stop then use only
+	// supervisord's methods (lifecycle.go).
+	noSuperd bool
 }
 
 func newController(opts *options, in lineReader, out, errw io.Writer) *controller {
@@ -62,6 +67,7 @@ func (c *controller) output(message string) {
 func (c *controller) setServer(url, username, password string) {
 	c.client.Close()
 	c.opts.serverURL, c.opts.username, c.opts.password = url, username, password
+	c.noSuperd = false
 	c.client = rpc.NewClient(url, username, password)
 }
 

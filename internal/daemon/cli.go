@@ -285,9 +285,11 @@ func cmdCheck(o *options, args []string) int {
 	}
 	if len(cfg.Jobs) == 0 {
 		fmt.Fprintf(o.stdout, "%s: ok (%d groups, %d processes)\n", name, len(cfg.Groups), n)
+		checkLifecycle(o.stdout, cfg)
 		return 0
 	}
 	fmt.Fprintf(o.stdout, "%s: ok (%d groups, %d processes, %d jobs)\n", name, len(cfg.Groups), n, len(cfg.Jobs))
+	checkLifecycle(o.stdout, cfg)
 	checkJobs(o.stdout, cfg)
 	return 0
 }

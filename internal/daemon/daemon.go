@@ -411,6 +411,8 @@ func (d *daemon) serve() error {
 		}
 	}
 	defer d.cleanup()
+	// READY=1, STATUS=, ... when a service manager asks (sdnotify.go).
+	defer d.startSDNotify()()
 	sup := d.current() // made by start, before the sockets answered
 	for {
 		ctx, cancel := context.WithCancel(context.Background())

@@ -195,9 +195,6 @@ func jobFault(err error) error {
 	return toFault(err)
 }
 
-// SuperdMethods serves the superd.* job methods.
-func (b backend) SuperdMethods() []rpc.Method { return rpc.JobMethods(b) }
-
 var _ rpc.JobsBackend = backend{}
 
 func (b backend) sched(ctx context.Context) (*jobs.Scheduler, error) {

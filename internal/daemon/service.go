@@ -14,6 +14,10 @@ import (
 // stop its programs in priority order with their own stop signals and
 // stopwaitsecs instead of killing the whole cgroup at once, a
 // TimeoutStopSec long enough for that, and a short RestartSec.
+// Type=notify: superd tells systemd when its autostart programs have
+// started (READY=1), its process counts (STATUS=) and restarts
+// (RELOADING=1), see sdnotify.go; TimeoutStartSec leaves room for
+// programs with a ready= probe and dependencies.
 const systemdUnit = `[Unit]
 Description={{Description}}
 Documentation=https://github.com/superd/superd
@@ -21,7 +25,8 @@ After=network.target
 ConditionFileIsExecutable={{Path | cmdEscape}}
 
 [Service]
-Type=simple
+Type=notify
+TimeoutStartSec=300
 ExecStart={{Path | cmdEscape}}{{range Arguments}} {{. | cmd}}{{end}}
 ExecReload=/bin/kill -HUP $MAINPID
 KillMode=process

@@ -43,6 +43,7 @@ func TestServiceUnit(t *testing.T) {
 		`ExecStart=/usr/local/bin/superd "-n" "-c" "/etc/superd/superd.conf"` + "\n",
 		"Restart=on-failure\n",
 		"KillMode=process\n",
+		"Type=notify\n",
 		"ExecReload=/bin/kill -HUP $MAINPID\n",
 		"[Install]\nWantedBy=multi-user.target\n",
 	} {

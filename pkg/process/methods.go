@@ -334,12 +334,55 @@ func (s *Supervisor) StopProcess(ctx context.Context, name string, wait bool) er
 // StopGroup stops every running process of a group, in ascending
 // priority order as supervisord's stopProcessGroup.
 func (s *Supervisor) StopGroup(ctx context.Context, name string, wait bool) ([]Result, error) {
-	return s.onMany(ctx, name, false, isRunning, func(p *proc, n string, done func(error)) { s.stopOne(p, n, wait, done) })
+	pred, act := s.stopMany(wait)
+	return s.onMany(ctx, name, false, pred, act)
 }
 
 // StopAll stops every running process.
 func (s *Supervisor) StopAll(ctx context.Context, wait bool) ([]Result, error) {
-	return s.onMany(ctx, "", true, isRunning, func(p *proc, n string, done func(error)) { s.stopOne(p, n, wait, done) })
+	pred, act := s.stopMany(wait)
+	return s.onMany(ctx, "", true, pred, act)
+}
+
+// stopMany returns the predicate and action of a group or all stop.
+// supervisord checks "is it running" for each process when its turn
+// comes; with dependencies, stopping an earlier process may already
+// have stopped a later one (its dependant), which must still get its
+// "stopped" result as it would from supervisord: so a process running
+// when the call began counts, and one already stopping for a dependency
+// is waited for instead of stopped again.
+func (s *Supervisor) stopMany(wait bool) (func(*proc) bool, func(p *proc, n string, done func(error))) {
+	stop := func(p *proc, n string, done func(error)) { s.stopOne(p, n, wait, done) }
+	var was map[*proc]bool
+	pred := func(p *proc) bool { // runs on the loop
+		if !s.anyDeps {
+			return isRunning(p)
+		}
+		if was == nil { // the first call comes before any stop
+			was = map[*proc]bool{}
+			for _, q := range s.allProcs() {
+				was[q] = q.m.state.running()
+			}
+		}
+		return was[p]
+	}
+	return pred, func(p *proc, n string, done func(error)) {
+		if !s.anyDeps || p.m.state.running() || p.m.state == Unknown {
+			stop(p, n, done)
+			return
+		}
+		if !wait || p.m.state.stopped() {
+			done(nil)
+			return
+		}
+		p.waiters = append(p.waiters, func() bool {
+			if p.m.state.stopped() {
+				done(nil)
+				return true
+			}
+			return false
+		})
+	}
 }
 
 // SignalProcess sends sig to the process (never its group).

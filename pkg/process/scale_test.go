@@ -397,6 +397,12 @@ func TestStartStopWithDeps(t *testing.T) {
 	if steps, err = h.s.StartWithDeps(h.ctx(), "web", true); err != nil || len(steps) != 0 {
 		t.Errorf("start web with db running: %v %s", err, stepsText(steps))
 	}
+	// stop all: db (first in order) stops web first; web still gets its
+	// "stopped" result, as from supervisord.
+	rs, err := h.s.StopAll(h.ctx(), true)
+	if err != nil || len(rs) != 2 || rs[0].Err != nil || rs[1].Err != nil {
+		t.Errorf("stop all: %v %+v", err, rs)
+	}
 }
 
 // TestStartWaitGivesUpOnFatalDependency: start web (wait) with a
