@@ -14,4 +14,13 @@
 // (ends when Shutdown completes or its context is cancelled), and one
 // http.Server per listening socket (ended by cleanup, which closes the
 // servers and removes socket files and the pidfile).
+//
+// Scheduled jobs (jobs.go): each supervisor gets a jobs.Scheduler,
+// started before it and using it to spawn runs; a goroutine waits for
+// the supervisor's SUPERVISOR_STATE_CHANGE_STOPPING event (or the
+// scheduler's end) and stops the scheduler, which interrupts runs in
+// progress; serve waits for the scheduler before building the next
+// supervisor. The state store (pkg/state) is opened when a
+// configuration first has a job and closed by cleanup. daemonJobs.mu
+// guards the current scheduler and the store (a leaf lock).
 package daemon
