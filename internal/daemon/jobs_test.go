@@ -21,8 +21,9 @@ func jobsConfig(t *testing.T, dir, extra string) string {
 	t.Helper()
 	sendmail := filepath.Join(dir, "sendmail")
 	notify := filepath.Join(dir, "notify")
-	os.WriteFile(sendmail, []byte("#!/bin/sh\ncat > "+dir+"/mail.$$\n"), 0o755)
-	os.WriteFile(notify, []byte("#!/bin/sh\n{ echo \"$JOB_NAME $JOB_RESULT $JOB_EXITSTATUS\"; cat; } > "+dir+"/notify.$$\n"), 0o755)
+	// each writes a temp file and renames it when complete
+	os.WriteFile(sendmail, []byte("#!/bin/sh\ncat > "+dir+"/tmp.m$$ && mv "+dir+"/tmp.m$$ "+dir+"/mail.$$\n"), 0o755)
+	os.WriteFile(notify, []byte("#!/bin/sh\n{ echo \"$JOB_NAME $JOB_RESULT $JOB_EXITSTATUS\"; cat; } > "+dir+"/tmp.n$$ && mv "+dir+"/tmp.n$$ "+dir+"/notify.$$\n"), 0o755)
 	never := "schedule = 0 0 1 1 *"
 	return writeConfig(t, dir, fmt.Sprintf(`[program:db]
 command=/bin/sleep 1000

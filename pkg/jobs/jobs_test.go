@@ -386,8 +386,9 @@ func TestNotifications(t *testing.T) {
 	dir := t.TempDir()
 	sendmail := filepath.Join(dir, "sendmail")
 	notify := filepath.Join(dir, "notify")
-	os.WriteFile(sendmail, []byte("#!/bin/sh\necho \"$@\" > "+dir+"/mail.args\ncat > "+dir+"/mail.$$\n"), 0o755)
-	os.WriteFile(notify, []byte("#!/bin/sh\nenv | grep ^JOB_ | sort > "+dir+"/notify.env.$$\ncat > "+dir+"/notify.in.$$\n"), 0o755)
+	// each renames its files into place when they are complete
+	os.WriteFile(sendmail, []byte("#!/bin/sh\necho \"$@\" > "+dir+"/mail.args\ncat > "+dir+"/tmp.m$$ && mv "+dir+"/tmp.m$$ "+dir+"/mail.$$\n"), 0o755)
+	os.WriteFile(notify, []byte("#!/bin/sh\nenv | grep ^JOB_ | sort > "+dir+"/notify.env.$$\ncat > "+dir+"/tmp.n$$ && mv "+dir+"/tmp.n$$ "+dir+"/notify.in.$$\n"), 0o755)
 	h := start(t, fmt.Sprintf("sendmail=%s\n[job:bad]\ncommand=/bin/sh -c 'echo oops; exit 2'\n%s\nnotify_command=%s\nmailto=ops@example.org\n"+
 		"[job:good]\ncommand=/bin/sh -c 'echo fine'\n%s\nnotify_command=%s\nnotify_on_success=true\n"+
 		"[job:quiet]\ncommand=/bin/true\n%s\nnotify_command=%s\nnotify_on_success=true\n"+
