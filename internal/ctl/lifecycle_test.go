@@ -132,6 +132,16 @@ func TestLifecycleCommands(t *testing.T) {
 	if r.stdout != "w: changed\n" {
 		t.Errorf("reread after scale: %q", r.stdout)
 	}
+	// update goes back to the configured numprocs.
+	r = run("update", "w")
+	if r.rc != 0 || r.stdout != "w: stopped\nw: updated process group\n" {
+		t.Errorf("update w after scale: rc %d %q", r.rc, r.stdout)
+	}
+	d.waitReady(t)
+	r = run("status", "w:*")
+	if got := regexp.MustCompile(`(?m)^w:\S+`).FindAllString(r.stdout, -1); strings.Join(got, " ") != strings.Join([]string{w(0), w(1), w(2), w(3)}, " ") {
+		t.Errorf("status after update: %v\n%s", got, r.stdout)
+	}
 	r = run("scale", "web", "2")
 	if r.rc != 2 || !strings.Contains(r.stdout, "web: ERROR (process_name of [program:web] does not use %(process_num)") {
 		t.Errorf("scale web 2: rc %d %q", r.rc, r.stdout)

@@ -13,7 +13,10 @@
 // goroutine. The goroutines started here are: the supervisor loop
 // (ends when Shutdown completes or its context is cancelled), and one
 // http.Server per listening socket (ended by cleanup, which closes the
-// servers and removes socket files and the pidfile).
+// servers and removes socket files and the pidfile), and, when a service
+// manager set NOTIFY_SOCKET, the sd_notify goroutine (sdnotify.go:
+// READY=1, STATUS=, RELOADING=1, STOPPING=1, WATCHDOG=1; it follows the
+// event bus and ends when serve returns).
 //
 // Scheduled jobs (jobs.go): each supervisor gets a jobs.Scheduler,
 // started before it and using it to spawn runs; a goroutine waits for

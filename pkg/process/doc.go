@@ -95,6 +95,15 @@
 // process whose dependencies are not RUNNING stays STARTING without a
 // child, and a stop waits for the process's dependants to stop.
 //
+// Runtime group operations (scale.go: RollingRestart, ScaleGroup,
+// StartWithDeps, StopWithDeps) run on the loop like every API call;
+// their waits are waiters the loop resolves, and each next step (the
+// next batch of a rolling restart, removing a scaled-down process) is
+// posted back to the loop by a short-lived goroutine (later) that ends
+// as soon as the loop takes it or stops, so a waiter never re-enters
+// apply. Processes added by ScaleGroup come from the group's
+// config.Scaling template.
+//
 // Run returns only after every child has been reaped and every goroutine
 // above has ended. Per-chunk work (capture mode, PROCESS_LOG events,
 // strip_ansi, the DEBG copy in the main log, event listener output) is

@@ -37,7 +37,11 @@
 //     SHUTDOWN_STATE, argument checks) exactly like supervisord's, and
 //     nothing outside "superd." can be registered, so supervisor.* and
 //     system.* never change. jobs.go defines the scheduled-jobs methods
-//     (JobsBackend, JobMethods) and their typed Client calls.
+//     (JobsBackend, JobMethods) and their typed Client calls;
+//     lifecycle.go the lifecycle methods (LifecycleBackend,
+//     LifecycleMethods: rollingRestart, scaleGroup, startProcess and
+//     stopProcess with dependencies, getAllConfigInfo with the
+//     lifecycle fields).
 //   - superctl's and the web page's shared wording of results
 //     (results.go: "web: ERROR (not running)"), superd.getProcessStats
 //     (stats.go, served from a function the daemon gives), and the
