@@ -163,19 +163,39 @@ func (s *Supervisor) startOne(p *proc, name string, wait bool, done func(error))
 		done(&Error{Kind: KindAbnormalTermination, Detail: name})
 		return
 	}
-	p.waiters = append(p.waiters, func() bool {
+	resolved := false
+	w := func() bool {
 		switch {
+		case resolved:
 		case p.m.spawnErr != "":
 			done(&Error{Kind: KindSpawnError, Detail: name})
 		case p.m.state == Running:
 			done(nil)
 		case p.m.state != Starting:
 			done(&Error{Kind: KindAbnormalTermination, Detail: name})
+		case p.m.pid == 0 && p.m.waiting != "" && s.depFatal(p):
+			// Waiting for a dependency that gave up (superd
+			// lifecycle): it may never run, so do not wait forever.
+			done(&Error{Kind: KindAbnormalTermination, Detail: name})
 		default:
 			return false
 		}
+		resolved = true
 		return true
-	})
+	}
+	p.waiters = append(p.waiters, w)
+	if len(p.cfg.Deps) > 0 {
+		deps, _ := depClosure(p, s.depsOf)
+		for _, q := range deps {
+			q.waiters = append(q.waiters, w)
+		}
+	}
+}
+
+// depFatal reports whether a dependency of p (direct or not) is FATAL.
+func (s *Supervisor) depFatal(p *proc) bool {
+	deps, _ := depClosure(p, s.depsOf)
+	return slices.ContainsFunc(deps, func(q *proc) bool { return q.m.state == Fatal })
 }
 
 // stopOne is supervisord's stopProcess for one process.

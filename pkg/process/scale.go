@@ -385,7 +385,7 @@ func (s *Supervisor) StartWithDeps(ctx context.Context, name string, wait bool) 
 					finish(nil)
 				case p.m.state != Starting:
 					finish(&Error{Kind: KindAbnormalTermination, Detail: name})
-				case p.m.pid == 0 && p.m.waiting != "" && slices.ContainsFunc(deps, func(q *proc) bool { return q.m.state == Fatal }):
+				case p.m.pid == 0 && p.m.waiting != "" && s.depFatal(p):
 					finish(&Error{Kind: KindFailed, Detail: name + " is " + s.depsBlock(p)})
 				default:
 					return false

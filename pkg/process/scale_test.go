@@ -425,4 +425,14 @@ func TestStartWaitGivesUpOnFatalDependency(t *testing.T) {
 	if stepsText(steps) != "db ok (web depends on it)" {
 		t.Errorf("steps %s", stepsText(steps))
 	}
+	// supervisor.startProcess (stock supervisorctl) does not wait
+	// forever either: ABNORMAL_TERMINATION.
+	if err := h.s.StopProcess(h.ctx(), "web", true); err != nil {
+		t.Fatal(err)
+	}
+	err = h.s.StartProcess(h.ctx(), "web", true)
+	kindErr(t, err, KindAbnormalTermination, "web")
+	if i := h.info("web"); i.State != Starting || i.Waiting != "waiting for db (FATAL)" {
+		t.Errorf("web: %v %q", i.State, i.Waiting)
+	}
 }
