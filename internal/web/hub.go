@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"regexp"
+	"sort"
 	"sync"
 	"time"
 
@@ -247,7 +248,15 @@ func (h *hub) unsubscribe(c *client) {
 	}
 }
 
+// frame encodes m as one server-sent event, its processes sorted as
+// the table is (new rows are appended in this order).
 func frame(m message) []byte {
+	sort.Slice(m.Procs, func(i, j int) bool {
+		if m.Procs[i].Group != m.Procs[j].Group {
+			return m.Procs[i].Group < m.Procs[j].Group
+		}
+		return m.Procs[i].Name < m.Procs[j].Name
+	})
 	b, _ := json.Marshal(m)
 	return append(append([]byte("data: "), b...), '\n', '\n')
 }
