@@ -1,7 +1,9 @@
 package jobs
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"slices"
 	"strings"
@@ -96,7 +98,7 @@ func (s *Scheduler) start(j *job, trigger string, due time.Time) {
 	r.pid = pid
 	r.start = time.Now() // spawned: lateness is measured from here
 	j.runs = append(j.runs, r)
-	s.log.Info(fmt.Sprintf("job %s: started (%s) with pid %d", j.cfg.Name, trigger, pid))
+	s.logf(slog.LevelInfo, "job %s: started (%s) with pid %d", j.cfg.Name, trigger, pid)
 	s.emit(events.Event{Type: events.SuperdJobStarted, Job: j.cfg.Name, PID: pid, Trigger: trigger})
 	if t := j.cfg.Timeout; t > 0 {
 		r.timers = append(r.timers, time.AfterFunc(t, func() {
@@ -124,7 +126,7 @@ func (r *run) report() ([]byte, int64) {
 // skip records a run that did not start.
 func (s *Scheduler) skip(j *job, trigger string, due time.Time, reason string) {
 	now := time.Now()
-	s.log.Info(fmt.Sprintf("job %s: skipped (%s): %s", j.cfg.Name, trigger, reason))
+	s.logf(slog.LevelInfo, "job %s: skipped (%s): %s", j.cfg.Name, trigger, reason)
 	s.emit(events.Event{Type: events.SuperdJobSkipped, Job: j.cfg.Name, Trigger: trigger, Reason: reason})
 	s.record(j, state.Run{Start: now, End: now, Result: ResultSkipped, Trigger: trigger, SkipReason: reason, Due: due}, "")
 }
@@ -226,7 +228,11 @@ func (s *Scheduler) maybeFinish(r *run) {
 		reason = "killed by SIG" + strings.TrimPrefix(sigName(r.status.Signal()), "SIG")
 	}
 	out, n := r.report()
-	s.log.Info(fmt.Sprintf("job %s: %s (exit status %d, %.1f s)", j.cfg.Name, result, code, r.end.Sub(r.start).Seconds()))
+	level := slog.LevelInfo
+	if result == ResultFailed || result == ResultTimeout {
+		level = slog.LevelWarn
+	}
+	s.logf(level, "job %s: %s (exit status %d, %.1f s)", j.cfg.Name, result, code, r.end.Sub(r.start).Seconds())
 	s.emit(events.Event{Type: events.SuperdJobFinished, Job: j.cfg.Name, PID: r.pid, Trigger: r.trigger, Result: result, ExitStatus: code})
 	run := state.Run{Start: r.start, End: r.end, Result: result, ExitStatus: code, Trigger: r.trigger, SkipReason: reason,
 		OutputBytes: n, Due: r.due}
@@ -345,5 +351,13 @@ func (j *job) closeLogs() {
 	if j.stderr != nil {
 		j.stderr.Close()
 		j.stderr = nil
+	}
+}
+
+// logf logs at level, formatting only when the level is enabled (a run
+// a second per job must not cost a Sprintf each when nobody reads it).
+func (s *Scheduler) logf(level slog.Level, format string, args ...any) {
+	if s.log.Enabled(context.Background(), level) {
+		s.log.Log(context.Background(), level, fmt.Sprintf(format, args...))
 	}
 }
