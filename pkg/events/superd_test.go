@@ -41,3 +41,23 @@ func TestSuperdTypes(t *testing.T) {
 		t.Errorf("payload %q", p)
 	}
 }
+
+// A pool subscribed to EVENT gets supervisord's events but never
+// superd's own (SUPERD_JOB_*): its listeners speak supervisord's
+// protocol, which has no such types; no serial is used for them.
+func TestPoolNeverGetsSuperdEvents(t *testing.T) {
+	f := newFixture(t, listenerGroup("lp", 1, 10, "EVENT"))
+	f.start("lp", "lp", 100)
+	f.out("lp", "lp", 100, "READY\n")
+	for range 3 { // GROUP_ADDED, STARTING, RUNNING
+		f.read("lp")
+		f.out("lp", "lp", 100, "RESULT 2\nOKREADY\n")
+	}
+	f.bus.Publish(Event{Type: SuperdJobStarted, Job: "j", PID: 5, Trigger: "schedule"})
+	f.bus.Publish(Event{Type: SuperdJobFinished, Job: "j", PID: 5, Result: "ok"})
+	f.bus.Publish(Event{Type: Tick5, When: 1700000005})
+	e := f.read("lp")
+	if e.header["eventname"] != "TICK_5" || e.header["serial"] != "3" {
+		t.Errorf("after superd events: %s", e)
+	}
+}
