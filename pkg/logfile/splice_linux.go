@@ -9,10 +9,11 @@ import (
 
 // SpliceFrom moves up to max bytes from the pipe pipeFD into the log
 // file with splice(2), so the bytes never pass through user space, and
-// then rotates exactly as Write does. It never splices past MaxBytes:
-// the file reaches MaxBytes exactly and is then rotated, so rotation,
-// backups and what each file holds work as with Write (where the file
-// may exceed MaxBytes by one chunk).
+// then rotates exactly as Write does: what one call moves is one chunk,
+// as one read of up to max bytes would have returned, written whole
+// before the rotation check, so the file may exceed MaxBytes by one
+// chunk and a line is never split across files where Write would not
+// split it (supervisord writes each chunk it reads, then rotates).
 //
 // handled is false when the caller must read the data and Write it
 // instead: the Writer is closed, broken (Write reopens and reports),
@@ -33,12 +34,8 @@ func (w *Writer) SpliceFrom(pipeFD, max int) (n int, err error, handled bool) {
 	if w.closed || w.f == nil || w.lj != nil || w.opts.SyslogTag != "" || !w.regular || w.noSplice || max <= 0 {
 		return 0, nil, false
 	}
-	if w.opts.MaxBytes > 0 {
-		room := w.opts.MaxBytes - w.size
-		if room <= 0 {
-			return 0, nil, false // a rotation is pending: Write retries it
-		}
-		max = int(min(int64(max), room))
+	if w.opts.MaxBytes > 0 && w.size >= w.opts.MaxBytes {
+		return 0, nil, false // a rotation is pending: Write retries it
 	}
 	rc, err := w.f.SyscallConn()
 	if err != nil {

@@ -34,8 +34,9 @@ func spliceAll(t *testing.T, w *Writer, r *os.File, max int) int {
 }
 
 // TestSpliceRotation: data spliced from a pipe lands in the file and its
-// backups in order, each backup exactly MaxBytes, rotated as Write
-// does, with Write and SpliceFrom interleaved; EOF is reported.
+// backups in order, each backup at least MaxBytes and at most one chunk
+// more, rotated as Write does, with Write and SpliceFrom interleaved;
+// EOF is reported.
 func TestSpliceRotation(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -78,8 +79,8 @@ func TestSpliceRotation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(b) < 1000 {
-			t.Errorf("backup %d holds %d bytes, want >= MaxBytes (1000)", i, len(b))
+		if len(b) < 1000 || len(b) >= 1000+300 {
+			t.Errorf("backup %d holds %d bytes, want MaxBytes (1000) up to one 300-byte chunk more", i, len(b))
 		}
 		got.Write(b)
 	}
@@ -172,5 +173,42 @@ func TestSpliceAfterCopytruncate(t *testing.T) {
 	w.Write([]byte("d"))
 	if b, _ := os.ReadFile(p); string(b) != "abcd" {
 		t.Errorf("file = %q, want %q", b, "abcd")
+	}
+}
+
+// TestSpliceRotationKeepsChunks: like Write, a spliced chunk goes whole
+// into the file it started in, and rotation comes after it: lines
+// spliced one at a time are never split across files (supervisord
+// writes each chunk it reads, then rotates).
+func TestSpliceRotationKeepsChunks(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	p := filepath.Join(dir, "rot.log")
+	w, err := Open(Options{Path: p, MaxBytes: 100, Backups: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	r, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer pw.Close()
+	for i := 1; i <= 8; i++ { // 38 bytes each: 3 per file, rotating after the 3rd and 6th
+		pw.Write([]byte("line " + strconv.Itoa(i) + " xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n"))
+		spliceAll(t, w, r, 128<<10)
+	}
+	for _, name := range []string{"rot.log", "rot.log.1", "rot.log.2"} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.HasPrefix(b, []byte("line ")) || !bytes.HasSuffix(b, []byte("x\n")) {
+			t.Errorf("%s = %q: a line was split across files", name, b)
+		}
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "rot.log.1")); len(b) <= 100 {
+		t.Errorf("rot.log.1 holds %d bytes: want the chunk that crossed 100 bytes in it whole", len(b))
 	}
 }

@@ -159,10 +159,6 @@ func (o *outPoll) loop() {
 	}
 }
 
-// spliceMax is the most one splice(2) moves from an output pipe to its
-// log file (the pipe holds at most bigPipe anyway).
-const spliceMax = 4 << 20
-
 // bigPipe is the capacity (F_SETPIPE_SZ) a pipe gets once its child
 // has filled the default 64 KiB: a chatty child then blocks, and
 // superd wakes up, 16 times less often. Quiet pipes keep the default,
@@ -188,7 +184,9 @@ func (o *outPoll) drain(r *outReader) {
 			var serr error
 			handled := false
 			if err := rc.Control(func(fd uintptr) {
-				n, serr, handled = r.w.SpliceFrom(int(fd), spliceMax)
+				// readSize: one chunk as one read would return it,
+				// so rotation happens at the same chunk boundaries.
+				n, serr, handled = r.w.SpliceFrom(int(fd), readSize)
 				if handled && n >= 64<<10 && !r.grown {
 					r.grown = true
 					unix.FcntlInt(fd, unix.F_SETPIPE_SZ, bigPipe)
