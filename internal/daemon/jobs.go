@@ -25,7 +25,6 @@ type daemonJobs struct {
 	mu    sync.Mutex
 	sched *jobs.Scheduler
 	store *state.Store
-	dir   string
 	// ready is closed when the first scheduler is set: the sockets
 	// answer before serve starts it, and job requests wait for it.
 	ready chan struct{}
@@ -62,7 +61,7 @@ func (d *daemon) startJobs(ctx context.Context, sup *process.Supervisor, cfg *co
 				if err != nil {
 					return nil, err
 				}
-				dj.store, dj.dir = st, dir
+				dj.store = st
 			}
 			return dj.store, nil
 		},

@@ -91,7 +91,7 @@ func (s *Scheduler) start(j *job, trigger string, due time.Time) {
 		r.end = time.Now()
 		r.finished = true
 		s.record(j, state.Run{Start: r.start, End: r.end, Result: ResultFailed, ExitStatus: -1, Trigger: trigger,
-			SkipReason: "spawn error: " + msg, Due: due}, "")
+			SkipReason: "spawn error: " + msg, Due: due})
 		s.afterFailure(j, ResultFailed, due)
 		return
 	}
@@ -128,7 +128,7 @@ func (s *Scheduler) skip(j *job, trigger string, due time.Time, reason string) {
 	now := time.Now()
 	s.logf(slog.LevelInfo, "job %s: skipped (%s): %s", j.cfg.Name, trigger, reason)
 	s.emit(events.Event{Type: events.SuperdJobSkipped, Job: j.cfg.Name, Trigger: trigger, Reason: reason})
-	s.record(j, state.Run{Start: now, End: now, Result: ResultSkipped, Trigger: trigger, SkipReason: reason, Due: due}, "")
+	s.record(j, state.Run{Start: now, End: now, Result: ResultSkipped, Trigger: trigger, SkipReason: reason, Due: due})
 }
 
 func (s *Scheduler) timeout(r *run) {
@@ -236,7 +236,7 @@ func (s *Scheduler) maybeFinish(r *run) {
 	s.emit(events.Event{Type: events.SuperdJobFinished, Job: j.cfg.Name, PID: r.pid, Trigger: r.trigger, Result: result, ExitStatus: code})
 	run := state.Run{Start: r.start, End: r.end, Result: result, ExitStatus: code, Trigger: r.trigger, SkipReason: reason,
 		OutputBytes: n, Due: r.due}
-	s.record(j, run, "")
+	s.record(j, run)
 	if result == ResultFailed || result == ResultTimeout || (result == ResultOK && j.cfg.NotifyOnSuccess && n > 0) {
 		s.notify(j, run, out, n)
 	}
@@ -269,7 +269,7 @@ func (s *Scheduler) startQueued(j *job) {
 }
 
 // record appends a run to j's history (memory and store) and counts it.
-func (s *Scheduler) record(j *job, r state.Run, _ string) {
+func (s *Scheduler) record(j *job, r state.Run) {
 	j.rec.Runs++
 	if r.Result == ResultFailed || r.Result == ResultTimeout {
 		j.rec.Failures++
