@@ -55,6 +55,7 @@ file=%%(here)s/s.sock
 logfile=%%(here)s/daemon.log
 pidfile=%%(here)s/daemon.pid
 childlogdir=%s
+statedir=%%(here)s/state
 minfds=%d
 minprocs=%d
 

@@ -78,6 +78,20 @@ func (c *config) quick() {
 }
 
 func main() {
+	if isSoak(os.Args[1:]) { // the soak run (soak.go)
+		sc, err := parseSoak(os.Args[1:])
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(2)
+		}
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		if err := runSoak(ctx, sc, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "bench: soak:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	cfg, err := parseFlags(os.Args[1:])
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)

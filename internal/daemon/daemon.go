@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -25,6 +26,7 @@ import (
 	"github.com/superd/superd/pkg/process"
 	"github.com/superd/superd/pkg/rpc"
 	"github.com/superd/superd/pkg/sockets"
+	"github.com/superd/superd/pkg/state"
 	"golang.org/x/sys/unix"
 )
 
@@ -76,6 +78,15 @@ type daemon struct {
 	mainFile   *logfile.Writer
 	shutdown   bool // ordered shutdown in progress
 	restarting bool
+
+	// store is the state database (nil when it could not be opened)
+	// and children the record of live children kept in it; both set
+	// during start-up, closed by cleanup.
+	store    *state.Store
+	children *childLog
+	// logDropped counts child output dropped by log files that could
+	// not be written, over superd's lifetime (superd.getDaemonStats).
+	logDropped atomic.Int64
 
 	servers   []*http.Server
 	srvCtx    context.Context // request contexts of the HTTP servers
@@ -248,6 +259,11 @@ func (d *daemon) start(cfg *config.Config, daemonized bool) error {
 	for _, msg := range d.noAuth {
 		d.log.Log(context.Background(), LevelCrit, msg)
 	}
+	// After the sockets (a live superd on the same socket was refused
+	// above) and before anything is spawned: stop what a superd killed
+	// earlier left running.
+	d.openState(cfg)
+	d.recoverLeftovers()
 	if daemonized {
 		d.log.Info("daemonizing the supervisord process")
 		unix.Umask(int(sd.Umask))
@@ -386,6 +402,12 @@ func (d *daemon) cleanup() {
 		d.socks.Close()
 	}
 	d.closeJobs()
+	if d.children != nil {
+		d.children.close()
+	}
+	if d.store != nil {
+		d.store.Close()
+	}
 	d.mu.Lock()
 	if d.mainFile != nil {
 		d.mainFile.Close()
@@ -448,9 +470,12 @@ func (d *daemon) newSupervisor(cfg *config.Config) error {
 	if d.bus == nil {
 		d.bus = events.NewBus()
 	}
-	sup, err := process.New(cfg, process.Options{
-		Logger: d.log, Bus: d.bus, ServerURL: serverURL(cfg), Reaper: d.reaper(), Sockets: d.socks,
-	})
+	opts := process.Options{Logger: d.log, Bus: d.bus, ServerURL: serverURL(cfg), Reaper: d.reaper(), Sockets: d.socks, LogDropped: &d.logDropped}
+	if d.children == nil {
+		d.children = newChildLog(d.log) // its store is attached by openState
+	}
+	opts.Children = d.children
+	sup, err := process.New(cfg, opts)
 	if err != nil {
 		return err
 	}

@@ -53,6 +53,13 @@ func (d *daemon) startJobs(ctx context.Context, sup *process.Supervisor, cfg *co
 			dj.mu.Lock()
 			defer dj.mu.Unlock()
 			if dj.store == nil {
+				// The daemon's store, opened at start-up for crash
+				// recovery (children.go): bbolt's file lock is per
+				// open, so a second Open in this process would wait
+				// for the first one and fail.
+				if d.store != nil {
+					return d.store, nil
+				}
 				dir := cfg.Supervisord.StateDir
 				if dir == "" {
 					dir = config.DefaultStateDir()
@@ -94,7 +101,8 @@ func (d *daemon) startJobs(ctx context.Context, sup *process.Supervisor, cfg *co
 	}
 }
 
-// closeJobs closes the state store (at exit).
+// closeJobs closes the state store the jobs opened themselves (at
+// exit; the daemon's own store is closed by cleanup).
 func (d *daemon) closeJobs() {
 	d.jobs.mu.Lock()
 	defer d.jobs.mu.Unlock()

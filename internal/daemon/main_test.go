@@ -103,6 +103,7 @@ logfile=%[1]s/main.log
 pidfile=%[1]s/s.pid
 childlogdir=%[1]s
 loglevel=debug
+statedir=%[1]s/state
 
 [supervisorctl]
 serverurl=unix://%[1]s/s.sock

@@ -232,6 +232,7 @@ logfile=%[1]s/main.log
 pidfile=%[1]s/s.pid
 childlogdir=%[1]s
 loglevel=debug
+statedir=%[1]s/state
 %[2]s
 
 [supervisorctl]
@@ -466,10 +467,13 @@ func (r *srun) collect(s *scenario) {
 	}
 	r.files = map[string]string{}
 	filepath.WalkDir(r.dir, func(path string, d os.DirEntry, err error) error {
+		rel, _ := filepath.Rel(r.dir, path)
+		if d != nil && d.IsDir() && rel == "state" {
+			return filepath.SkipDir // superd's state database (statedir=)
+		}
 		if err != nil || d.IsDir() {
 			return nil
 		}
-		rel, _ := filepath.Rel(r.dir, path)
 		switch rel {
 		case "s.conf", "s.sock", "s.pid", "main.log", "events.txt", "listener.err":
 			return nil

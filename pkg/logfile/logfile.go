@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -43,8 +44,12 @@ type Options struct {
 	MaxAge   time.Duration
 	// SyslogTag, if set, also sends each line to syslog as "<tag> <line>".
 	SyslogTag string
-	// Logger receives write errors (reported once until writing works again).
+	// Logger receives write errors (reported once until writing works
+	// again; the recovery reports how many bytes were dropped).
 	Logger *slog.Logger
+	// DropCount, if set, is also added every byte dropped (a counter
+	// shared by many writers; see Writer.Dropped).
+	DropCount *atomic.Int64
 }
 
 // Writer is a rotating log file writer, safe for concurrent use.
@@ -70,7 +75,15 @@ type Writer struct {
 	sysFail bool      // a syslog error was reported
 	// noSplice: SpliceFrom found that this file cannot be spliced to.
 	noSplice bool
+	// lost is what was dropped since the last failure was reported
+	// (logged with the recovery); dropped counts every byte dropped.
+	lost    int64
+	dropped atomic.Int64
 }
+
+// Dropped returns how many bytes written to w were dropped because the
+// file could not be written (disk full, directory removed, ...).
+func (w *Writer) Dropped() int64 { return w.dropped.Load() }
 
 // Open opens (creating, appending) the log file. A regular file is
 // created with mode 0666 minus the umask, as supervisord's open(…, 'ab')
@@ -136,10 +149,18 @@ func (w *Writer) Write(p []byte) (int, error) {
 	if w.closed || len(p) == 0 {
 		return len(p), nil
 	}
+	var n int
 	if w.lj != nil {
-		w.writeLumberjack(p)
+		n = w.writeLumberjack(p)
 	} else {
-		w.writePlain(p)
+		n = w.writePlain(p)
+	}
+	if n < len(p) {
+		w.lost += int64(len(p) - n)
+		w.dropped.Add(int64(len(p) - n))
+		if w.opts.DropCount != nil {
+			w.opts.DropCount.Add(int64(len(p) - n))
+		}
 	}
 	if w.opts.SyslogTag != "" {
 		w.sendSyslog(p)
@@ -147,9 +168,10 @@ func (w *Writer) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func (w *Writer) writePlain(p []byte) {
+// writePlain writes p and returns how much of it reached the file.
+func (w *Writer) writePlain(p []byte) int {
 	if w.f == nil && !w.tryReopen() {
-		return
+		return 0
 	}
 	n, err := w.f.Write(p)
 	w.size += int64(n)
@@ -158,12 +180,13 @@ func (w *Writer) writePlain(p []byte) {
 		w.f.Close()
 		w.f = nil
 		w.retryAt = time.Now().Add(w.retry)
-		return
+		return n
 	}
 	w.recovered()
 	if w.regular && w.opts.MaxBytes > 0 && w.size >= w.opts.MaxBytes {
 		w.rotate()
 	}
+	return n
 }
 
 // tryReopen reopens a broken file, at most once per w.retry.
@@ -239,8 +262,9 @@ func (w *Writer) recovered() {
 	}
 	w.failing = false
 	if w.opts.Logger != nil {
-		w.opts.Logger.Info("log file writable again", "path", w.opts.Path)
+		w.opts.Logger.Info("log file writable again", "path", w.opts.Path, "dropped_bytes", w.lost)
 	}
+	w.lost = 0
 }
 
 // Reopen closes and reopens the file (SIGUSR2, external logrotate). On

@@ -76,19 +76,19 @@ func lumberjackFor(opts Options) *lumberjack.Logger {
 	return l
 }
 
-func (w *Writer) writeLumberjack(p []byte) {
+func (w *Writer) writeLumberjack(p []byte) int {
 	now := time.Time{}
 	if w.ljDown {
 		now = time.Now()
 		if now.Before(w.retryAt) {
-			return
+			return 0
 		}
 		w.ljDown = false
 		if err := w.precreate(); err != nil {
 			w.fail(err)
 			w.ljDown = true
 			w.retryAt = now.Add(w.retry)
-			return
+			return 0
 		}
 	}
 	n, err := w.lj.Write(p)
@@ -98,37 +98,38 @@ func (w *Writer) writeLumberjack(p []byte) {
 		w.lj.Close()
 		w.ljDown = true
 		w.retryAt = time.Now().Add(w.retry)
-		return
+		return n
 	}
 	w.recovered()
 	if w.size < w.opts.MaxBytes {
-		return
+		return n
 	}
 	if now.IsZero() {
 		now = time.Now()
 	}
 	if now.Before(w.rotAt) {
-		return
+		return n
 	}
 	// Correct the in-memory size (external truncation, another writer).
 	if fi, err := os.Stat(w.opts.Path); err == nil {
 		w.size = fi.Size()
 		if w.size < w.opts.MaxBytes {
-			return
+			return n
 		}
 	}
 	// lumberjack names backups by millisecond and a rename onto an
 	// existing backup would silently replace it: if this millisecond's
 	// name is taken, rotate on a later write instead.
 	if backupTaken(w.lj.Filename, now) {
-		return
+		return n
 	}
 	if err := w.lj.Rotate(); err != nil {
 		w.fail(fmt.Errorf("rotate log file %s: %w", w.opts.Path, err))
 		w.rotAt = now.Add(w.retry)
-		return
+		return n
 	}
 	w.size = 0
+	return n
 }
 
 // backupTaken reports whether lumberjack's backup name for t exists,

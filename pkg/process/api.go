@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/superd/superd/pkg/config"
@@ -167,6 +169,15 @@ type Options struct {
 	// prctl(PR_SET_CHILD_SUBREAPER). Nothing else in the process may
 	// wait for children then (no os/exec Cmd.Wait).
 	Reaper bool
+	// Children, if set, is told of every child spawned and reaped; the
+	// daemon persists them so that a superd started after a crash can
+	// stop what this one left running (StopLeftovers). Calls come from
+	// the loop goroutine and must not block.
+	Children ChildRecorder
+	// LogDropped, if set, counts the bytes of child output read but
+	// dropped because a log file could not be written (disk full,
+	// directory removed); children are never blocked on their pipes.
+	LogDropped *atomic.Int64
 
 	// Sockets holds the [fcgi-program:x] and listen= sockets. The
 	// daemon passes one registry to every Supervisor it builds, so
@@ -180,6 +191,22 @@ type Options struct {
 	observe func(events.Event)
 	// runner, if set, replaces real children (tests).
 	runner runner
+}
+
+// ChildRecorder is told of children as they come and go (see
+// Options.Children).
+type ChildRecorder interface {
+	Spawned(c SpawnedChild)
+	Exited(pid int)
+}
+
+// SpawnedChild describes a child just spawned: the process group is its
+// pid (every child is a group leader).
+type SpawnedChild struct {
+	Name, Group string
+	PID         int
+	StopSignal  syscall.Signal
+	StopWait    time.Duration
 }
 
 // ListenerHook connects eventlistener processes to their pool. Calls

@@ -161,6 +161,18 @@
 // SIGKILL after stopwaitsecs (at once when forced); pkg/jobs normally
 // stops them first.
 //
+// # Crash recovery
+//
+// Options.Children (a ChildRecorder) is told of each spawn and each
+// handled exit, from the loop, without blocking; the daemon persists
+// them (pkg/state's children bucket, written by one goroutine of its
+// own). StopLeftovers (leftover.go) is what the next superd runs, once,
+// before it spawns anything: it stops the recorded process groups whose
+// superd is gone, matching each by pid, start time (/proc/PID/stat) and
+// boot id, so a recycled pid is never signalled. It starts no goroutine
+// and polls /proc (20 ms) until the groups are gone: the leftovers are
+// not superd's children, so there is no exit to wait for.
+//
 // # Example
 //
 //	sup, err := process.New(cfg, process.Options{Logger: log, Bus: bus})

@@ -110,7 +110,7 @@ func (s *Supervisor) ensureLogs(p *proc) error {
 			path = os.DevNull // syslog only: the file part writes nowhere
 		}
 		return logfile.Open(logfile.Options{Path: path, MaxBytes: lc.MaxBytes, Backups: lc.Backups,
-			Compress: lc.Compress, MaxAge: lc.MaxAge, SyslogTag: tag, Logger: s.log})
+			Compress: lc.Compress, MaxAge: lc.MaxAge, SyslogTag: tag, Logger: s.log, DropCount: s.opts.LogDropped})
 	}
 	var err error
 	if p.stdoutLog == nil {

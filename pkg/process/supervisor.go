@@ -458,6 +458,10 @@ func (s *Supervisor) do(p *proc, a action) {
 		pid, msg := s.runner.spawn(s, p)
 		if msg == "" {
 			s.pids[pid] = p
+			if s.opts.Children != nil {
+				s.opts.Children.Spawned(SpawnedChild{Name: p.cfg.Name, Group: p.g.cfg.Name, PID: pid,
+					StopSignal: p.cfg.StopSignal, StopWait: time.Duration(p.cfg.StopWaitSecs) * time.Second})
+			}
 		}
 		if msg != "" {
 			s.apply(p, event{kind: evSpawnFailed, msg: msg})
@@ -474,6 +478,9 @@ func (s *Supervisor) do(p *proc, a action) {
 		s.startProbe(p, a.probe, a.pid)
 	case actExited:
 		delete(s.pids, a.pid)
+		if s.opts.Children != nil {
+			s.opts.Children.Exited(a.pid)
+		}
 		if c := p.child; c != nil && c.pid == a.pid {
 			if c.stdin != nil {
 				c.stdin.Close()

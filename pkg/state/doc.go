@@ -2,8 +2,10 @@
 // bbolt database (state.db) in the state directory (`[supervisord]
 // statedir=`, default DefaultDir). It keeps what must survive a restart,
 // a SIGHUP and a reload: for scheduled jobs the schedule overrides,
-// enabled flags, the hold and the run history; later subsystems (web,
-// reliability) add their own buckets.
+// enabled flags, the hold and the run history; for crash recovery the
+// children the running superd has spawned (children.go: one record per
+// live child, so the next superd can stop what a killed one left);
+// later subsystems (web) add their own buckets.
 //
 // # API
 //

@@ -207,6 +207,7 @@ logfile=%(d)s/main.log
 pidfile=%(d)s/s.pid
 childlogdir=%(d)s
 loglevel=debug
+statedir=%(d)s/state
 identifier=probe-id
 
 [supervisorctl]

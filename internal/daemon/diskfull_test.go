@@ -1,0 +1,84 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// TestDiskFull (issue 13 item 4): a program's log is on a small tmpfs
+// that fills up. The program keeps running and is never blocked on its
+// pipe (superd keeps reading and drops what it cannot write), the drop
+// is reported once in the main log and counted by
+// superd.getDaemonStats, and writing resumes when space returns.
+func TestDiskFull(t *testing.T) {
+	t.Parallel()
+	dir := shortTempDir(t)
+	logs := filepath.Join(dir, "logs")
+	if err := os.Mkdir(logs, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", logs).CombinedOutput(); err != nil {
+		if os.Geteuid() != 0 || strings.Contains(string(out), "permission denied") || strings.Contains(string(out), "not permitted") {
+			t.Skipf("cannot mount a tmpfs here: %v %s", err, out)
+		}
+		t.Fatalf("mount tmpfs: %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", "-l", logs).Run() })
+	// Leave about 64 KiB free.
+	filler := filepath.Join(logs, "filler")
+	if err := os.WriteFile(filler, make([]byte, 1<<20-64<<10), 0o644); err != nil && !errors.Is(err, syscall.ENOSPC) {
+		t.Fatal(err)
+	}
+	progress := filepath.Join(dir, "progress")
+	conf := writeConfig(t, dir, `
+[program:chatty]
+command=/bin/sh -c 'i=0; while :; do i=$((i+1)); seq 1 3000; echo $i > `+progress+`.tmp; mv `+progress+`.tmp `+progress+`; sleep 0.02; done'
+startsecs=0
+stdout_logfile=`+logs+`/chatty.log
+stdout_logfile_maxbytes=0
+`)
+	in := startDaemon(t, superdBin, dir, conf)
+	pid := in.allRunning(1)[0].PID
+	mainLog := func() string { b, _ := os.ReadFile(filepath.Join(dir, "main.log")); return string(b) }
+	waitFor(t, "the log file to fill up", func() bool { return strings.Contains(mainLog(), "output is dropped") })
+	ctx := context.Background()
+	round := func() int {
+		b, _ := os.ReadFile(progress)
+		n, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+		return n
+	}
+	// The child goes on writing (each round is ~13 KiB of output, more
+	// than a pipe holds): it is not blocked.
+	r0 := round()
+	waitFor(t, "the child to write 20 more rounds to a full disk", func() bool { return round() >= r0+20 })
+	st, err := in.client.DaemonStats(ctx)
+	if err != nil || st.LogBytesDropped < 20*13000 {
+		t.Errorf("stats %+v, %v: want over 260000 bytes dropped", st, err)
+	}
+	if n := strings.Count(mainLog(), "output is dropped"); n != 1 {
+		t.Errorf("the drop reported %d times, want once:\n%s", n, mainLog())
+	}
+
+	// Space returns: writing resumes, and the recovery says how much
+	// was lost.
+	fi0, _ := os.Stat(filepath.Join(logs, "chatty.log"))
+	os.Remove(filler)
+	waitFor(t, "writing to resume", func() bool { return strings.Contains(mainLog(), "log file writable again") })
+	waitFor(t, "the log file to grow", func() bool {
+		fi, err := os.Stat(filepath.Join(logs, "chatty.log"))
+		return err == nil && fi.Size() > fi0.Size()+100000
+	})
+	if !strings.Contains(mainLog(), "dropped_bytes=") || strings.Contains(mainLog(), "dropped_bytes=0") {
+		t.Errorf("the recovery line does not count the dropped bytes:\n%s", mainLog())
+	}
+	if p := in.allRunning(1)[0].PID; p != pid {
+		t.Errorf("the program was restarted: pid %d, then %d", pid, p)
+	}
+}
