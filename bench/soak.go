@@ -278,13 +278,14 @@ loop:
 
 func max1(n int) int { return max(n, 1) }
 
-// growth returns the value at the first sample after one minute (the
+// growth returns the value at the first sample one minute after the
+// first one (the
 // first sample if the run is shorter), the mean of the last three
 // samples, and the maximum.
 func growth(ss []soakSample, get func(soakSample) int) (base, last, mx int) {
 	base = get(ss[0])
 	for _, s := range ss {
-		if s.At >= time.Minute {
+		if s.At-ss[0].At >= time.Minute {
 			base = get(s)
 			break
 		}

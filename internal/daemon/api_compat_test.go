@@ -97,46 +97,6 @@ func runProbe(t *testing.T, bin string) []probeRecord {
 	return recs
 }
 
-// withoutSuperdMethods removes superd's own superd.* methods from a
-// transcript: system.listMethods lists them (supervisord's clients see
-// only more names) and the probe asks methodHelp/methodSignature of
-// every listed name; supervisord has none of them.
-func withoutSuperdMethods(recs []probeRecord) []probeRecord {
-	var out []probeRecord
-	removed := 0 // superd.* names in the full listing
-	for _, r := range recs {
-		args, _ := r.rec["args"].([]any)
-		if len(args) > 0 {
-			if name, ok := args[0].(string); ok && strings.HasPrefix(name, "superd.") {
-				continue
-			}
-		}
-		if names, ok := r.rec["result"].([]any); ok && r.rec["call"] == "system.listMethods" {
-			var keep []any
-			for _, n := range names {
-				if s, ok := n.(string); !ok || !strings.HasPrefix(s, "superd.") {
-					keep = append(keep, n)
-				}
-			}
-			if len(keep) != len(names) {
-				removed = len(names) - len(keep)
-				r.rec["result"] = keep
-				line, _ := json.Marshal(r.rec)
-				r.line = string(line)
-			}
-		}
-		if shape, ok := r.rec["result"].(map[string]any); ok && r.rec["call"] == "system.listMethods" {
-			if n, ok := shape["len"].(float64); ok && removed > 0 {
-				shape["len"] = n - float64(removed)
-				line, _ := json.Marshal(r.rec)
-				r.line = string(line)
-			}
-		}
-		out = append(out, r)
-	}
-	return out
-}
-
 func lastLines(s string, n int) string {
 	l := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	if len(l) > n {
@@ -291,7 +251,7 @@ func TestAPIAgainstSupervisord(t *testing.T) {
 		})
 		t.Run("superd", func(t *testing.T) {
 			t.Parallel()
-			got = withoutSuperdMethods(runProbe(t, superdBin))
+			got = runProbe(t, superdBin)
 		})
 	})
 	if want == nil || got == nil {

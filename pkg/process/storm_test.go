@@ -1,6 +1,7 @@
 package process
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -52,7 +53,10 @@ func killStorm(t *testing.T, programs, kills int, over time.Duration, startsecs 
 	}
 	g := &config.Group{Name: "storm", Kind: config.KindProgram, Priority: 999, Processes: procs}
 	h := start(t, testConfig(t, g))
-	ctx := h.ctx()
+	// The whole storm shares one context: longer than the harness's
+	// per-wait deadline, for loaded machines.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
 	killed := map[int]string{} // pid -> program
 	// allRunning: every process RUNNING, none with a pid that was
 	// killed (its exit not handled yet).

@@ -2,6 +2,7 @@ package rpc
 
 import (
 	"crypto/sha1"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
@@ -161,17 +162,25 @@ func (s *Server) authorize(r *http.Request) int {
 }
 
 // CheckPassword reports whether user/pass match the configured
-// username and password (plain or "{SHA}<hex sha1>").
+// username and password (plain or "{SHA}<hex sha1>"). The comparisons
+// are constant-time over SHA-256 digests of both sides, so neither the
+// content nor the length of the configured values shows in the time
+// taken (subtle.ConstantTimeCompare alone returns early on a length
+// mismatch).
 func CheckPassword(wantUser, wantPass, user, pass string) bool {
-	userOK := subtle.ConstantTimeCompare([]byte(wantUser), []byte(user)) == 1
-	var passOK bool
+	same := func(a, b string) int {
+		x, y := sha256.Sum256([]byte(a)), sha256.Sum256([]byte(b))
+		return subtle.ConstantTimeCompare(x[:], y[:])
+	}
+	userOK := same(wantUser, user)
+	var passOK int
 	if hexsum, ok := strings.CutPrefix(wantPass, "{SHA}"); ok {
 		sum := sha1.Sum([]byte(pass))
-		passOK = subtle.ConstantTimeCompare([]byte(hexsum), []byte(hex.EncodeToString(sum[:]))) == 1
+		passOK = same(hexsum, hex.EncodeToString(sum[:]))
 	} else {
-		passOK = subtle.ConstantTimeCompare([]byte(wantPass), []byte(pass)) == 1
+		passOK = same(wantPass, pass)
 	}
-	return userOK && passOK
+	return userOK&passOK == 1
 }
 
 func (s *Server) serveRPC(w http.ResponseWriter, r *http.Request) {

@@ -1,17 +1,13 @@
-package daemon
+package reliability
 
 import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"strconv"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/superd/superd/pkg/process"
 )
 
 // TestKillStormDaemon (issue 13 item 1, against the superd binary; the
@@ -113,19 +109,3 @@ startretries=1000
 }
 
 type processStats struct{ fds, goroutines int }
-
-// zombieChildren lists the children of ppid that are zombies.
-func zombieChildren(ppid int) []int {
-	ents, _ := os.ReadDir("/proc")
-	var out []int
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		if st, err := process.ReadProcStat(pid); err == nil && st.PPID == ppid && st.State == 'Z' {
-			out = append(out, pid)
-		}
-	}
-	return out
-}

@@ -1,4 +1,4 @@
-package daemon
+package reliability
 
 import (
 	"context"
@@ -28,6 +28,9 @@ func TestKilledDaemonLeavesNothingBehind(t *testing.T) {
 [program:a]
 command=/bin/sh -c 'sleep 1000 & echo $! > `+dir+`/grand.pid; exec sleep 1000'
 startsecs=0
+; for the clean stop at the end (the recovery stops the whole group
+; whatever this says)
+stopasgroup=true
 
 [program:stubborn]
 command=/bin/sh -c 'trap "" TERM; exec sleep 1000'

@@ -1,0 +1,230 @@
+package reliability
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/superd/superd/internal/testproc"
+	"github.com/superd/superd/pkg/process"
+	"github.com/superd/superd/pkg/rpc"
+)
+
+// superdBin is built once by TestMain.
+var superdBin string
+
+func TestMain(m *testing.M) {
+	testproc.Main()
+	dir, err := os.MkdirTemp("", "superd-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	superdBin = filepath.Join(dir, "superd")
+	args := []string{"build", "-o", superdBin}
+	if raceEnabled {
+		args = append(args, "-race")
+	}
+	if out, err := exec.Command("go", append(args, "../../cmd/superd")...).CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building superd: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := testproc.Run(m)
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writes and reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// shortTempDir returns a temp dir with a path short enough for unix
+// sockets.
+func shortTempDir(t *testing.T) string {
+	t.Helper()
+	d, err := os.MkdirTemp("/tmp", "sr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(d) })
+	return d
+}
+
+// instance is a superd running in the foreground in its own directory.
+type instance struct {
+	t      *testing.T
+	dir    string
+	cmd    *exec.Cmd
+	out    *syncBuffer
+	done   chan struct{}
+	client *rpc.Client
+}
+
+// writeConfig writes a config with a unix socket, pidfile, main log and
+// state directory in dir, plus the given program sections.
+func writeConfig(t *testing.T, dir, programs string) string {
+	t.Helper()
+	conf := filepath.Join(dir, "s.conf")
+	text := fmt.Sprintf(`[unix_http_server]
+file=%[1]s/s.sock
+
+[supervisord]
+logfile=%[1]s/main.log
+pidfile=%[1]s/s.pid
+childlogdir=%[1]s
+loglevel=info
+statedir=%[1]s/state
+
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+
+%[2]s
+`, dir, programs)
+	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return conf
+}
+
+// startDaemon runs superd -n -c conf (plus extra) and waits until its
+// API answers; the test's cleanup stops it.
+func startDaemon(t *testing.T, bin, dir, conf string, extra ...string) *instance {
+	t.Helper()
+	in := &instance{t: t, dir: dir, out: new(syncBuffer), done: make(chan struct{})}
+	in.cmd = exec.Command(bin, append([]string{"-n", "-c", conf}, extra...)...)
+	in.cmd.Stdout, in.cmd.Stderr = in.out, in.out
+	in.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := in.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { in.cmd.Wait(); close(in.done) }()
+	in.client = newClient(dir)
+	t.Cleanup(in.kill)
+	waitFor(t, "daemon answering", func() bool {
+		select {
+		case <-in.done:
+			t.Fatalf("daemon exited: %s", in.out)
+		default:
+		}
+		_, err := in.client.GetState(context.Background())
+		return err == nil
+	})
+	return in
+}
+
+// kill stops the daemon with SIGTERM (SIGKILL to its group after 60 s).
+func (in *instance) kill() {
+	select {
+	case <-in.done:
+		return
+	default:
+	}
+	in.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-in.done:
+	case <-time.After(60 * time.Second):
+		syscall.Kill(-in.cmd.Process.Pid, syscall.SIGKILL)
+		<-in.done
+	}
+}
+
+// allRunning waits until n processes report RUNNING.
+func (in *instance) allRunning(n int) []rpc.ProcessInfo {
+	in.t.Helper()
+	var infos []rpc.ProcessInfo
+	waitFor(in.t, fmt.Sprintf("%d processes RUNNING", n), func() bool {
+		var err error
+		infos, err = in.client.GetAllProcessInfo(context.Background())
+		if err != nil || len(infos) != n {
+			return false
+		}
+		for _, i := range infos {
+			if i.StateName != "RUNNING" {
+				return false
+			}
+		}
+		return true
+	})
+	return infos
+}
+
+func newClient(dir string) *rpc.Client {
+	return rpc.NewClient("unix://"+filepath.Join(dir, "s.sock"), "", "")
+}
+
+// waitFor polls cond until it holds or 60 s pass (the suite runs on
+// loaded machines).
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	if !pollUntil(cond) {
+		t.Fatalf("timed out waiting for %s", what)
+	}
+}
+
+func pollUntil(cond func() bool) bool {
+	deadline := time.Now().Add(60 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return true
+}
+
+// processAlive reports whether pid runs and is not a zombie.
+func processAlive(pid int) bool {
+	st, err := process.ReadProcStat(pid)
+	return err == nil && st.State != 'Z'
+}
+
+// zombieChildren lists the children of ppid that are zombies.
+func zombieChildren(ppid int) []int {
+	ents, _ := os.ReadDir("/proc")
+	var out []int
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if st, err := process.ReadProcStat(pid); err == nil && st.PPID == ppid && st.State == 'Z' {
+			out = append(out, pid)
+		}
+	}
+	return out
+}
+
+// twoSleepers is a config with two programs that run until stopped.
+const twoSleepers = `
+[program:a]
+command=/bin/sleep 1000
+startsecs=0
+priority=10
+
+[program:b]
+command=/bin/sh -c "echo hello from b; exec /bin/sleep 1000"
+startsecs=0
+priority=20
+`
