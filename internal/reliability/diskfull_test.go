@@ -16,7 +16,8 @@ import (
 // that fills up. The program keeps running and is never blocked on its
 // pipe (superd keeps reading and drops what it cannot write), the drop
 // is reported once in the main log and counted by
-// superd.getDaemonStats, and writing resumes when space returns.
+// superd.getDaemonStats, and writing resumes when space returns. superd's
+// own log is on the same full disk and superd carries on.
 func TestDiskFull(t *testing.T) {
 	t.Parallel()
 	dir := shortTempDir(t)
@@ -44,9 +45,13 @@ startsecs=0
 stdout_logfile=`+logs+`/chatty.log
 stdout_logfile_maxbytes=0
 `)
+	// superd's own log is on the full disk too; with -n it also goes
+	// to stdout, where the test reads it.
+	text, _ := os.ReadFile(conf)
+	os.WriteFile(conf, []byte(strings.Replace(string(text), "logfile="+dir+"/main.log", "logfile="+logs+"/main.log", 1)), 0o644)
 	in := startDaemon(t, superdBin, dir, conf)
 	pid := in.allRunning(1)[0].PID
-	mainLog := func() string { b, _ := os.ReadFile(filepath.Join(dir, "main.log")); return string(b) }
+	mainLog := func() string { return in.out.String() }
 	waitFor(t, "the log file to fill up", func() bool { return strings.Contains(mainLog(), "output is dropped") })
 	ctx := context.Background()
 	round := func() int {
@@ -78,6 +83,52 @@ stdout_logfile_maxbytes=0
 	if !strings.Contains(mainLog(), "dropped_bytes=") || strings.Contains(mainLog(), "dropped_bytes=0") {
 		t.Errorf("the recovery line does not count the dropped bytes:\n%s", mainLog())
 	}
+	// superd's own log file resumes too.
+	waitFor(t, "the main log file to be written again", func() bool {
+		b, _ := os.ReadFile(filepath.Join(logs, "main.log"))
+		return strings.Contains(string(b), "log file writable again")
+	})
+	if p := in.allRunning(1)[0].PID; p != pid {
+		t.Errorf("the program was restarted: pid %d, then %d", pid, p)
+	}
+}
+
+// TestLogDirectoryRemoved (issue 13 item 4): a program's log directory
+// is removed while it runs. superd and the program carry on; at the
+// next reopen (SIGUSR2, as logrotate sends) the file cannot be created,
+// output is dropped and counted, and once the directory is back the
+// file is created again and written.
+func TestLogDirectoryRemoved(t *testing.T) {
+	t.Parallel()
+	dir := shortTempDir(t)
+	sub := filepath.Join(dir, "sub")
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	conf := writeConfig(t, dir, `
+[program:chatty]
+command=/bin/sh -c 'while :; do echo tick; sleep 0.05; done'
+startsecs=0
+stdout_logfile=`+sub+`/chatty.log
+stdout_logfile_maxbytes=0
+`)
+	in := startDaemon(t, superdBin, dir, conf)
+	pid := in.allRunning(1)[0].PID
+	log := filepath.Join(sub, "chatty.log")
+	waitFor(t, "output in the log", func() bool { fi, err := os.Stat(log); return err == nil && fi.Size() > 0 })
+	if err := os.RemoveAll(sub); err != nil {
+		t.Fatal(err)
+	}
+	in.cmd.Process.Signal(syscall.SIGUSR2)
+	ctx := context.Background()
+	waitFor(t, "output dropped and counted", func() bool {
+		s, err := in.client.DaemonStats(ctx)
+		return err == nil && s.LogBytesDropped > 0
+	})
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the log file created again", func() bool { fi, err := os.Stat(log); return err == nil && fi.Size() > 0 })
 	if p := in.allRunning(1)[0].PID; p != pid {
 		t.Errorf("the program was restarted: pid %d, then %d", pid, p)
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -90,5 +91,53 @@ func TestStopLeftovers(t *testing.T) {
 	}
 	if !strings.Contains(logbuf.String(), "with SIGKILL") || strings.Count(logbuf.String(), "stopping 'x'") != 2 {
 		t.Errorf("log:\n%s", logbuf.String())
+	}
+}
+
+// childRecorder records Spawned/Exited calls (a ChildRecorder).
+type childRecorder struct {
+	mu   sync.Mutex
+	live map[int]string
+	log  []string
+}
+
+func (r *childRecorder) Spawned(c SpawnedChild) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.live[c.PID] = c.Name
+	r.log = append(r.log, "spawned "+c.Name)
+}
+
+func (r *childRecorder) Exited(pid int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.log = append(r.log, "exited "+r.live[pid])
+	delete(r.live, pid)
+}
+
+// TestChildRecorder: Options.Children hears of every child, supervised
+// or one-shot, when it is spawned and when it is reaped, with the
+// program's stop settings.
+func TestChildRecorder(t *testing.T) {
+	t.Parallel()
+	rec := &childRecorder{live: map[int]string{}}
+	pc := newProc(t, "rec", "sleep")
+	h := start(t, testConfig(t, groupOf(pc)), func(o *Options) { o.Children = rec })
+	h.waitState("rec", Running)
+	once := newProc(t, "once", "exit", "0")
+	exited := make(chan struct{})
+	if _, err := h.s.StartOneShot(h.ctx(), &OneShot{Config: once, Exit: func(syscall.WaitStatus) { close(exited) }}); err != nil {
+		t.Fatal(err)
+	}
+	<-exited
+	if err := h.s.StopProcess(h.ctx(), "rec", true); err != nil {
+		t.Fatal(err)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	got := strings.Join(rec.log, ", ")
+	if len(rec.live) != 0 || !strings.Contains(got, "spawned rec") || !strings.Contains(got, "exited rec") ||
+		!strings.Contains(got, "spawned once") || !strings.Contains(got, "exited once") {
+		t.Errorf("recorded %s; still live %v", got, rec.live)
 	}
 }
