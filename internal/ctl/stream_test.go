@@ -25,7 +25,6 @@ logfile=$DIR/main.log
 pidfile=$DIR/s.pid
 childlogdir=$DIR
 statedir=$DIR/state
-
 [rpcinterface:supervisor]
 supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 

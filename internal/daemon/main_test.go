@@ -104,7 +104,6 @@ pidfile=%[1]s/s.pid
 childlogdir=%[1]s
 loglevel=debug
 statedir=%[1]s/state
-
 [supervisorctl]
 serverurl=unix://%[1]s/s.sock
 

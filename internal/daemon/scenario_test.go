@@ -234,7 +234,6 @@ childlogdir=%[1]s
 loglevel=debug
 statedir=%[1]s/state
 %[2]s
-
 [supervisorctl]
 serverurl=unix://%[1]s/s.sock
 

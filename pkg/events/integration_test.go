@@ -78,7 +78,7 @@ func writeConf(t *testing.T, dir, py, body string) string {
 		t.Fatal(err)
 	}
 	body = strings.NewReplacer("{{dir}}", dir, "{{py}}", py, "{{listener}}", listener).Replace(body)
-	head := fmt.Sprintf("[supervisord]\nlogfile=%s/supervisord.log\npidfile=%s/supervisord.pid\nchildlogdir=%s\nloglevel=debug\nstatedir=%s/state\n\n", dir, dir, dir, dir)
+	head := fmt.Sprintf("[supervisord]\nlogfile=%s/supervisord.log\npidfile=%s/supervisord.pid\nchildlogdir=%s\nloglevel=debug\nstatedir=%s/state\n", dir, dir, dir, dir)
 	path := filepath.Join(dir, "s.conf")
 	if err := os.WriteFile(path, []byte(head+body), 0o644); err != nil {
 		t.Fatal(err)

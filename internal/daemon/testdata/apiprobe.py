@@ -209,7 +209,6 @@ childlogdir=%(d)s
 loglevel=debug
 statedir=%(d)s/state
 identifier=probe-id
-
 [supervisorctl]
 serverurl=unix://%(d)s/s.sock
 
