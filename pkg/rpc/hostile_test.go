@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -172,5 +173,28 @@ func TestAuthFailuresLookAlike(t *testing.T) {
 		if got := CheckPassword(c.wantUser, c.wantPass, c.user, c.pass); got != want {
 			t.Errorf("CheckPassword(%q, %q) = %v", c.user, c.pass[:min(10, len(c.pass))], got)
 		}
+	}
+}
+
+// TestSocketChown: [unix_http_server] chown= (uid and gid) is applied
+// to the socket, with chmod= (needs root to give it away).
+func TestSocketChown(t *testing.T) {
+	t.Parallel()
+	if os.Geteuid() != 0 {
+		t.Skip("chown to another user needs root")
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "c.sock")
+	l, err := ListenUnix(path, 0o760, 65534, 65534)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	var st syscall.Stat_t
+	if err := syscall.Stat(path, &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.Uid != 65534 || st.Gid != 65534 || st.Mode&0o777 != 0o760 {
+		t.Errorf("socket owner %d:%d mode %o, want 65534:65534 760", st.Uid, st.Gid, st.Mode&0o777)
 	}
 }
