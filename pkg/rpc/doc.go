@@ -44,11 +44,15 @@
 //     lifecycle fields).
 //   - superctl's and the web page's shared wording of results
 //     (results.go: "web: ERROR (not running)"), superd.getProcessStats
-//     (stats.go, served from a function the daemon gives), and the
+//     (stats.go, served from a function the daemon gives),
+//     superd.getDaemonStats (daemon.go: superd's own descriptors,
+//     goroutines, memory, children and dropped log bytes, for leak
+//     checks and the soak run), and the
 //     "?offset=N" extension of /logtail and /mainlogtail (the stream
 //     starts at byte N; Client.LogTailFrom). A request with wrong
 //     credentials is answered after FailedAuthDelay and logged with the
-//     peer address; requests for other paths go to
+//     peer address (CheckPassword compares SHA-256 digests of both sides
+//     in constant time); requests for other paths go to
 //     ServerOptions.Fallback (superd's web page) after the same auth.
 //   - Name resolution of processes, state and config live in the daemon
 //     behind Backend; this package never imports pkg/process or os/exec,
