@@ -133,3 +133,48 @@ stdout_logfile_maxbytes=0
 		t.Errorf("the program was restarted: pid %d, then %d", pid, p)
 	}
 }
+
+// TestDiskFullRotation (issue 13 item 4): a rotated log on a full disk
+// rotates again once there is space.
+func TestDiskFullRotation(t *testing.T) {
+	t.Parallel()
+	dir := shortTempDir(t)
+	logs := filepath.Join(dir, "logs")
+	if err := os.Mkdir(logs, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", logs).CombinedOutput(); err != nil {
+		if os.Geteuid() != 0 || strings.Contains(string(out), "permission denied") || strings.Contains(string(out), "not permitted") {
+			t.Skipf("cannot mount a tmpfs here: %v %s", err, out)
+		}
+		t.Fatalf("mount tmpfs: %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", "-l", logs).Run() })
+	filler := filepath.Join(logs, "filler")
+	if err := os.WriteFile(filler, make([]byte, 1<<20-48<<10), 0o644); err != nil && !errors.Is(err, syscall.ENOSPC) {
+		t.Fatal(err)
+	}
+	conf := writeConfig(t, dir, `
+[program:rot]
+command=/bin/sh -c 'while :; do seq 1 2000; sleep 0.02; done'
+startsecs=0
+stdout_logfile=`+logs+`/rot.log
+stdout_logfile_maxbytes=100KB
+stdout_logfile_backups=2
+`)
+	in := startDaemon(t, superdBin, dir, conf)
+	in.allRunning(1)
+	waitFor(t, "the disk to fill up", func() bool {
+		s, err := in.client.DaemonStats(context.Background())
+		return err == nil && s.LogBytesDropped > 0
+	})
+	if _, err := os.Stat(filepath.Join(logs, "rot.log.1")); err == nil {
+		t.Fatalf("rotated before the disk was full: the test proves nothing")
+	}
+	os.Remove(filler)
+	waitFor(t, "rotations after space returned", func() bool {
+		_, err1 := os.Stat(filepath.Join(logs, "rot.log.1"))
+		_, err2 := os.Stat(filepath.Join(logs, "rot.log.2"))
+		return err1 == nil && err2 == nil
+	})
+}
