@@ -73,8 +73,6 @@ type Writer struct {
 	retryAt time.Time // earliest next reopen attempt while broken
 	rotAt   time.Time // earliest next rotation attempt after a failed one
 	sysFail bool      // a syslog error was reported
-	// noSplice: SpliceFrom found that this file cannot be spliced to.
-	noSplice bool
 	// lost is what was dropped since the last failure was reported
 	// (logged with the recovery); dropped counts every byte dropped.
 	lost    int64
@@ -209,11 +207,10 @@ func (w *Writer) rotate() {
 	if now.Before(w.rotAt) {
 		return
 	}
-	// The end of the file corrects the in-memory size if someone
-	// truncated the file (logrotate copytruncate) without costing a
-	// syscall per write. (SeekEnd, not the offset: SpliceFrom writes
-	// at explicit offsets, which do not move it.)
-	if off, err := w.f.Seek(0, io.SeekEnd); err == nil {
+	// With O_APPEND the offset after a write is the end of the file, so
+	// this corrects the in-memory size if someone truncated the file
+	// (logrotate copytruncate) without costing a syscall per write.
+	if off, err := w.f.Seek(0, io.SeekCurrent); err == nil {
 		w.size = off
 		if off < w.opts.MaxBytes {
 			return

@@ -159,60 +159,16 @@ func (o *outPoll) loop() {
 	}
 }
 
-// bigPipe is the capacity (F_SETPIPE_SZ) a pipe gets once its child
-// has filled the default 64 KiB: a chatty child then blocks, and
-// superd wakes up, 16 times less often. Quiet pipes keep the default,
-// so superd does not reserve a megabyte per child (and non-root users
-// stay within fs.pipe-user-pages-soft).
-const bigPipe = 1 << 20
-
 // drain reads r's pipe until it would block, then re-arms it; at EOF (or
 // a read error, or when forceClose asked) it finishes the reader.
-//
-// When nothing needs the bytes in user space (r.simple: no capture,
-// events, strip_ansi, DEBG copy or listener; no one-shot tap; the
-// Writer not in syslog or lumberjack mode, see logfile.SpliceFrom) the
-// data moves from the pipe to the log file with splice(2) instead of
-// read and write; a chunk SpliceFrom declines goes the read path.
 func (o *outPoll) drain(r *outReader) {
 	rc, err := r.f.SyscallConn()
 	end := err != nil
-	splice := r.simple && r.tap == nil && r.w != nil
 	for !end {
-		if splice {
-			var n int
-			var serr error
-			handled := false
-			if err := rc.Control(func(fd uintptr) {
-				// readSize: one chunk as one read would return it,
-				// so rotation happens at the same chunk boundaries.
-				n, serr, handled = r.w.SpliceFrom(int(fd), readSize)
-				if handled && n >= 64<<10 && !r.grown {
-					r.grown = true
-					unix.FcntlInt(fd, unix.F_SETPIPE_SZ, bigPipe)
-				}
-			}); err != nil {
-				end = true
-				break
-			}
-			if handled {
-				if serr == syscall.EAGAIN {
-					break
-				}
-				end = n <= 0
-				continue
-			}
-		}
 		bp := readBufs.Get().(*[]byte)
 		var n int
 		var rerr error
-		if err := rc.Control(func(fd uintptr) {
-			n, rerr = readFD(fd, *bp)
-			if n >= 64<<10 && !r.grown {
-				r.grown = true
-				unix.FcntlInt(fd, unix.F_SETPIPE_SZ, bigPipe)
-			}
-		}); err != nil {
+		if err := rc.Control(func(fd uintptr) { n, rerr = readFD(fd, *bp) }); err != nil {
 			rerr = err
 		}
 		if n > 0 {

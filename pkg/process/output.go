@@ -156,7 +156,6 @@ type outReader struct {
 	atEOF    func()       // called after the last chunk, before the reader ends
 	tap      func([]byte) // one-shot children: sees each chunk after the log
 	simple   bool         // no per-chunk work: chunks go straight to w
-	grown    bool         // the pipe was enlarged (bigPipe), or that was tried
 
 	// Set when the shared poller watches the pipe (outpoll_linux.go);
 	// tok and the flags are guarded by poll.mu.
