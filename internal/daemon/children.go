@@ -22,9 +22,10 @@ import (
 // The supervisor's loop only appends to a queue (Spawned, Exited never
 // block); one writer goroutine takes everything queued so far and writes
 // it in one bbolt transaction, so a burst of 1000 spawns costs a handful
-// of commits, not 1000 fsyncs. The price: a child spawned in the last
-// commit's time (a few milliseconds) before superd is killed is not on
-// disk yet and is not found by the next superd. The writer ends in
+// of commits (at most one per commitGap), not 1000 fsyncs. The price: a
+// child spawned in the last commitGap plus one commit's time (some tens
+// of milliseconds) before superd is killed is not on disk yet and is
+// not found by the next superd. The writer ends in
 // close, after writing what is queued.
 type childLog struct {
 	log   *slog.Logger
@@ -45,6 +46,10 @@ type childLog struct {
 	stop chan struct{}
 	done chan struct{}
 }
+
+// commitGap is the least time between two commits of the children
+// table: a burst of spawns and exits costs one fsync per commitGap.
+const commitGap = 25 * time.Millisecond
 
 type childOp struct {
 	c   process.SpawnedChild // PID 0: an exit
@@ -106,10 +111,23 @@ func (l *childLog) close() {
 
 func (l *childLog) writer() {
 	defer close(l.done)
+	var last time.Time
 	for {
 		select {
 		case <-l.wake:
+			// at most one commit per commitGap: what arrives meanwhile
+			// joins it (short-lived children, e.g. job runs, are then
+			// often gone before they are written at all)
+			if d := commitGap - time.Since(last); d > 0 {
+				t := time.NewTimer(d)
+				select {
+				case <-t.C:
+				case <-l.stop:
+				}
+				t.Stop()
+			}
 			l.flush()
+			last = time.Now()
 		case <-l.stop:
 			l.flush()
 			return
@@ -155,9 +173,14 @@ func (l *childLog) flush() {
 	for _, pid := range order {
 		if c := final[pid]; c != nil {
 			put = append(put, *c)
-		} else {
+		} else if l.onDisk[pid] {
 			del = append(del, pid)
 		}
+	}
+	if len(put) == 0 && len(del) == 0 {
+		// e.g. a burst of one-shot job runs that ended before this
+		// flush: nothing was on disk, nothing to commit (no fsync)
+		return
 	}
 	err := store.UpdateChildren(put, del)
 	if err == nil {

@@ -600,6 +600,11 @@ func (d *daemon) wait(sup *process.Supervisor, sigs <-chan os.Signal, done <-cha
 				if err := sup.ReopenLogs(context.Background()); err != nil {
 					d.log.Error("could not reopen child logs: " + err.Error())
 				}
+				if js := d.scheduler(); js != nil {
+					if err := js.ReopenLogs(context.Background()); err != nil {
+						d.log.Error("could not reopen job logs: " + err.Error())
+					}
+				}
 				d.log.Info("supervisord logreopen")
 			}
 		}

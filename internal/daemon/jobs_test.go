@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -269,4 +270,50 @@ func faultCode(err error) int {
 		return f.Code
 	}
 	return -1
+}
+
+// TestUsr2ReopensJobLogs: SIGUSR2 reopens a job's output log as it does
+// a program's, so an external logrotate (superd export --logrotate)
+// does not leave the job writing into the rotated file.
+func TestUsr2ReopensJobLogs(t *testing.T) {
+	t.Parallel()
+	dir := shortTempDir(t)
+	conf := writeConfig(t, dir, `
+[job:say]
+command=/bin/sh -c "echo run-$$"
+schedule=@yearly
+stdout_logfile=%(here)s/say.log
+`)
+	withSuperdKeys(t, conf, dir)
+	in := startDaemon(t, superdBin, dir, conf)
+	ctx := context.Background()
+	logPath := filepath.Join(dir, "say.log")
+	if err := in.client.RunJob(ctx, "say"); err != nil {
+		t.Fatal(err)
+	}
+	waitHistory(t, in.client, "say", func(r []rpc.JobRun) bool { return len(r) == 1 })
+	waitFor(t, "first run in the log", func() bool {
+		b, _ := os.ReadFile(logPath)
+		return strings.Contains(string(b), "run-")
+	})
+	if err := os.Rename(logPath, logPath+".1"); err != nil {
+		t.Fatal(err)
+	}
+	in.cmd.Process.Signal(syscall.SIGUSR2)
+	waitFor(t, "logs reopened", func() bool {
+		b, _ := os.ReadFile(filepath.Join(dir, "main.log"))
+		return strings.Contains(string(b), "supervisord logreopen")
+	})
+	if err := in.client.RunJob(ctx, "say"); err != nil {
+		t.Fatal(err)
+	}
+	waitHistory(t, in.client, "say", func(r []rpc.JobRun) bool { return len(r) == 2 })
+	waitFor(t, "second run in a new log at the configured path", func() bool {
+		b, _ := os.ReadFile(logPath)
+		return strings.Contains(string(b), "run-")
+	})
+	old, _ := os.ReadFile(logPath + ".1")
+	if n := strings.Count(string(old), "run-"); n != 1 {
+		t.Errorf("rotated log has %d runs, want 1 (the run before SIGUSR2): %q", n, old)
+	}
 }

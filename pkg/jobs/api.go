@@ -2,11 +2,13 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
 
 	"github.com/superd/superd/pkg/config"
+	"github.com/superd/superd/pkg/logfile"
 	"github.com/superd/superd/pkg/schedule"
 	"github.com/superd/superd/pkg/state"
 )
@@ -235,6 +237,23 @@ func (s *Scheduler) SetHeld(ctx context.Context, held bool) error {
 		h := held
 		s.w.put(state.JobWrite{Hold: &h})
 		return struct{}{}, nil
+	})
+	return err
+}
+
+// ReopenLogs reopens every job's output log files (SIGUSR2, as for
+// programs: after an external logrotate moved them away).
+func (s *Scheduler) ReopenLogs(ctx context.Context) error {
+	_, err := call(ctx, s, func() (struct{}, error) {
+		var errs []error
+		for _, j := range s.jobs {
+			for _, w := range []*logfile.Writer{j.stdout, j.stderr} {
+				if w != nil {
+					errs = append(errs, w.Reopen())
+				}
+			}
+		}
+		return struct{}{}, errors.Join(errs...)
 	})
 	return err
 }

@@ -45,9 +45,9 @@
 //     and recorded as "interrupted"; then the pending state writes are
 //     flushed.
 //   - the writer: one goroutine that commits batches of state writes
-//     (records, history, hold) in one bbolt transaction each, so the
-//     loop never waits for the disk; it ends when Run returns, after a
-//     final flush.
+//     (records, history, hold) in one bbolt transaction each, at most
+//     one per 25 ms, so the loop never waits for the disk; it ends when
+//     Run returns, after a final flush.
 //   - notifiers: each notification (notify_command, sendmail) is a
 //     one-shot child spawned through pkg/process from a short-lived
 //     goroutine that writes the report to its stdin; a notifier that
