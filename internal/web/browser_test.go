@@ -245,6 +245,21 @@ func lastChatty(text string) int {
 	return n
 }
 
+// timelineJS returns the page's Performance timeline figures (ms from
+// the start of navigation): the server's answer, HTML parsed, first and
+// largest contentful paint, load, and the page's HTML size.
+const timelineJS = `new Promise(done => {
+  const n = performance.getEntriesByType("navigation")[0];
+  const fcp = (performance.getEntriesByName("first-contentful-paint")[0] || {}).startTime || 0;
+  new PerformanceObserver(l => {
+    const lcp = l.getEntries().at(-1).startTime;
+    done("request sent " + n.requestStart.toFixed(0) + ", response starts " + n.responseStart.toFixed(0) + ", ends " + n.responseEnd.toFixed(0) +
+      ", DOM interactive " + n.domInteractive.toFixed(0) + ", DOMContentLoaded " + n.domContentLoadedEventEnd.toFixed(0) +
+      ", first contentful paint " + fcp.toFixed(0) + ", largest contentful paint " + lcp.toFixed(0) + ", load " + n.loadEventEnd.toFixed(0) +
+      " ms; HTML " + n.transferSize + " bytes (" + n.decodedBodySize + " decoded)");
+  }).observe({type: "largest-contentful-paint", buffered: true});
+})`
+
 // TestBrowser1000 opens the page on 1000 processes and stops them all:
 // the page renders, takes the snapshot and applies the pushed changes
 // quickly (the figures are logged; the bounds only catch gross
@@ -274,6 +289,7 @@ func TestBrowser1000(t *testing.T) {
 	first := eval[float64](t, ctx, `window.superdStats.first`)
 	apply := eval[float64](t, ctx, `window.superdStats.maxApply`)
 	t.Logf("1000 processes: DOMContentLoaded at %.0f ms, snapshot applied at %.0f ms (took %.0f ms)", dcl, first, apply)
+	t.Logf("timeline: %s", get(t, ctx, chromedp.Evaluate[string](timelineJS, chromedp.EvalAwaitPromise)))
 	if rows := eval[int](t, ctx, `document.querySelectorAll("tr.proc").length`); rows != n {
 		t.Fatalf("%d rows, want %d", rows, n)
 	}
