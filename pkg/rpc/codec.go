@@ -1,7 +1,6 @@
 package rpc
 
 import (
-	"bytes"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -39,19 +38,19 @@ const xmlHeader = "<?xml version='1.0'?>\n"
 
 // EncodeCall writes a methodCall document.
 func EncodeCall(w io.Writer, method string, params ...any) error {
-	var b bytes.Buffer
-	b.WriteString(xmlHeader + "<methodCall>\n<methodName>")
-	escape(&b, method)
-	b.WriteString("</methodName>\n<params>\n")
+	var e encoder
+	e.writeString(xmlHeader + "<methodCall>\n<methodName>")
+	escape(&e, method)
+	e.writeString("</methodName>\n<params>\n")
 	for _, p := range params {
-		b.WriteString("<param>\n")
-		if err := encodeValue(&b, reflect.ValueOf(p), 0); err != nil {
+		e.writeString("<param>\n")
+		if err := encodeValue(&e, reflect.ValueOf(p), 0); err != nil {
 			return err
 		}
-		b.WriteString("</param>\n")
+		e.writeString("</param>\n")
 	}
-	b.WriteString("</params>\n</methodCall>\n")
-	_, err := w.Write(b.Bytes())
+	e.writeString("</params>\n</methodCall>\n")
+	_, err := w.Write(e.buf)
 	return err
 }
 
@@ -69,20 +68,27 @@ func EncodeResponse(w io.Writer, v any) error {
 // MarshalResponse returns the methodResponse document for v (a *Fault
 // gives a fault response).
 func MarshalResponse(v any) ([]byte, error) {
-	var b bytes.Buffer
-	b.Grow(sizeHint(v))
-	if f, ok := v.(*Fault); ok {
-		b.WriteString(xmlHeader + "<methodResponse>\n<fault>\n")
-		encodeValue(&b, reflect.ValueOf(map[string]any{"faultCode": f.Code, "faultString": f.String}), 0)
-		b.WriteString("</fault>\n</methodResponse>\n")
-		return b.Bytes(), nil
-	}
-	b.WriteString(xmlHeader + "<methodResponse>\n<params>\n<param>\n")
-	if err := encodeValue(&b, reflect.ValueOf(v), 0); err != nil {
+	e := encoder{buf: make([]byte, 0, sizeHint(v))}
+	if err := encodeResponse(&e, v); err != nil {
 		return nil, err
 	}
-	b.WriteString("</param>\n</params>\n</methodResponse>\n")
-	return b.Bytes(), nil
+	return e.buf, nil
+}
+
+// encodeResponse encodes the methodResponse document for v into e.
+func encodeResponse(e *encoder, v any) error {
+	if f, ok := v.(*Fault); ok {
+		e.writeString(xmlHeader + "<methodResponse>\n<fault>\n")
+		encodeValue(e, reflect.ValueOf(map[string]any{"faultCode": f.Code, "faultString": f.String}), 0)
+		e.writeString("</fault>\n</methodResponse>\n")
+		return nil
+	}
+	e.writeString(xmlHeader + "<methodResponse>\n<params>\n<param>\n")
+	if err := encodeValue(e, reflect.ValueOf(v), 0); err != nil {
+		return err
+	}
+	e.writeString("</param>\n</params>\n</methodResponse>\n")
+	return nil
 }
 
 // sizeHint guesses the encoded size of v, to allocate the buffer once.
@@ -98,12 +104,63 @@ func sizeHint(v any) int {
 	return 512
 }
 
+// encoder accumulates an encoded document in buf. With chunk == 0 buf
+// grows to hold the whole document. With chunk > 0 buf is emptied each
+// time it reaches chunk bytes: handed to w, or (w == nil) only counted,
+// so that a large response costs one small buffer (Server.writeResponse);
+// n counts the bytes emptied so far.
+type encoder struct {
+	buf   []byte
+	chunk int
+	w     io.Writer
+	n     int64
+	err   error // the first error of w
+}
+
+func (e *encoder) writeString(s string) {
+	if e.chunk > 0 && len(e.buf)+len(s) > e.chunk {
+		e.flush()
+		if len(s) >= e.chunk {
+			e.n += int64(len(s))
+			if e.w != nil && e.err == nil {
+				_, e.err = io.WriteString(e.w, s)
+			}
+			return
+		}
+	}
+	e.buf = append(e.buf, s...)
+}
+
+func (e *encoder) writeByte(c byte) {
+	if e.chunk > 0 && len(e.buf) >= e.chunk {
+		e.flush()
+	}
+	e.buf = append(e.buf, c)
+}
+
+// appendInt writes n in decimal.
+func (e *encoder) appendInt(n int64) {
+	if e.chunk > 0 && len(e.buf)+20 > e.chunk {
+		e.flush()
+	}
+	e.buf = strconv.AppendInt(e.buf, n, 10)
+}
+
+// flush empties buf into w (or only counts it).
+func (e *encoder) flush() {
+	e.n += int64(len(e.buf))
+	if e.w != nil && e.err == nil && len(e.buf) > 0 {
+		_, e.err = e.w.Write(e.buf)
+	}
+	e.buf = e.buf[:0]
+}
+
 var (
 	timeType  = reflect.TypeOf(time.Time{})
 	bytesType = reflect.TypeOf([]byte(nil))
 )
 
-func encodeValue(b *bytes.Buffer, v reflect.Value, depth int) error {
+func encodeValue(b *encoder, v reflect.Value, depth int) error {
 	if depth > maxDepth {
 		return fmt.Errorf("xml-rpc encode: nesting deeper than %d", maxDepth)
 	}
@@ -114,15 +171,15 @@ func encodeValue(b *bytes.Buffer, v reflect.Value, depth int) error {
 		v = v.Elem()
 	}
 	if !v.IsValid() || ((v.Kind() == reflect.Interface || v.Kind() == reflect.Pointer) && v.IsNil()) {
-		b.WriteString("<value><nil/></value>")
+		b.writeString("<value><nil/></value>")
 		return nil
 	}
 	switch v.Kind() {
 	case reflect.Bool:
 		if v.Bool() {
-			b.WriteString("<value><boolean>1</boolean></value>\n")
+			b.writeString("<value><boolean>1</boolean></value>\n")
 		} else {
-			b.WriteString("<value><boolean>0</boolean></value>\n")
+			b.writeString("<value><boolean>0</boolean></value>\n")
 		}
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		writeInt(b, v.Int())
@@ -133,31 +190,29 @@ func encodeValue(b *bytes.Buffer, v reflect.Value, depth int) error {
 		}
 		writeInt(b, int64(u))
 	case reflect.Float32, reflect.Float64:
-		b.WriteString("<value><double>")
-		b.WriteString(formatDouble(v.Float()))
-		b.WriteString("</double></value>\n")
+		b.writeString("<value><double>")
+		b.writeString(formatDouble(v.Float()))
+		b.writeString("</double></value>\n")
 	case reflect.String:
-		b.WriteString("<value><string>")
+		b.writeString("<value><string>")
 		escape(b, v.String())
-		b.WriteString("</string></value>\n")
+		b.writeString("</string></value>\n")
 	case reflect.Struct:
 		if v.Type() == timeType {
-			b.WriteString("<value><dateTime.iso8601>")
-			b.WriteString(v.Interface().(time.Time).Format(dateTimeFormat))
-			b.WriteString("</dateTime.iso8601></value>\n")
+			b.writeString("<value><dateTime.iso8601>")
+			b.writeString(v.Interface().(time.Time).Format(dateTimeFormat))
+			b.writeString("</dateTime.iso8601></value>\n")
 			return nil
 		}
-		b.WriteString("<value><struct>\n")
+		b.writeString("<value><struct>\n")
 		for _, f := range structFields(v.Type()) {
-			b.WriteString("<member>\n<name>")
-			escape(b, f.name)
-			b.WriteString("</name>\n")
+			b.writeString(f.open)
 			if err := encodeValue(b, v.FieldByIndex(f.index), depth+1); err != nil {
 				return err
 			}
-			b.WriteString("</member>\n")
+			b.writeString("</member>\n")
 		}
-		b.WriteString("</struct></value>\n")
+		b.writeString("</struct></value>\n")
 	case reflect.Map:
 		if v.Type().Key().Kind() != reflect.String {
 			return fmt.Errorf("xml-rpc encode: map key type %s is not string", v.Type().Key())
@@ -167,17 +222,17 @@ func encodeValue(b *bytes.Buffer, v reflect.Value, depth int) error {
 			keys = append(keys, k.String())
 		}
 		sort.Strings(keys)
-		b.WriteString("<value><struct>\n")
+		b.writeString("<value><struct>\n")
 		for _, k := range keys {
-			b.WriteString("<member>\n<name>")
+			b.writeString("<member>\n<name>")
 			escape(b, k)
-			b.WriteString("</name>\n")
+			b.writeString("</name>\n")
 			if err := encodeValue(b, v.MapIndex(reflect.ValueOf(k).Convert(v.Type().Key())), depth+1); err != nil {
 				return err
 			}
-			b.WriteString("</member>\n")
+			b.writeString("</member>\n")
 		}
-		b.WriteString("</struct></value>\n")
+		b.writeString("</struct></value>\n")
 	case reflect.Slice, reflect.Array:
 		if v.Type().Elem().Kind() == reflect.Uint8 {
 			var raw []byte
@@ -187,43 +242,43 @@ func encodeValue(b *bytes.Buffer, v reflect.Value, depth int) error {
 				raw = make([]byte, v.Len())
 				reflect.Copy(reflect.ValueOf(raw), v)
 			}
-			b.WriteString("<value><base64>\n")
+			b.writeString("<value><base64>\n")
 			enc := base64.StdEncoding.EncodeToString(raw)
 			for len(enc) > 76 {
-				b.WriteString(enc[:76])
-				b.WriteByte('\n')
+				b.writeString(enc[:76])
+				b.writeByte('\n')
 				enc = enc[76:]
 			}
 			if enc != "" {
-				b.WriteString(enc)
-				b.WriteByte('\n')
+				b.writeString(enc)
+				b.writeByte('\n')
 			}
-			b.WriteString("</base64></value>\n")
+			b.writeString("</base64></value>\n")
 			return nil
 		}
-		b.WriteString("<value><array><data>\n")
+		b.writeString("<value><array><data>\n")
 		for i := 0; i < v.Len(); i++ {
 			if err := encodeValue(b, v.Index(i), depth+1); err != nil {
 				return err
 			}
 		}
-		b.WriteString("</data></array></value>\n")
+		b.writeString("</data></array></value>\n")
 	default:
 		return fmt.Errorf("xml-rpc encode: unsupported type %s", v.Type())
 	}
 	return nil
 }
 
-func writeInt(b *bytes.Buffer, n int64) {
+func writeInt(b *encoder, n int64) {
 	if n >= math.MinInt32 && n <= math.MaxInt32 {
-		b.WriteString("<value><int>")
-		b.WriteString(strconv.FormatInt(n, 10))
-		b.WriteString("</int></value>\n")
+		b.writeString("<value><int>")
+		b.appendInt(n)
+		b.writeString("</int></value>\n")
 		return
 	}
-	b.WriteString("<value><i8>")
-	b.WriteString(strconv.FormatInt(n, 10))
-	b.WriteString("</i8></value>\n")
+	b.writeString("<value><i8>")
+	b.appendInt(n)
+	b.writeString("</i8></value>\n")
 }
 
 // formatDouble mimics Python's repr(float) closely enough ("1.0", not "1").
@@ -246,7 +301,7 @@ func formatDouble(f float64) string {
 // escape writes s as XML character data: &, < and > escaped as Python
 // does, \r kept as a character reference, and characters XML cannot
 // carry (control characters, invalid UTF-8) replaced by U+FFFD.
-func escape(b *bytes.Buffer, s string) {
+func escape(b *encoder, s string) {
 	// Copy runs of plain ASCII at once.
 	run := 0
 	for run < len(s) {
@@ -256,31 +311,31 @@ func escape(b *bytes.Buffer, s string) {
 		}
 		run++
 	}
-	b.WriteString(s[:run])
+	b.writeString(s[:run])
 	if run == len(s) {
 		return
 	}
 	escapeSlow(b, s[run:])
 }
 
-func escapeSlow(b *bytes.Buffer, s string) {
+func escapeSlow(b *encoder, s string) {
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
 		case r == '&':
-			b.WriteString("&amp;")
+			b.writeString("&amp;")
 		case r == '<':
-			b.WriteString("&lt;")
+			b.writeString("&lt;")
 		case r == '>':
-			b.WriteString("&gt;")
+			b.writeString("&gt;")
 		case r == '\r':
-			b.WriteString("&#13;")
+			b.writeString("&#13;")
 		case r == utf8.RuneError && size == 1:
-			b.WriteString("\uFFFD")
+			b.writeString("\uFFFD")
 		case !isXMLChar(r):
-			b.WriteString("\uFFFD")
+			b.writeString("\uFFFD")
 		default:
-			b.WriteString(s[i : i+size])
+			b.writeString(s[i : i+size])
 		}
 		i += size
 	}
@@ -296,6 +351,7 @@ func isXMLChar(r rune) bool {
 type field struct {
 	name  string
 	index []int
+	open  string // "<member>\n<name>name</name>\n", escaped
 }
 
 // structFields lists the exported fields of t with their xmlrpc names
@@ -329,7 +385,11 @@ func computeStructFields(t reflect.Type) []field {
 				name = tag
 			}
 		}
-		out = append(out, field{name: name, index: f.Index})
+		var open encoder
+		open.writeString("<member>\n<name>")
+		escape(&open, name)
+		open.writeString("</name>\n")
+		out = append(out, field{name: name, index: f.Index, open: string(open.buf)})
 	}
 	return out
 }

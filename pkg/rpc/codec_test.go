@@ -217,8 +217,8 @@ func FuzzDecode(f *testing.F) {
 
 // sanitize is what escape does to a string, as seen after decoding.
 func sanitize(s string) string {
-	var b bytes.Buffer
-	escape(&b, s)
-	v, _, _ := DecodeCall(strings.NewReader("<methodCall><methodName>" + b.String() + "</methodName></methodCall>"))
+	var e encoder
+	escape(&e, s)
+	v, _, _ := DecodeCall(strings.NewReader("<methodCall><methodName>" + string(e.buf) + "</methodName></methodCall>"))
 	return v
 }

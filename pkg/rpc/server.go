@@ -14,6 +14,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/superd/superd/pkg/logfile"
@@ -215,20 +216,54 @@ func (s *Server) serveRPC(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v, err := s.Call(r.Context(), method, params)
-	var out []byte
 	if err != nil {
-		out, err = MarshalResponse(ToFault(err))
-	} else {
-		out, err = MarshalResponse(v)
+		v = ToFault(err)
 	}
-	if err != nil {
+	s.writeResponse(w, method, v)
+}
+
+// respChunk is the size of the buffer responses are encoded in. A
+// response that does not fit is encoded twice: once only to count its
+// length (supervisord sends Content-Length, and clients may rely on
+// it), then into the connection a chunk at a time. getAllProcessInfo at
+// N=1000 (1.3 MB) so costs one pooled 32 KiB buffer instead of a fresh
+// 1.3 MB one per call, whose garbage raised the GC's heap goal and with
+// it the daemon's RSS (see docs/BENCHMARKS.md, "memory"); encoding
+// costs about as much CPU as the large allocation it replaces.
+const respChunk = 32 << 10
+
+// encoders holds *encoder values with a respChunk buffer.
+var encoders = sync.Pool{New: func() any { return &encoder{buf: make([]byte, 0, respChunk)} }}
+
+// writeResponse writes the methodResponse document for v (a *Fault
+// gives a fault response).
+func (s *Server) writeResponse(w http.ResponseWriter, method string, v any) {
+	e := encoders.Get().(*encoder)
+	defer func() {
+		*e = encoder{buf: e.buf[:0]}
+		encoders.Put(e)
+	}()
+	e.chunk = respChunk
+	if err := encodeResponse(e, v); err != nil {
 		s.log.Error("xml-rpc response cannot be encoded", "method", method, "err", err)
 		httpError(w, http.StatusInternalServerError)
 		return
 	}
+	size := e.n + int64(len(e.buf))
 	w.Header().Set("Content-Type", "text/xml")
-	w.Header().Set("Content-Length", fmt.Sprint(len(out)))
-	w.Write(out)
+	w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
+	if e.n == 0 {
+		w.Write(e.buf)
+		return
+	}
+	// The second pass encodes the same values (encoding is
+	// deterministic: struct fields in order, map keys sorted).
+	e.buf, e.n, e.w = e.buf[:0], 0, w
+	encodeResponse(e, v)
+	e.flush()
+	if e.err == nil && e.n != size {
+		s.log.Error("xml-rpc response changed between its two encodings", "method", method, "counted", size, "written", e.n)
+	}
 }
 
 // faultNames are supervisord's fault names by code.
