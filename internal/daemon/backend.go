@@ -221,6 +221,24 @@ func (b backend) AllProcessInfo(ctx context.Context) ([]rpc.ProcessInfo, error) 
 	return out, nil
 }
 
+// AllLogCounts is rpc.LogCountsBackend: the output counters of every
+// process, for /metrics and superd.getProcessStats.
+func (b backend) AllLogCounts(ctx context.Context) ([]rpc.LogCounts, error) {
+	s, err := b.sup()
+	if err != nil {
+		return nil, err
+	}
+	infos, err := s.AllProcessInfo(ctx)
+	if err != nil {
+		return nil, toFault(err)
+	}
+	out := make([]rpc.LogCounts, len(infos))
+	for i, in := range infos {
+		out[i] = rpc.LogCounts{Name: in.Name, Group: in.Group, StdoutBytes: in.StdoutBytes, StderrBytes: in.StderrBytes, DroppedBytes: in.LogDropped}
+	}
+	return out, nil
+}
+
 // logName renders a log file setting as getAllConfigInfo does.
 func logName(l config.Log) string {
 	switch l.File {

@@ -28,6 +28,9 @@ func (d *daemon) webHandler(b backend, cfg *config.Config) (http.Handler, []rpc.
 	if j, ok := any(b).(rpc.JobsBackend); ok {
 		opts.Jobs = j
 	}
+	if l, ok := any(b).(rpc.LogCountsBackend); ok {
+		opts.LogCounts = l
+	}
 	h := web.New(d.srvCtx, opts)
 	return h, rpc.StatsMethods(h.ProcessStats)
 }

@@ -26,7 +26,9 @@
 //     enable/disable, hold/release, history.
 //   - /metrics (prometheus/client_golang): per-process state, up, start
 //     time, uptime, restarts and exits counters, CPU and RSS of each
-//     child's process group from /proc, supervisor-level gauges, job
+//     child's process group from /proc, output bytes per stream and
+//     bytes the log files dropped (Options.LogCounts, the daemon's
+//     counters from pkg/process), supervisor-level gauges, job
 //     gauges and counters, and the Go and process collectors of superd
 //     itself. Label values are configuration names only.
 //   - superd.getProcessStats's data (Handler.ProcessStats), which the

@@ -29,6 +29,8 @@ var (
 	descRSS      = prometheus.NewDesc("superd_process_resident_memory_bytes", "Resident memory of the process and the live members of its process group, from /proc.", pl, nil)
 	descHealthy  = prometheus.NewDesc("superd_process_healthy", "1 if the last health check of the process passed, 0 if it failed (processes with a healthcheck, once checked).", pl, nil)
 	descProcs    = prometheus.NewDesc("superd_process_group_processes", "Live processes in the process's process group (the child and its descendants that stayed in it).", pl, nil)
+	descLogBytes = prometheus.NewDesc("superd_process_log_bytes_total", "Bytes of output read from the process's stdout and stderr since it was added (with redirect_stderr all of it is stdout).", []string{"group", "name", "stream"}, nil)
+	descLogDrop  = prometheus.NewDesc("superd_process_log_dropped_bytes_total", "Bytes of the process's output that could not be written to its log files (disk full, directory removed).", pl, nil)
 
 	descSupState = prometheus.NewDesc("superd_state", "1 for superd's current state (getState: RUNNING, RESTARTING, SHUTDOWN, FATAL).", []string{"state"}, nil)
 	descCount    = prometheus.NewDesc("superd_processes", "Number of processes in each state.", []string{"state"}, nil)
@@ -54,7 +56,7 @@ type collector struct{ h *Handler }
 
 func (c collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descState, descUp, descStart, descUptime, descRestarts, descExits,
-		descExitCode, descPID, descCPU, descRSS, descProcs, descHealthy, descSupState, descCount, descInfo, descScrape,
+		descExitCode, descPID, descCPU, descRSS, descProcs, descHealthy, descLogBytes, descLogDrop, descSupState, descCount, descInfo, descScrape,
 		descJobRuns, descJobDurH, descJobLast, descJobNext, descJobDur, descJobRunning, descJobEnabled, descJobHeld} {
 		ch <- d
 	}
@@ -92,6 +94,7 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		}
 	}
 	use := groupUsage(h.opts.ProcDir, pids)
+	logs := h.logCounts(ctx)
 	counts := map[string]int{}
 	now := time.Now().Unix()
 	for _, i := range infos {
@@ -119,6 +122,11 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		gauge(descProcs, float64(u.Procs), g, n)
 		if ok, known := h.hub.track.healthy(namespec(g, n)); known {
 			gauge(descHealthy, b2f(ok), g, n)
+		}
+		if lc, ok := logs[namespec(g, n)]; ok {
+			counter(descLogBytes, float64(lc.StdoutBytes), g, n, "stdout")
+			counter(descLogBytes, float64(lc.StderrBytes), g, n, "stderr")
+			counter(descLogDrop, float64(lc.DroppedBytes), g, n)
 		}
 	}
 	for _, s := range stateOrder {
@@ -158,6 +166,23 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	gauge(descJobHeld, b2f(held))
 }
 
+// logCounts returns the output counters by namespec (nil when the
+// backend has none or cannot answer).
+func (h *Handler) logCounts(ctx context.Context) map[string]rpc.LogCounts {
+	if h.opts.LogCounts == nil {
+		return nil
+	}
+	lcs, err := h.opts.LogCounts.AllLogCounts(ctx)
+	if err != nil {
+		return nil
+	}
+	m := make(map[string]rpc.LogCounts, len(lcs))
+	for _, lc := range lcs {
+		m[namespec(lc.Group, lc.Name)] = lc
+	}
+	return m
+}
+
 func registerMetrics(reg *prometheus.Registry, h *Handler) {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collector{h})
 }
@@ -180,6 +205,7 @@ func (h *Handler) ProcessStats(ctx context.Context) ([]rpc.ProcessStats, error) 
 		}
 	}
 	use := groupUsage(h.opts.ProcDir, pids)
+	logs := h.logCounts(ctx)
 	out := make([]rpc.ProcessStats, 0, len(infos))
 	for _, i := range infos {
 		u := use[i.PID]
@@ -187,6 +213,10 @@ func (h *Handler) ProcessStats(ctx context.Context) ([]rpc.ProcessStats, error) 
 		out = append(out, rpc.ProcessStats{Name: i.Name, Group: i.Group, State: i.State, StateName: i.StateName,
 			PID: i.PID, Start: i.Start, Now: i.Now, CPUSeconds: u.CPUSeconds, RSSKiB: int(u.RSSBytes >> 10),
 			Procs: u.Procs, Restarts: cnt.restarts, Exits: cnt.exitsOK + cnt.exitsNotOK})
+		if lc, ok := logs[namespec(i.Group, i.Name)]; ok {
+			st := &out[len(out)-1]
+			st.LogStdoutBytes, st.LogStderrBytes, st.LogDroppedBytes = lc.StdoutBytes, lc.StderrBytes, lc.DroppedBytes
+		}
 	}
 	return out, nil
 }

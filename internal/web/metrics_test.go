@@ -278,3 +278,67 @@ func TestHealth(t *testing.T) {
 		return value(d.scrape(t), "superd_process_healthy", "group", "web", "name", "web") == 1
 	})
 }
+
+// TestMetricsLogBytes: superd_process_log_bytes_total counts each
+// process's output per stream (exactly, for a child that writes a known
+// amount; growing, for a chatty one), and
+// superd_process_log_dropped_bytes_total counts what could not be
+// written once the log's directory is removed, for that process only;
+// superd.getProcessStats carries the same counters.
+func TestMetricsLogBytes(t *testing.T) {
+	t.Parallel()
+	sub := t.TempDir()
+	d := startDaemon(t, superdBin, "", "", program(t, "exact", "print-lines-wait", "3", "hello")+
+		"[program:chatty]\ncommand=/bin/sh -c 'while :; do echo out; echo err >&2; sleep 0.05; done'\nstartsecs=0\n"+
+		"stdout_logfile="+sub+"/chatty.log\nstdout_logfile_maxbytes=0\nstderr_logfile="+sub+"/chatty.err\nstderr_logfile_maxbytes=0\n")
+	exact := []string{"group", "exact", "name", "exact"}
+	chatty := []string{"group", "chatty", "name", "chatty"}
+	bytes := func(f map[string]*dto.MetricFamily, l []string, stream string) float64 {
+		return value(f, "superd_process_log_bytes_total", append(l, "stream", stream)...)
+	}
+	var f map[string]*dto.MetricFamily
+	waitFor(t, "exact's 24 bytes counted", func() bool { f = d.scrape(t); return bytes(f, exact, "stdout") == 24 })
+	if v := bytes(f, exact, "stderr"); v != 0 {
+		t.Errorf("exact's stderr bytes = %v, want 0", v)
+	}
+	out0, err0 := bytes(f, chatty, "stdout"), bytes(f, chatty, "stderr")
+	waitFor(t, "chatty's counters growing", func() bool {
+		f = d.scrape(t)
+		return bytes(f, chatty, "stdout") > out0 && bytes(f, chatty, "stderr") > err0 && out0 >= 0 && err0 >= 0
+	})
+	for _, l := range [][]string{exact, chatty} {
+		if v := value(f, "superd_process_log_dropped_bytes_total", l...); v != 0 {
+			t.Errorf("dropped bytes %v = %v before anything was dropped", l, v)
+		}
+	}
+
+	// The log directory goes; at the next reopen (SIGUSR2) the files
+	// cannot be created and chatty's output is dropped.
+	if err := os.RemoveAll(sub); err != nil {
+		t.Fatal(err)
+	}
+	d.cmd.Process.Signal(syscall.SIGUSR2)
+	waitFor(t, "chatty's output dropped and counted", func() bool {
+		f = d.scrape(t)
+		return value(f, "superd_process_log_dropped_bytes_total", chatty...) > 0
+	})
+	if v := value(f, "superd_process_log_dropped_bytes_total", exact...); v != 0 {
+		t.Errorf("exact's dropped bytes = %v, want 0 (its log is elsewhere)", v)
+	}
+	st, err := d.client.ProcessStats(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range st {
+		switch s.Name {
+		case "exact":
+			if s.LogStdoutBytes != 24 || s.LogStderrBytes != 0 || s.LogDroppedBytes != 0 {
+				t.Errorf("getProcessStats exact: %+v", s)
+			}
+		case "chatty":
+			if s.LogStdoutBytes == 0 || s.LogStderrBytes == 0 || s.LogDroppedBytes == 0 {
+				t.Errorf("getProcessStats chatty: %+v", s)
+			}
+		}
+	}
+}

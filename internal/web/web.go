@@ -34,6 +34,9 @@ type Options struct {
 	// Jobs shows the jobs section when set (the daemon passes its
 	// backend when it implements rpc.JobsBackend).
 	Jobs rpc.JobsBackend
+	// LogCounts gives /metrics and ProcessStats the output counters
+	// of the processes (the daemon passes its backend).
+	LogCounts rpc.LogCountsBackend
 	// NoMetrics turns /metrics off ([supervisord] metrics = false).
 	NoMetrics bool
 	// Version is shown in the footer (default rpc.SupervisorVersion).

@@ -141,6 +141,13 @@ type Info struct {
 	RestartWhy   string
 	Unhealthy    string
 	NotifyStatus string
+
+	// StdoutBytes and StderrBytes count the output read from the
+	// child's pipes since the process was added (over all its spawns;
+	// with redirect_stderr everything is stdout). LogDropped counts
+	// the bytes that could not be written to its log files (disk full,
+	// directory removed).
+	StdoutBytes, StderrBytes, LogDropped int64
 }
 
 // Result is the outcome for one process of a group or all-processes call.

@@ -62,7 +62,9 @@
 //     waits for all of them with one epoll instance (EPOLLONESHOT).
 //     When a pipe becomes readable it starts a drain goroutine that
 //     reads up to 128 KiB at a time with a buffer from a shared pool,
-//     writes each chunk to the logfile.Writer, and re-arms the pipe once
+//     adds its size to the process's byte counter of that pipe (an
+//     atomic, read by Info), writes each chunk to the logfile.Writer,
+//     and re-arms the pipe once
 //     it would block; so a quiet child's pipes cost no stack and no
 //     buffer, and at most one drain runs per pipe (chunks stay in
 //     order). At EOF, i.e. when the child and every grandchild holding

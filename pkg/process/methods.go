@@ -509,7 +509,17 @@ func (s *Supervisor) info(p *proc, now time.Time) Info {
 		Config: p.cfg, GroupPriority: p.g.cfg.Priority,
 		Waiting: p.m.waiting, RestartAt: p.m.restartAt, RestartWhy: p.m.restartWhy,
 		Unhealthy: p.m.unhealthy, NotifyStatus: p.notifyStatus,
+		StdoutBytes: p.outBytes[0].Load(), StderrBytes: p.outBytes[1].Load(),
+		LogDropped: dropped(p.stdoutLog) + dropped(p.stderrLog),
 	}
+}
+
+// dropped is what w could not write to its file (0 for no log).
+func dropped(w *logfile.Writer) int64 {
+	if w == nil {
+		return 0
+	}
+	return w.Dropped()
 }
 
 // ProcessInfo returns a snapshot of one process.

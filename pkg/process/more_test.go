@@ -3,6 +3,7 @@ package process
 import (
 	"bytes"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -309,4 +310,32 @@ func TestListenerHook(t *testing.T) {
 	if strings.Join(hook.calls, ",") != "attach pool:l,detach pool:l" {
 		t.Errorf("calls %v", hook.calls)
 	}
+}
+
+// TestOutputCounts: Info counts the bytes read from each pipe (stderr
+// as stdout with redirect_stderr) and the bytes its log files could not
+// take (/dev/full: ENOSPC, as on a full disk), whether or not there is
+// a log file.
+func TestOutputCounts(t *testing.T) {
+	t.Parallel()
+	sep := newProc(t, "sep", "stderr", "abc") // "out: abc\n" and "abc\n"
+	sep.Stdout.File, sep.Stderr.File = "AUTO", "AUTO"
+	red := newProc(t, "red", "stderr", "abc")
+	red.RedirectStderr = true
+	full := newProc(t, "full", "stderr", "abc")
+	full.Stdout.File = "/dev/full"
+	h := start(t, testConfig(t, groupOf(sep), groupOf(red), groupOf(full)))
+	want := map[string][3]int64{"sep": {9, 4, 0}, "red": {13, 0, 0}, "full": {9, 4, 9}}
+	var got map[string][3]int64
+	eventually(t, "output counted", func() bool {
+		infos, err := h.s.AllProcessInfo(h.ctx())
+		if err != nil {
+			return false
+		}
+		got = map[string][3]int64{}
+		for _, i := range infos {
+			got[i.Name] = [3]int64{i.StdoutBytes, i.StderrBytes, i.LogDropped}
+		}
+		return maps.Equal(got, want)
+	})
 }

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/superd/superd/pkg/config"
@@ -157,6 +158,10 @@ type outReader struct {
 	tap      func([]byte) // one-shot children: sees each chunk after the log
 	simple   bool         // no per-chunk work: chunks go straight to w
 
+	// count is the process's outBytes counter of this pipe: deliver
+	// adds every chunk read (one atomic add, no lock).
+	count *atomic.Int64
+
 	// Set when the shared poller watches the pipe (outpoll_linux.go);
 	// tok and the flags are guarded by poll.mu.
 	poll              *outPoll
@@ -254,6 +259,7 @@ func readFD(fd uintptr, buf []byte) (int, error) {
 
 // deliver handles one chunk read from the pipe.
 func (r *outReader) deliver(data []byte) {
+	r.count.Add(int64(len(data)))
 	if r.simple {
 		if r.w != nil {
 			r.w.Write(data)

@@ -399,7 +399,10 @@ func (s *Supervisor) spawn(p *proc) (pid int, spawnErr string) {
 	strip := s.cfg.Supervisord.StripANSI
 	start := func(f *os.File, w *logfile.Writer, channel string, lc config.Log, hook ListenerHook) {
 		r := &outReader{s: s, f: f, w: w, channel: channel, name: pc.Name, group: pc.Group, pid: pid,
-			events: lc.EventsEnabled && s.emitting(), strip: strip, debug: debug, listener: hook}
+			events: lc.EventsEnabled && s.emitting(), strip: strip, debug: debug, listener: hook, count: &p.outBytes[0]}
+		if channel == "stderr" {
+			r.count = &p.outBytes[1]
+		}
 		if hook == nil {
 			r.capMax = lc.CaptureMaxBytes
 		}

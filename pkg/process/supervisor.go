@@ -103,6 +103,10 @@ type proc struct {
 
 	stdoutPath, stderrPath string
 	stdoutLog, stderrLog   *logfile.Writer
+	// outBytes counts the output read from the child's stdout (0) and
+	// stderr (1) pipes over all its spawns; the output readers add to
+	// it without a lock, info reads it.
+	outBytes [2]atomic.Int64
 
 	waiters []func() bool // resolved by the loop after each step
 

@@ -25,13 +25,34 @@ type ProcessStats struct {
 	Procs      int     `xmlrpc:"procs" json:"procs"`       // live processes in the group
 	Restarts   int     `xmlrpc:"restarts" json:"restarts"` // spawns after the first
 	Exits      int     `xmlrpc:"exits" json:"exits"`       // EXITED and BACKOFF transitions
+	// Output read from the child's pipes since the process was added
+	// (with redirect_stderr all of it is stdout), and the bytes of it
+	// that could not be written to the log files (disk full, directory
+	// removed). Sent as <i8> once over 2^31-1.
+	LogStdoutBytes  int64 `xmlrpc:"log_stdout_bytes" json:"log_stdout_bytes"`
+	LogStderrBytes  int64 `xmlrpc:"log_stderr_bytes" json:"log_stderr_bytes"`
+	LogDroppedBytes int64 `xmlrpc:"log_dropped_bytes" json:"log_dropped_bytes"`
+}
+
+// LogCounts is one process's output counters (see ProcessStats).
+type LogCounts struct {
+	Name, Group                            string
+	StdoutBytes, StderrBytes, DroppedBytes int64
+}
+
+// LogCountsBackend is implemented by a backend that counts its
+// children's output (superd's daemon; not part of Backend, so that
+// other backends need not).
+type LogCountsBackend interface {
+	// AllLogCounts returns the counters of every process.
+	AllLogCounts(ctx context.Context) ([]LogCounts, error)
 }
 
 // StatsMethods returns superd.getProcessStats served from fn.
 func StatsMethods(fn func(ctx context.Context) ([]ProcessStats, error)) []Method {
 	return []Method{{
 		Name:      "superd.getProcessStats",
-		Doc:       "Get the state, CPU time and resident memory (from /proc, summed over each child's process group) and restart/exit counts of every process, sorted like getAllProcessInfo",
+		Doc:       "Get the state, CPU time and resident memory (from /proc, summed over each child's process group), restart/exit counts and output bytes (read, and dropped by the log files) of every process, sorted like getAllProcessInfo",
 		Returns:   "array",
 		ReturnDoc: "result  An array of process stats structs",
 		Func: func(ctx context.Context, _ []any) (any, error) {
