@@ -210,13 +210,11 @@ func (b backend) AllProcessInfo(ctx context.Context) ([]rpc.ProcessInfo, error) 
 	if err != nil {
 		return nil, err
 	}
-	infos, err := s.AllProcessInfo(ctx)
+	// Converted on the supervisor's goroutine: no second copy of
+	// every process's snapshot per call.
+	out, err := process.AllProcessInfoAs(ctx, s, func(i *process.Info) rpc.ProcessInfo { return infoToRPC(*i) })
 	if err != nil {
 		return nil, toFault(err)
-	}
-	out := make([]rpc.ProcessInfo, len(infos))
-	for i, in := range infos {
-		out[i] = infoToRPC(in)
 	}
 	return out, nil
 }

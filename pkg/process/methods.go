@@ -536,24 +536,35 @@ func (s *Supervisor) ProcessInfo(ctx context.Context, name string) (Info, error)
 
 // AllProcessInfo returns snapshots sorted by group name, then process name.
 func (s *Supervisor) AllProcessInfo(ctx context.Context) ([]Info, error) {
-	return call(ctx, s, func(reply func([]Info, error)) {
+	return AllProcessInfoAs(ctx, s, func(i *Info) Info { return *i })
+}
+
+// AllProcessInfoAs is AllProcessInfo with each snapshot converted by
+// conv, so that a caller that needs another type (the XML-RPC backend)
+// builds its slice directly rather than from a copy of every Info
+// (280 bytes a process, 280 KB of garbage per call at N=1000). conv
+// runs on the Supervisor's goroutine: it must be quick and must not
+// call the Supervisor.
+func AllProcessInfoAs[T any](ctx context.Context, s *Supervisor, conv func(*Info) T) ([]T, error) {
+	return call(ctx, s, func(reply func([]T, error)) {
 		now := time.Now()
 		n := 0
 		for _, g := range s.groups {
 			n += len(g.procs)
 		}
-		// Sized once: at N=1000 appending grew the slice through
-		// 660 KB of garbage per call.
-		infos := make([]Info, 0, n)
+		procs := make([]*proc, 0, n)
 		for _, g := range s.groups {
-			for _, p := range g.procs {
-				infos = append(infos, s.info(p, now))
-			}
+			procs = append(procs, g.procs...)
 		}
-		slices.SortFunc(infos, func(a, b Info) int {
-			return cmp.Or(cmp.Compare(a.Group, b.Group), cmp.Compare(a.Name, b.Name))
+		slices.SortFunc(procs, func(a, b *proc) int {
+			return cmp.Or(cmp.Compare(a.g.cfg.Name, b.g.cfg.Name), cmp.Compare(a.cfg.Name, b.cfg.Name))
 		})
-		reply(infos, nil)
+		out := make([]T, len(procs))
+		for i, p := range procs {
+			info := s.info(p, now)
+			out[i] = conv(&info)
+		}
+		reply(out, nil)
 	})
 }
 
