@@ -67,10 +67,16 @@
 //     and re-arms the pipe once
 //     it would block; so a quiet child's pipes cost no stack and no
 //     buffer, and at most one drain runs per pipe (chunks stay in
-//     order). At EOF, i.e. when the child and every grandchild holding
-//     the pipe have exited, the drain closes the read end and the reader
-//     is finished. Without epoll each pipe gets its own reader goroutine
-//     that parks in Go's poller (SyscallConn().Read), also without a
+//     order). A drain that found the pipe busy (a second chunk after
+//     the first, or 32 KiB) keeps it: it parks in Go's network poller
+//     between chunks (no epoll re-arm, no new goroutine per chunk) and
+//     hands the pipe back to the poll goroutine after 50-100 ms without
+//     output, or at once when an exit flush or forceClose asks (they set
+//     its read deadline in the past). At EOF, i.e. when the child and
+//     every grandchild holding the pipe have exited, the drain closes
+//     the read end and the reader is finished. Without epoll each pipe
+//     gets its own reader goroutine that parks in Go's poller
+//     (SyscallConn().Read), also without a
 //     buffer while idle. When Run returns it waits up to one second for
 //     the readers, then closes the read ends of pipes still held open by
 //     grandchildren, which ends the remaining readers, and ends the poll

@@ -1,9 +1,12 @@
 package process
 
 import (
+	"errors"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -13,8 +16,9 @@ import (
 // goroutine (no stack) and an idle pipe no buffer. Each pipe is registered EPOLLONESHOT: when it becomes readable
 // the poll goroutine starts a short-lived goroutine (drain) that reads it
 // with a pooled buffer until it would block, then re-arms it, or at EOF
-// unregisters and finishes the reader. At most one drain runs per pipe,
-// so chunks stay in order.
+// unregisters and finishes the reader. A drain that finds the pipe busy
+// keeps reading it (stream) until it has been quiet for a while. At
+// most one drain runs per pipe, so chunks stay in order.
 //
 // The read end stays an *os.File; drain reads its descriptor inside
 // SyscallConn().Control, so a Close from elsewhere cannot reuse the
@@ -23,7 +27,7 @@ type outPoll struct {
 	epfd int
 	wake int // eventfd: wakes the poll goroutine to end it
 
-	mu     sync.Mutex // guards items, exits, next, closed and each reader's busy/kill/ended
+	mu     sync.Mutex // guards items, exits, next, closed and each reader's busy/kill/kick/streaming/ended
 	idle   sync.Cond  // on mu: a reader stopped being busy or ended (for flush)
 	items  map[int32]*outReader
 	exits  map[int32]*exitWatch
@@ -145,7 +149,7 @@ func (o *outPoll) loop() {
 		for _, ev := range evs[:n] {
 			if r := o.items[ev.Fd]; r != nil && !r.busy {
 				r.busy = true
-				go o.drain(r)
+				go o.drain(r, true)
 			}
 			if w := o.exits[ev.Fd]; w != nil {
 				delete(o.exits, ev.Fd)
@@ -160,10 +164,14 @@ func (o *outPoll) loop() {
 }
 
 // drain reads r's pipe until it would block, then re-arms it; at EOF (or
-// a read error, or when forceClose asked) it finishes the reader.
-func (o *outPoll) drain(r *outReader) {
+// a read error, or when forceClose asked) it finishes the reader. A
+// drain started by the poll goroutine (stream) that found the pipe busy
+// keeps reading it on the same goroutine while it stays busy (see
+// stream) before it re-arms; flush's drain never does.
+func (o *outPoll) drain(r *outReader, canStream bool) {
 	rc, err := r.f.SyscallConn()
 	end := err != nil
+	got, reads := 0, 0
 	for !end {
 		bp := readBufs.Get().(*[]byte)
 		var n int
@@ -173,12 +181,17 @@ func (o *outPoll) drain(r *outReader) {
 		}
 		if n > 0 {
 			r.deliver((*bp)[:n])
+			got += n
+			reads++
 		}
 		readBufs.Put(bp)
 		if rerr == syscall.EAGAIN {
 			break
 		}
 		end = rerr != nil || n <= 0
+	}
+	if !end && canStream && (reads > 1 || got >= streamMin) {
+		end = o.stream(r, rc)
 	}
 	o.mu.Lock()
 	if !end && !r.kill {
@@ -188,7 +201,7 @@ func (o *outPoll) drain(r *outReader) {
 			cerr = unix.EpollCtl(o.epfd, unix.EPOLL_CTL_MOD, int(fd), &ev)
 		})
 		if err == nil && cerr == nil {
-			r.busy = false
+			r.busy, r.kick = false, false
 			o.idle.Broadcast()
 			o.mu.Unlock()
 			return
@@ -203,13 +216,102 @@ func (o *outPoll) drain(r *outReader) {
 	o.mu.Unlock()
 }
 
+// streamMin: a drain that read this much, or found more output after
+// handling a first chunk, keeps the pipe (stream): its child writes
+// faster than one poll wake-up per chunk keeps up with cheaply.
+const streamMin = 32 << 10
+
+// streamStarts counts drains that went on to stream (tests check that
+// they exercise it).
+var streamStarts atomic.Int64
+
+// streamIdle is how long a streaming drain waits for more output before
+// it hands the pipe back to the poll goroutine: the pipe goes back
+// after one to two periods without output.
+const streamIdle = 50 * time.Millisecond
+
+// stream keeps reading r's pipe on the calling drain goroutine while the
+// pipe stays busy: between chunks it parks in Go's network poller
+// (SyscallConn().Read; the pipe is registered there too, as every
+// os.Pipe is), so a chunk costs one wake-up of this goroutine instead
+// of an epoll wake-up of the poll goroutine, a new drain goroutine and
+// an EPOLL_CTL_MOD re-arm. A read deadline renewed every streamIdle
+// ends it once a whole period brought no output, or at once when flush
+// or forceClose set r.kick or r.kill (kickLocked moves the deadline
+// into the past). It returns true at EOF or a read error (drain then
+// finishes the reader), false when the pipe goes back to the poll
+// goroutine. The deadline is left as it is on return: only stream
+// reads through Go's poller, and it sets a new one first.
+func (o *outPoll) stream(r *outReader, rc syscall.RawConn) (end bool) {
+	o.mu.Lock()
+	if r.kick || r.kill || r.f.SetReadDeadline(time.Now().Add(streamIdle)) != nil {
+		o.mu.Unlock()
+		return false
+	}
+	r.streaming = true
+	o.mu.Unlock()
+	streamStarts.Add(1)
+	defer func() {
+		o.mu.Lock()
+		r.streaming = false
+		o.mu.Unlock()
+	}()
+	var (
+		bp   *[]byte
+		n    int
+		rerr error
+	)
+	read := func(fd uintptr) bool {
+		bp = readBufs.Get().(*[]byte)
+		n, rerr = readFD(fd, *bp)
+		if rerr == syscall.EAGAIN {
+			readBufs.Put(bp)
+			bp = nil
+			return false // park until readable (or the deadline)
+		}
+		return true
+	}
+	got := 0 // bytes since the deadline was last set
+	for {
+		bp, n, rerr = nil, 0, nil
+		err := rc.Read(read)
+		if bp != nil {
+			if n > 0 {
+				r.deliver((*bp)[:n])
+				got += n
+			}
+			readBufs.Put(bp)
+		}
+		if err == nil {
+			if rerr != nil || n <= 0 {
+				return true // EOF or a read error
+			}
+			continue
+		}
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			return false // the next drain reads with Control
+		}
+		o.mu.Lock()
+		if r.kick || r.kill || got == 0 || r.f.SetReadDeadline(time.Now().Add(streamIdle)) != nil {
+			o.mu.Unlock()
+			return false
+		}
+		o.mu.Unlock()
+		got = 0
+	}
+}
+
 // flush reads what r's pipe holds now, in the caller's goroutine, after
-// a drain already under way has ended; it returns once the pipe would
-// block or r has finished (EOF). The exit watcher calls it before it
-// posts a child's exit, so everything the child wrote is handled before
-// its exit is, as supervisord reads ready pipes before it reaps.
+// a drain already under way has ended (a streaming one is told to stop
+// at once); it returns once the pipe would block or r has finished
+// (EOF). The exit watcher calls it before it posts a child's exit, so
+// everything the child wrote is handled before its exit is, as
+// supervisord reads ready pipes before it reaps.
 func (o *outPoll) flush(r *outReader) {
 	o.mu.Lock()
+	if r.busy && !r.ended {
+		o.kickLocked(r)
+	}
 	for r.busy && !r.ended {
 		o.idle.Wait()
 	}
@@ -219,7 +321,16 @@ func (o *outPoll) flush(r *outReader) {
 	}
 	r.busy = true // an epoll event for r meanwhile is skipped; drain re-arms
 	o.mu.Unlock()
-	o.drain(r)
+	o.drain(r, false)
+}
+
+// kickLocked makes a drain under way for r stop streaming (or not start)
+// and return the pipe. Called with o.mu held.
+func (o *outPoll) kickLocked(r *outReader) {
+	r.kick = true
+	if r.streaming {
+		r.f.SetReadDeadline(time.Unix(1, 0)) // wakes the parked Read
+	}
 }
 
 // remove unregisters r. Called with o.mu held.
@@ -236,6 +347,7 @@ func (o *outPoll) forceClose(r *outReader) {
 	o.mu.Lock()
 	if r.busy {
 		r.kill = true
+		o.kickLocked(r)
 		o.mu.Unlock()
 		return
 	}

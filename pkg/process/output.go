@@ -167,6 +167,7 @@ type outReader struct {
 	poll              *outPoll
 	tok               int32
 	busy, kill, ended bool
+	kick, streaming   bool // flush wants the pipe back; a drain is in stream
 
 	// capture mode
 	capMax  int64
