@@ -198,6 +198,9 @@ type Options struct {
 	observe func(events.Event)
 	// runner, if set, replaces real children (tests).
 	runner runner
+	// noPrefetch spawns every child fully on the loop (tests compare
+	// it with prefetching, prefetch.go).
+	noPrefetch bool
 }
 
 // ChildRecorder is told of children as they come and go (see

@@ -155,6 +155,18 @@
 // supervisord's child would, and the process goes STARTING -> BACKOFF
 // with that text as spawnerr.
 //
+// Batches (autostart at Run and in addProcessGroup, startAllProcesses,
+// startProcessGroup) prefetch (prefetch.go): while the loop forks one
+// child, up to GOMAXPROCS worker goroutines resolve the command, open
+// the log writers, make the pipes and build the environment of the next
+// ones (at most 16 ahead). Go holds syscall.ForkLock across each
+// fork+exec, so the forks stay serial and in order on the loop, which
+// records every result (STARTING events, "spawned:" lines) as before. A
+// preparation that failed is discarded and the spawn redone on the loop,
+// so errors and transitions are those of a serial spawn. The workers end
+// when their batch (one loop step) ends; what they prepared and no spawn
+// took is closed then.
+//
 // # One-shot children
 //
 // StartOneShot spawns a child that is not a supervised process (a

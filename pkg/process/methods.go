@@ -298,6 +298,14 @@ func (s *Supervisor) onProcess(ctx context.Context, name string, act func(p *pro
 // methods). The reply comes when every act has answered.
 func (s *Supervisor) onMany(ctx context.Context, name string, all bool, want func(*proc) bool,
 	act func(p *proc, n string, done func(error))) ([]Result, error) {
+	return s.onManyPrefetch(ctx, name, all, want, nil, act)
+}
+
+// onManyPrefetch is onMany; spawns, when set, selects the processes
+// whose spawn act certainly starts, which are prepared off the loop
+// (prefetch.go) while it runs.
+func (s *Supervisor) onManyPrefetch(ctx context.Context, name string, all bool, want func(*proc) bool,
+	spawns func(*proc) bool, act func(p *proc, n string, done func(error))) ([]Result, error) {
 	gn, _ := SplitNamespec(name)
 	return call(ctx, s, func(reply func([]Result, error)) {
 		if err := s.busy(); err != nil {
@@ -312,6 +320,17 @@ func (s *Supervisor) onMany(ctx context.Context, name string, all bool, want fun
 				return
 			}
 			ps = slices.Clone(g.procs)
+		}
+		if spawns != nil {
+			var sp []*proc
+			for _, p := range ps {
+				if want(p) && spawns(p) {
+					sp = append(sp, p)
+				}
+			}
+			if s.beginPrefetch(sp) {
+				defer s.endPrefetch()
+			}
 		}
 		s.forEach(ps, want, act, reply)
 	})
@@ -334,12 +353,18 @@ func (s *Supervisor) StartProcess(ctx context.Context, name string, wait bool) e
 
 // StartGroup starts every process of a group that is not running.
 func (s *Supervisor) StartGroup(ctx context.Context, name string, wait bool) ([]Result, error) {
-	return s.onMany(ctx, name, false, notRunning, func(p *proc, n string, done func(error)) { s.startOne(p, n, wait, done) })
+	return s.onManyPrefetch(ctx, name, false, notRunning, startSpawns, func(p *proc, n string, done func(error)) { s.startOne(p, n, wait, done) })
 }
 
 // StartAll starts every process that is not running.
 func (s *Supervisor) StartAll(ctx context.Context, wait bool) ([]Result, error) {
-	return s.onMany(ctx, "", true, notRunning, func(p *proc, n string, done func(error)) { s.startOne(p, n, wait, done) })
+	return s.onManyPrefetch(ctx, "", true, notRunning, startSpawns, func(p *proc, n string, done func(error)) { s.startOne(p, n, wait, done) })
+}
+
+// startSpawns reports whether startOne spawns p (when its command
+// resolves, which the preparation checks first).
+func startSpawns(p *proc) bool {
+	return p.m.state == Stopped || p.m.state == Exited || p.m.state == Fatal
 }
 
 // StopProcess stops name ("g:*" dispatches to StopGroup).

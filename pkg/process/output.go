@@ -99,32 +99,36 @@ func CleanupAutoLogs(childlogdir, identifier string, log *slog.Logger) {
 // ensureLogs opens the log writers of p (at its first spawn). An error
 // is a spawn error, as supervisord's make_dispatchers failing.
 func (s *Supervisor) ensureLogs(p *proc) error {
-	open := func(path string, lc config.Log) (*logfile.Writer, error) {
-		tag := ""
-		if lc.Syslog {
-			tag = p.cfg.Name
-		}
-		switch {
-		case path == "" && tag == "":
-			return nil, nil
-		case path == "":
-			path = os.DevNull // syslog only: the file part writes nowhere
-		}
-		return logfile.Open(logfile.Options{Path: path, MaxBytes: lc.MaxBytes, Backups: lc.Backups,
-			Compress: lc.Compress, MaxAge: lc.MaxAge, SyslogTag: tag, Logger: s.log, DropCount: s.opts.LogDropped})
-	}
 	var err error
 	if p.stdoutLog == nil {
-		if p.stdoutLog, err = open(p.stdoutPath, p.cfg.Stdout); err != nil {
+		if p.stdoutLog, err = s.openLog(p.cfg, p.stdoutPath, p.cfg.Stdout); err != nil {
 			return err
 		}
 	}
 	if p.stderrLog == nil && (!p.cfg.RedirectStderr || p.g.cfg.Kind == config.KindEventListener) {
-		if p.stderrLog, err = open(p.stderrPath, p.cfg.Stderr); err != nil {
+		if p.stderrLog, err = s.openLog(p.cfg, p.stderrPath, p.cfg.Stderr); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// openLog opens the writer of one log channel of pc (nil when it has
+// neither a file nor syslog). It touches no process state, so spawn
+// prefetching calls it off the loop.
+func (s *Supervisor) openLog(pc *config.Process, path string, lc config.Log) (*logfile.Writer, error) {
+	tag := ""
+	if lc.Syslog {
+		tag = pc.Name
+	}
+	switch {
+	case path == "" && tag == "":
+		return nil, nil
+	case path == "":
+		path = os.DevNull // syslog only: the file part writes nowhere
+	}
+	return logfile.Open(logfile.Options{Path: path, MaxBytes: lc.MaxBytes, Backups: lc.Backups,
+		Compress: lc.Compress, MaxAge: lc.MaxAge, SyslogTag: tag, Logger: s.log, DropCount: s.opts.LogDropped})
 }
 
 func (p *proc) closeLogs() {

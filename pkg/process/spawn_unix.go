@@ -289,8 +289,15 @@ func (s *Supervisor) childFailure(p *proc, msg string) string {
 // spawn starts p's child. It returns the pid, or a spawn error text.
 func (s *Supervisor) spawn(p *proc) (pid int, spawnErr string) {
 	pc := p.cfg
+	// A prepared spawn (prefetch.go) has done the steps up to the
+	// pipes, and the environment, already; a process with sockets is
+	// never prepared.
+	pr := s.takePrep(p)
 	socks, msg := s.childSockets(p)
 	if msg != "" {
+		if pr != nil {
+			pr.release()
+		}
 		return 0, msg
 	}
 	defer func() {
@@ -298,21 +305,30 @@ func (s *Supervisor) spawn(p *proc) (pid int, spawnErr string) {
 			socks.release()
 		}
 	}()
-	filename, argv, err := resolveCommand(p.g.env, pc)
-	if err != nil {
-		return 0, err.Error()
-	}
 	listener := p.g.cfg.Kind == config.KindEventListener
-	err = s.ensureLogs(p)
-	var pipes *childPipes
-	if err == nil {
-		pipes, err = makePipes(!pc.RedirectStderr || listener)
-	}
-	if err != nil {
-		if errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) {
-			return 0, fmt.Sprintf("too many open files to spawn '%s'", pc.Name)
+	var (
+		filename string
+		argv     []string
+		pipes    *childPipes
+		err      error
+	)
+	if pr != nil {
+		filename, argv, pipes = pr.filename, pr.argv, pr.pipes
+	} else {
+		filename, argv, err = resolveCommand(p.g.env, pc)
+		if err != nil {
+			return 0, err.Error()
 		}
-		return 0, fmt.Sprintf("unknown error making dispatchers for '%s': %s", pc.Name, errnoName(err))
+		err = s.ensureLogs(p)
+		if err == nil {
+			pipes, err = makePipes(!pc.RedirectStderr || listener)
+		}
+		if err != nil {
+			if errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) {
+				return 0, fmt.Sprintf("too many open files to spawn '%s'", pc.Name)
+			}
+			return 0, fmt.Sprintf("unknown error making dispatchers for '%s': %s", pc.Name, errnoName(err))
+		}
 	}
 	if socks.stdin != nil {
 		// the FastCGI socket is the child's stdin (supervisord still
@@ -357,13 +373,18 @@ func (s *Supervisor) spawn(p *proc) (pid int, spawnErr string) {
 	if stderrW == nil {
 		stderrW = pipes.stdoutW
 	}
-	fileEnv, extraEnv, err := s.lifecycleEnv(pc)
-	if err != nil {
-		pipes.closeChild()
-		pipes.closeParent()
-		return 0, s.childFailure(p, err.Error())
+	var env []string
+	if pr != nil && pr.buildEnv {
+		env = pr.childEnv
+	} else {
+		fileEnv, extraEnv, err := s.lifecycleEnv(pc)
+		if err != nil {
+			pipes.closeChild()
+			pipes.closeParent()
+			return 0, s.childFailure(p, err.Error())
+		}
+		env = childEnv(os.Environ(), p.g.env, pc, s.opts.ServerURL, fileEnv, extraEnv...)
 	}
-	env := childEnv(os.Environ(), p.g.env, pc, s.opts.ServerURL, fileEnv, extraEnv...)
 	if len(socks.env) > 0 {
 		env = withListenEnv(env, socks.env)
 	}

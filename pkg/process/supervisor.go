@@ -53,8 +53,10 @@ type Supervisor struct {
 	socks    *sockets.Registry // Options.Sockets, or a private one
 	ownSocks bool              // socks is private: closed when Run returns
 
-	reaper *reaper // nil unless Options.Reaper
-	runner runner  // spawns and signals children (a fake in tests)
+	reaper   *reaper     // nil unless Options.Reaper
+	pf       *prefetcher // spawn preparation of the batch under way (prefetch.go), or nil
+	prepUsed int         // spawns that used a preparation (tests)
+	runner   runner      // spawns and signals children (a fake in tests)
 
 	// pools are the event listener pools New made itself (Options.Bus
 	// set, Options.Listeners nil); closed when Run returns.
@@ -111,6 +113,7 @@ type proc struct {
 	waiters []func() bool // resolved by the loop after each step
 
 	oneshot *OneShot // set for a one-shot child (oneshot.go)
+	prep    *prep    // the next spawn, being prepared off the loop (prefetch.go)
 
 	// superd lifecycle (lifecycle.go)
 	probe        *probeRun // readiness or health checking of the child
@@ -611,11 +614,20 @@ func (s *Supervisor) newProc(g *group, pc *config.Process) *proc {
 // configured order (supervisord's transition order, which ignores
 // process priorities).
 func (s *Supervisor) startAutostart(gs []*group) {
+	var ps []*proc
 	for _, g := range gs {
 		for _, p := range g.seq {
 			if p.m.state == Stopped && p.m.laststart.IsZero() && p.cfg.Autostart {
-				s.apply(p, event{kind: evStart})
+				ps = append(ps, p)
 			}
+		}
+	}
+	if s.Mood() == MoodRunning && !s.stopping && s.beginPrefetch(ps) {
+		defer s.endPrefetch()
+	}
+	for _, p := range ps {
+		if p.m.state == Stopped && p.m.laststart.IsZero() && p.cfg.Autostart {
+			s.apply(p, event{kind: evStart})
 		}
 	}
 }

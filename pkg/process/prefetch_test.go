@@ -1,0 +1,111 @@
+package process
+
+import (
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/superd/superd/pkg/config"
+	"github.com/superd/superd/pkg/events"
+)
+
+// TestPrefetchSameAsSerial runs the same batch twice, with spawn
+// prefetching and fully on the loop, and wants the same state events
+// in the same order and the same main-log lines (pids aside), with
+// preparation errors (log file in a missing directory, missing
+// command, missing directory=) among working processes, at autostart
+// and again for startAllProcesses.
+func TestPrefetchSameAsSerial(t *testing.T) {
+	t.Parallel()
+	missing := filepath.Join(t.TempDir(), "missing")
+	run := func(noPrefetch bool) (evs, lines []string) {
+		var ps []*config.Process
+		for i := range 10 {
+			pc := newProc(t, fmt.Sprintf("p%d", i), "sleep")
+			pc.Group = "g"
+			pc.StartRetries = 0
+			pc.Stdout.File, pc.Stderr.File = "AUTO", "AUTO"
+			switch i {
+			case 3:
+				pc.Stdout.File = filepath.Join(missing, "out.log")
+			case 5:
+				pc.Argv = []string{"/no/such/command"}
+			case 6:
+				pc.Directory = missing
+			case 8:
+				pc.RedirectStderr = true
+			}
+			ps = append(ps, pc)
+		}
+		cfg := testConfig(t, groupOf(ps...))
+		h := start(t, cfg, func(o *Options) { o.noPrefetch = noPrefetch })
+		settled := func(again bool) {
+			for _, pc := range ps {
+				if pc.Name == "p5" && again {
+					continue // startAllProcesses does not try a missing command
+				}
+				if pc.Name == "p3" || pc.Name == "p5" || pc.Name == "p6" {
+					h.waitState(pc.Name, Fatal)
+				} else {
+					h.waitState(pc.Name, Running)
+				}
+			}
+		}
+		pid := regexp.MustCompile(`pid \d+|\(\d+\)`)
+		// mark returns the events and log lines since the last mark
+		// (the stops in between finish in any order: not compared).
+		var ne, nl int
+		mark := func(keep bool) {
+			h.drain()
+			ls := h.log.lines()
+			if keep {
+				for _, e := range h.seen[ne:] {
+					if isState(e) || e.Type == events.ProcessGroupAdded {
+						evs = append(evs, fmt.Sprintf("%s %s from=%s tries=%d", e.Type, e.Process, e.FromState, e.Tries))
+					}
+				}
+				for _, l := range ls[nl:] {
+					lines = append(lines, pid.ReplaceAllString(l, "pid N"))
+				}
+			}
+			ne, nl = len(h.seen), len(ls)
+		}
+		settled(false)
+		mark(true)
+		if _, err := h.s.StopAll(h.ctx(), true); err != nil {
+			t.Fatal(err)
+		}
+		mark(false)
+		res, err := h.s.StartAll(h.ctx(), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range res {
+			evs = append(evs, fmt.Sprintf("result %s %v", r.Name, r.Err))
+		}
+		settled(true)
+		mark(true)
+		h.stop(false)
+		if used := h.s.prepUsed; (used > 0) == noPrefetch {
+			t.Errorf("noPrefetch %v: %d spawns prepared off the loop", noPrefetch, used)
+		}
+		return evs, lines
+	}
+	pe, pl := run(false)
+	se, sl := run(true)
+	if !slices.Equal(pe, se) {
+		t.Errorf("events differ\nprefetch:\n  %s\nserial:\n  %s", strings.Join(pe, "\n  "), strings.Join(se, "\n  "))
+	}
+	if !slices.Equal(pl, sl) {
+		t.Errorf("log lines differ\nprefetch:\n  %s\nserial:\n  %s", strings.Join(pl, "\n  "), strings.Join(sl, "\n  "))
+	}
+	for _, want := range []string{"spawnerr: unknown error making dispatchers for 'p3': ENOENT",
+		"spawnerr: can't find command '/no/such/command'", "spawnerr: couldn't chdir to"} {
+		if !slices.ContainsFunc(pl, func(l string) bool { return strings.Contains(l, want) }) {
+			t.Errorf("no %q in\n  %s", want, strings.Join(pl, "\n  "))
+		}
+	}
+}
