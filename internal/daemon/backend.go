@@ -212,7 +212,7 @@ func (b backend) AllProcessInfo(ctx context.Context) ([]rpc.ProcessInfo, error) 
 	}
 	// Converted on the supervisor's goroutine: no second copy of
 	// every process's snapshot per call.
-	out, err := process.AllProcessInfoAs(ctx, s, func(i *process.Info) rpc.ProcessInfo { return infoToRPC(*i) })
+	out, err := process.AllProcessInfoAs(ctx, s, infoToRPC)
 	if err != nil {
 		return nil, toFault(err)
 	}

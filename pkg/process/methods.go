@@ -561,7 +561,7 @@ func (s *Supervisor) ProcessInfo(ctx context.Context, name string) (Info, error)
 
 // AllProcessInfo returns snapshots sorted by group name, then process name.
 func (s *Supervisor) AllProcessInfo(ctx context.Context) ([]Info, error) {
-	return AllProcessInfoAs(ctx, s, func(i *Info) Info { return *i })
+	return AllProcessInfoAs(ctx, s, func(i Info) Info { return i })
 }
 
 // AllProcessInfoAs is AllProcessInfo with each snapshot converted by
@@ -570,7 +570,7 @@ func (s *Supervisor) AllProcessInfo(ctx context.Context) ([]Info, error) {
 // (280 bytes a process, 280 KB of garbage per call at N=1000). conv
 // runs on the Supervisor's goroutine: it must be quick and must not
 // call the Supervisor.
-func AllProcessInfoAs[T any](ctx context.Context, s *Supervisor, conv func(*Info) T) ([]T, error) {
+func AllProcessInfoAs[T any](ctx context.Context, s *Supervisor, conv func(Info) T) ([]T, error) {
 	return call(ctx, s, func(reply func([]T, error)) {
 		now := time.Now()
 		n := 0
@@ -586,8 +586,9 @@ func AllProcessInfoAs[T any](ctx context.Context, s *Supervisor, conv func(*Info
 		})
 		out := make([]T, len(procs))
 		for i, p := range procs {
-			info := s.info(p, now)
-			out[i] = conv(&info)
+			// By value: a pointer to info would make it escape,
+			// one heap Info per process again.
+			out[i] = conv(s.info(p, now))
 		}
 		reply(out, nil)
 	})
