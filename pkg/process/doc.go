@@ -159,7 +159,11 @@
 // startProcessGroup) prefetch (prefetch.go): while the loop forks one
 // child, up to GOMAXPROCS worker goroutines resolve the command, open
 // the log writers, make the pipes and build the environment of the next
-// ones (at most 16 ahead). Go holds syscall.ForkLock across each
+// ones (at most 16 ahead); at Run and in addProcessGroup they also
+// create the autostart processes' AUTO log files, which newProc leaves
+// to them (every path is set before the loop answers a request; a file
+// that cannot be created is logged just before that process's spawn
+// instead of when its group is added). Go holds syscall.ForkLock across each
 // fork+exec, so the forks stay serial and in order on the loop, which
 // records every result (STARTING events, "spawned:" lines) as before. A
 // preparation that failed is discarded and the spawn redone on the loop,

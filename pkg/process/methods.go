@@ -681,9 +681,11 @@ func (s *Supervisor) AddGroup(ctx context.Context, name string) error {
 			reply(struct{}{}, &Error{Kind: KindFailed, Detail: err.Error()})
 			return
 		}
+		s.deferAuto = s.canPrefetch()
 		s.addGroup(gc, s.latest)
 		s.openListen(gc)
 		s.startAutostart([]*group{s.groups[name]})
+		s.resolveAllAuto([]*group{s.groups[name]})
 		reply(struct{}{}, nil)
 	})
 	return err

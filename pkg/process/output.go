@@ -35,6 +35,17 @@ func (s *Supervisor) logPath(pc *config.Process, channel, file string) string {
 	if file != "AUTO" {
 		return file
 	}
+	path, err := s.createAutoLog(pc, channel)
+	if err != nil {
+		s.log.Error(autoLogError(pc, channel, err))
+		return ""
+	}
+	return path
+}
+
+// createAutoLog creates the AUTO log file of one channel of pc in
+// childlogdir and returns its path. It touches no process state.
+func (s *Supervisor) createAutoLog(pc *config.Process, channel string) (string, error) {
 	dir := s.cfg.Supervisord.ChildLogDir
 	if dir == "" {
 		dir = os.TempDir()
@@ -43,12 +54,11 @@ func (s *Supervisor) logPath(pc *config.Process, channel, file string) string {
 	if id == "" {
 		id = "supervisor"
 	}
-	path, err := autoLogName(dir, fmt.Sprintf("%s-%s---%s-", pc.Name, channel, id))
-	if err != nil {
-		s.log.Error(fmt.Sprintf("could not create AUTO %s log for %s: %v", channel, pc.Name, err))
-		return ""
-	}
-	return path
+	return autoLogName(dir, fmt.Sprintf("%s-%s---%s-", pc.Name, channel, id))
+}
+
+func autoLogError(pc *config.Process, channel string, err error) string {
+	return fmt.Sprintf("could not create AUTO %s log for %s: %v", channel, pc.Name, err)
 }
 
 // autoLogName creates a new empty file dir/prefix<8 random>.log as

@@ -50,11 +50,13 @@ type prep struct {
 	cfg                    *config.Process
 	env                    map[string]string // the group's [supervisord] environment
 	stdoutPath, stderrPath string
+	autoStdout, autoStderr bool // create the AUTO file first (its path is the output)
 	openStdout, openStderr bool // the writer is not open yet
 	stderrPipe             bool
 	buildEnv               bool // no lifecycle environment: the worker builds it
 
 	// outputs
+	autoErrs  []string // AUTO files that could not be created (logged by the loop)
 	filename  string
 	argv      []string
 	stdoutLog *logfile.Writer
@@ -81,14 +83,18 @@ func (s *Supervisor) prefetchable(p *proc) bool {
 		p.g.cfg.Kind != config.KindFCGIProgram && p.g.cfg.Kind != config.KindEventListener
 }
 
+// canPrefetch reports whether spawns may be prepared off the loop at
+// all (not with a test's fake runner).
+func (s *Supervisor) canPrefetch() bool {
+	_, ok := s.runner.(osRunner)
+	return ok && !s.opts.noPrefetch
+}
+
 // beginPrefetch starts preparing the spawns of ps (in the order the
 // loop will spawn them) and reports whether it did; the caller then
 // calls endPrefetch once the batch is done.
 func (s *Supervisor) beginPrefetch(ps []*proc) bool {
-	if s.pf != nil || s.opts.noPrefetch {
-		return false
-	}
-	if _, ok := s.runner.(osRunner); !ok {
+	if s.pf != nil || !s.canPrefetch() {
 		return false
 	}
 	var list []*prep
@@ -99,6 +105,7 @@ func (s *Supervisor) beginPrefetch(ps []*proc) bool {
 		pc := p.cfg
 		pr := &prep{p: p, done: make(chan struct{}), cfg: pc, env: p.g.env,
 			stdoutPath: p.stdoutPath, stderrPath: p.stderrPath,
+			autoStdout: p.stdoutAuto, autoStderr: p.stderrAuto,
 			openStdout: p.stdoutLog == nil,
 			openStderr: p.stderrLog == nil && !pc.RedirectStderr,
 			stderrPipe: !pc.RedirectStderr,
@@ -155,9 +162,26 @@ func (s *Supervisor) endPrefetch() {
 		}
 		pr.p.prep = nil
 		if pr.sent {
+			s.adoptAuto(pr)
 			pr.release()
 		}
 	}
+}
+
+// adoptAuto gives p the AUTO log files its preparation created (the
+// files exist whether or not the spawn uses the rest).
+func (s *Supervisor) adoptAuto(pr *prep) {
+	p := pr.p
+	if pr.autoStdout {
+		p.stdoutPath, p.stdoutAuto = pr.stdoutPath, false
+	}
+	if pr.autoStderr {
+		p.stderrPath, p.stderrAuto = pr.stderrPath, false
+	}
+	for _, msg := range pr.autoErrs {
+		s.log.Error(msg)
+	}
+	pr.autoErrs = nil
 }
 
 // release closes what a prep opened and nobody took.
@@ -199,6 +223,7 @@ func (s *Supervisor) takePrep(p *proc) *prep {
 	pf.out--
 	pf.topUp()
 	<-pr.done
+	s.adoptAuto(pr)
 	if pr.stdoutLog != nil {
 		p.stdoutLog, pr.stdoutLog = pr.stdoutLog, nil
 	}
@@ -218,6 +243,19 @@ func (s *Supervisor) takePrep(p *proc) *prep {
 func (s *Supervisor) runPrep(pr *prep) {
 	defer close(pr.done)
 	pc := pr.cfg
+	// The AUTO files first: they exist whatever happens next, as
+	// when newProc creates them.
+	var err error
+	if pr.autoStdout {
+		if pr.stdoutPath, err = s.createAutoLog(pc, "stdout"); err != nil {
+			pr.autoErrs = append(pr.autoErrs, autoLogError(pc, "stdout", err))
+		}
+	}
+	if pr.autoStderr {
+		if pr.stderrPath, err = s.createAutoLog(pc, "stderr"); err != nil {
+			pr.autoErrs = append(pr.autoErrs, autoLogError(pc, "stderr", err))
+		}
+	}
 	pr.filename, pr.argv, pr.err = resolveCommand(pr.env, pc)
 	if pr.err != nil {
 		return

@@ -2,6 +2,7 @@ package process
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -75,6 +76,29 @@ func TestPrefetchSameAsSerial(t *testing.T) {
 		}
 		settled(false)
 		mark(true)
+		// AUTO log files were made by the preparations: every path
+		// is known once the batch is done
+		infos, err := h.s.AllProcessInfo(h.ctx())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, in := range infos {
+			files := []string{in.StdoutLogfile, in.StderrLogfile}
+			if in.Name == "p3" {
+				files = files[1:]
+			}
+			if in.Name == "p8" {
+				files = files[:1]
+				if in.StderrLogfile != "" {
+					t.Errorf("p8 (redirect_stderr) stderr log %q", in.StderrLogfile)
+				}
+			}
+			for _, f := range files {
+				if _, err := os.Stat(f); err != nil || !strings.HasPrefix(filepath.Base(f), in.Name+"-") {
+					t.Errorf("%s: AUTO log %q: %v", in.Name, f, err)
+				}
+			}
+		}
 		if _, err := h.s.StopAll(h.ctx(), true); err != nil {
 			t.Fatal(err)
 		}

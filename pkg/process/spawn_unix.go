@@ -293,6 +293,7 @@ func (s *Supervisor) spawn(p *proc) (pid int, spawnErr string) {
 	// pipes, and the environment, already; a process with sockets is
 	// never prepared.
 	pr := s.takePrep(p)
+	s.resolveAuto(p) // not prepared: its AUTO files, deferred by newProc
 	socks, msg := s.childSockets(p)
 	if msg != "" {
 		if pr != nil {

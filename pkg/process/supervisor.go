@@ -56,7 +56,10 @@ type Supervisor struct {
 	reaper   *reaper     // nil unless Options.Reaper
 	pf       *prefetcher // spawn preparation of the batch under way (prefetch.go), or nil
 	prepUsed int         // spawns that used a preparation (tests)
-	runner   runner      // spawns and signals children (a fake in tests)
+	// deferAuto: newProc leaves the AUTO log files of autostart
+	// processes to their spawn's preparation (Run, AddGroup).
+	deferAuto bool
+	runner    runner // spawns and signals children (a fake in tests)
 
 	// pools are the event listener pools New made itself (Options.Bus
 	// set, Options.Listeners nil); closed when Run returns.
@@ -104,6 +107,7 @@ type proc struct {
 	child    *child
 
 	stdoutPath, stderrPath string
+	stdoutAuto, stderrAuto bool // AUTO file not created yet (newProc)
 	stdoutLog, stderrLog   *logfile.Writer
 	// outBytes counts the output read from the child's stdout (0) and
 	// stderr (1) pipes over all its spawns; the output readers add to
@@ -264,6 +268,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		s.reaper = newReaper(s)
 		s.reaper.start()
 	}
+	s.deferAuto = s.shutdownMode.Load() == 0 && s.canPrefetch()
 	for _, gc := range s.cfg.Groups {
 		s.addGroup(gc, s.cfg)
 		s.openListen(gc)
@@ -274,6 +279,7 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	if s.shutdownMode.Load() == 0 {
 		s.startAutostart(s.sortedGroups())
 	}
+	s.resolveAllAuto(s.sortedGroups())
 	ctxDone := ctx.Done()
 	for !s.finished() {
 		select {
@@ -602,11 +608,43 @@ func (s *Supervisor) newProc(g *group, pc *config.Process) *proc {
 		s.anyDeps = true
 	}
 	p := &proc{cfg: pc, g: g, m: machine{name: pc.Name, cfg: pc}}
-	p.stdoutPath = s.logPath(pc, "stdout", pc.Stdout.File)
-	if !pc.RedirectStderr || g.cfg.Kind == config.KindEventListener {
+	stderr := !pc.RedirectStderr || g.cfg.Kind == config.KindEventListener
+	if s.deferAuto && pc.Autostart && s.prefetchable(p) {
+		// created by the spawn's preparation (prefetch.go), or by
+		// resolveAuto before anything reads the paths
+		p.stdoutAuto = pc.Stdout.File == "AUTO"
+		p.stderrAuto = stderr && pc.Stderr.File == "AUTO"
+	}
+	if !p.stdoutAuto {
+		p.stdoutPath = s.logPath(pc, "stdout", pc.Stdout.File)
+	}
+	if stderr && !p.stderrAuto {
 		p.stderrPath = s.logPath(pc, "stderr", pc.Stderr.File)
 	}
 	return p
+}
+
+// resolveAuto creates p's AUTO log files still pending (see newProc).
+func (s *Supervisor) resolveAuto(p *proc) {
+	if p.stdoutAuto {
+		p.stdoutAuto = false
+		p.stdoutPath = s.logPath(p.cfg, "stdout", "AUTO")
+	}
+	if p.stderrAuto {
+		p.stderrAuto = false
+		p.stderrPath = s.logPath(p.cfg, "stderr", "AUTO")
+	}
+}
+
+// resolveAllAuto ends a batch that deferred AUTO log files: every
+// path is known before the loop answers anything.
+func (s *Supervisor) resolveAllAuto(gs []*group) {
+	s.deferAuto = false
+	for _, g := range gs {
+		for _, p := range g.procs {
+			s.resolveAuto(p)
+		}
+	}
 }
 
 // startAutostart spawns, in order, every process never started with
