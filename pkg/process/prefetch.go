@@ -3,6 +3,7 @@ package process
 import (
 	"os"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/superd/superd/pkg/config"
@@ -45,6 +46,7 @@ type prep struct {
 	p    *proc
 	done chan struct{}
 	sent bool // handed to a worker (loop-owned)
+	idx  int  // its index in prefetcher.all
 
 	// inputs
 	cfg                    *config.Process
@@ -71,7 +73,12 @@ type prefetcher struct {
 	wg    sync.WaitGroup
 	queue []*prep // not yet handed out, in spawn order
 	out   int     // handed out and not yet taken by a spawn
-	all   []*prep
+	// all are the batch's preps not yet taken by a spawn (nil once
+	// taken), for endPrefetch. Neither it nor queue keeps a taken
+	// prep: its environment and argv (about 8 KB a child) would stay
+	// live until the end of the batch, 8 MB at N=1000, and raise the
+	// GC's heap goal and superd's RSS with it.
+	all []*prep
 }
 
 // prefetchable reports whether p's next spawn can be prepared off the
@@ -116,10 +123,11 @@ func (s *Supervisor) beginPrefetch(ps []*proc) bool {
 	if len(list) < 2 {
 		return false // nothing to overlap
 	}
-	for _, pr := range list {
+	for i, pr := range list {
 		pr.p.prep = pr
+		pr.idx = i
 	}
-	pf := &prefetcher{jobs: make(chan *prep, prefetchAhead), queue: list, all: list}
+	pf := &prefetcher{jobs: make(chan *prep, prefetchAhead), queue: list, all: slices.Clone(list)}
 	for range min(runtime.GOMAXPROCS(0), len(list)) {
 		pf.wg.Add(1)
 		go func() {
@@ -139,6 +147,7 @@ func (s *Supervisor) beginPrefetch(ps []*proc) bool {
 func (pf *prefetcher) topUp() {
 	for len(pf.queue) > 0 && pf.out < prefetchAhead {
 		pr := pf.queue[0]
+		pf.queue[0] = nil // the backing array outlives this slot
 		pf.queue = pf.queue[1:]
 		pr.sent = true
 		pf.out++
@@ -157,7 +166,7 @@ func (s *Supervisor) endPrefetch() {
 	close(pf.jobs)
 	pf.wg.Wait()
 	for _, pr := range pf.all {
-		if pr.p.prep != pr {
+		if pr == nil || pr.p.prep != pr {
 			continue
 		}
 		pr.p.prep = nil
@@ -209,6 +218,9 @@ func (s *Supervisor) takePrep(p *proc) *prep {
 	}
 	p.prep = nil
 	pf := s.pf
+	if pf != nil && pr.idx < len(pf.all) && pf.all[pr.idx] == pr {
+		pf.all[pr.idx] = nil
+	}
 	if pf == nil || !pr.sent {
 		if pf != nil {
 			for i, q := range pf.queue {
