@@ -14,6 +14,7 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/performance"
 	"github.com/chromedp/chromedp"
 	"github.com/superd/superd/internal/testproc"
 )
@@ -291,10 +292,26 @@ func TestBrowser1000(t *testing.T) {
 	do(t, ctx, "record long tasks", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
 			Source: `window.__long = []; new PerformanceObserver(l => { for (const e of l.getEntries()) window.__long.push(Math.round(e.startTime) + "+" + Math.round(e.duration)); }).observe({type: "longtask"})`})
+		if err != nil {
+			return err
+		}
+		_, err = cdp.Call(ctx, tg, performance.Enable, performance.EnableParams{})
 		return err
 	}))
 	do(t, ctx, "open dashboard", chromedp.Navigate(d.base+"/"), chromedp.WaitVisible(chromedp.CSS("#live.on")))
 	waitFor(t, "snapshot applied", func() bool { return eval[int](t, ctx, `window.superdStats.messages`) >= 1 })
+	// Where the renderer's main thread spent its time so far (task
+	// durations by kind: parsing is in TaskOther).
+	m := get(t, ctx, chromedp.Action[performance.GetMetricsResult](func(ctx context.Context, tg *chromedp.Target) (performance.GetMetricsResult, error) {
+		return cdp.Call(ctx, tg, performance.GetMetrics, cdp.Empty{})
+	}))
+	var work []string
+	for _, x := range m.Metrics {
+		if d, ok := strings.CutSuffix(x.Name, "Duration"); ok && d != "ScriptEvaluation" {
+			work = append(work, fmt.Sprintf("%s %.0f ms", d, x.Value*1000))
+		}
+	}
+	t.Logf("main thread up to the snapshot: %s", strings.Join(work, ", "))
 	dcl := eval[float64](t, ctx, `performance.getEntriesByType("navigation")[0].domContentLoadedEventEnd`)
 	first := eval[float64](t, ctx, `window.superdStats.first`)
 	apply := eval[float64](t, ctx, `window.superdStats.maxApply`)
