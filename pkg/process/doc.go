@@ -69,8 +69,9 @@
 //     buffer, and at most one drain runs per pipe (chunks stay in
 //     order). A drain that found the pipe busy (a second chunk after
 //     the first, or 32 KiB) keeps it: it parks in Go's network poller
-//     between chunks (no epoll re-arm, no new goroutine per chunk) and
-//     hands the pipe back to the poll goroutine after 50-100 ms without
+//     between chunks (no epoll re-arm, no new goroutine per chunk; as
+//     root the pipe is grown to 256 KiB meanwhile) and hands the pipe
+//     back to the poll goroutine (at its old size) after 50-100 ms without
 //     output, or at once when an exit flush or forceClose asks (they set
 //     its read deadline in the past). At EOF, i.e. when the child and
 //     every grandchild holding the pipe have exited, the drain closes

@@ -230,6 +230,19 @@ var streamStarts atomic.Int64
 // after one to two periods without output.
 const streamIdle = 50 * time.Millisecond
 
+// streamPipe is the capacity (F_SETPIPE_SZ) a pipe gets while it
+// streams, so the child blocks, and both sides wake up, a quarter as
+// often as with the default 64 KiB; it goes back to its old size when
+// streaming ends. Only as root (growPipes): an unprivileged user's pipe
+// pages count against fs.pipe-user-pages-soft, over which the kernel
+// gives that user's new pipes (its next children's) 8 KiB.
+const streamPipe = 256 << 10
+
+var growPipes = os.Geteuid() == 0
+
+// pipeGrows counts pipes grown to streamPipe (for tests).
+var pipeGrows atomic.Int64
+
 // stream keeps reading r's pipe on the calling drain goroutine while the
 // pipe stays busy: between chunks it parks in Go's network poller
 // (SyscallConn().Read; the pipe is registered there too, as every
@@ -241,7 +254,8 @@ const streamIdle = 50 * time.Millisecond
 // into the past). It returns true at EOF or a read error (drain then
 // finishes the reader), false when the pipe goes back to the poll
 // goroutine. The deadline is left as it is on return: only stream
-// reads through Go's poller, and it sets a new one first.
+// reads through Go's poller, and it sets a new one first. As root the
+// pipe holds streamPipe while it streams.
 func (o *outPoll) stream(r *outReader, rc syscall.RawConn) (end bool) {
 	o.mu.Lock()
 	if r.kick || r.kill || r.f.SetReadDeadline(time.Now().Add(streamIdle)) != nil {
@@ -251,7 +265,23 @@ func (o *outPoll) stream(r *outReader, rc syscall.RawConn) (end bool) {
 	r.streaming = true
 	o.mu.Unlock()
 	streamStarts.Add(1)
+	was := 0 // the pipe's capacity before it grew, 0 if it did not
+	if growPipes {
+		rc.Control(func(fd uintptr) {
+			c, err := unix.FcntlInt(fd, unix.F_GETPIPE_SZ, 0)
+			if err == nil && c < streamPipe {
+				if _, err := unix.FcntlInt(fd, unix.F_SETPIPE_SZ, streamPipe); err == nil {
+					was = c
+					pipeGrows.Add(1)
+				}
+			}
+		})
+	}
 	defer func() {
+		if was > 0 && !end {
+			// Best effort: EBUSY while the pipe holds more than was.
+			rc.Control(func(fd uintptr) { unix.FcntlInt(fd, unix.F_SETPIPE_SZ, was) })
+		}
 		o.mu.Lock()
 		r.streaming = false
 		o.mu.Unlock()

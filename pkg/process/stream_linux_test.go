@@ -13,6 +13,7 @@ import (
 	"github.com/superd/superd/internal/testproc"
 	"github.com/superd/superd/pkg/config"
 	"github.com/superd/superd/pkg/events"
+	"golang.org/x/sys/unix"
 )
 
 // TestStreamKeepsEveryLine: a child writing megabytes as fast as it can
@@ -138,4 +139,50 @@ func TestExitWhileGrandchildKeepsPipeBusy(t *testing.T) {
 		t.Errorf("no drain streamed")
 	}
 	killTicker()
+}
+
+// TestStreamPipeGrowsAndShrinks: as root, a pipe that streams is grown
+// to streamPipe, and goes back to its old capacity once the child falls
+// quiet and the pipe returns to the poll goroutine.
+func TestStreamPipeGrowsAndShrinks(t *testing.T) {
+	if !growPipes {
+		t.Skip("pipes grow only as root")
+	}
+	t.Parallel()
+	const n = 100000
+	p := newProc(t, "quiet", "print-lines-wait", fmt.Sprint(n), "some-output")
+	p.Stdout.File = filepath.Join(t.TempDir(), "quiet.log")
+	var want bytes.Buffer
+	for i := range n {
+		fmt.Fprintf(&want, "some-output %d\n", i)
+	}
+	before := pipeGrows.Load()
+	h := start(t, testConfig(t, groupOf(p)))
+	h.waitState("quiet", Running)
+	eventually(t, "every line in the log", func() bool {
+		b, _ := os.ReadFile(p.Stdout.File)
+		return len(b) == want.Len()
+	})
+	if b, _ := os.ReadFile(p.Stdout.File); !bytes.Equal(b, want.Bytes()) {
+		t.Fatalf("log differs from the output at byte %d", firstDiff(b, want.Bytes()))
+	}
+	if pipeGrows.Load() == before {
+		t.Errorf("no pipe grew")
+	}
+	capacity := func() int {
+		h.s.rmu.Lock()
+		defer h.s.rmu.Unlock()
+		for r := range h.s.rfiles {
+			if r.name != "quiet" || r.channel != "stdout" {
+				continue
+			}
+			c := -1
+			if rc, err := r.f.SyscallConn(); err == nil {
+				rc.Control(func(fd uintptr) { c, _ = unix.FcntlInt(fd, unix.F_GETPIPE_SZ, 0) })
+			}
+			return c
+		}
+		return -1
+	}
+	eventually(t, "the pipe back to 64 KiB", func() bool { return capacity() == 64<<10 })
 }
