@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/sys/unix"
 	"gopkg.in/natefinch/lumberjack.v2"
 )
 
@@ -50,6 +51,11 @@ type Options struct {
 	// DropCount, if set, is also added every byte dropped (a counter
 	// shared by many writers; see Writer.Dropped).
 	DropCount *atomic.Int64
+	// MinFD, if set, moves the file's descriptor to the lowest free
+	// number at or above it (kept where it is when there is none). A
+	// process manager keeps its many log files away from low numbers
+	// so that Go's fork status pipe gets one (see pkg/process).
+	MinFD int
 }
 
 // Writer is a rotating log file writer, safe for concurrent use.
@@ -127,6 +133,9 @@ func (w *Writer) openFile(trunc bool) error {
 	if err != nil {
 		f.Close()
 		return fmt.Errorf("open log file: %w", err)
+	}
+	if w.opts.MinFD > 0 && fi.Mode().IsRegular() {
+		f = moveFD(f, w.opts.MinFD)
 	}
 	w.f = f
 	w.regular = fi.Mode().IsRegular()
@@ -361,3 +370,28 @@ func (w *Writer) Close() error {
 
 // Path returns the file path.
 func (w *Writer) Path() string { return w.opts.Path }
+
+// moveFD returns f with its descriptor moved to the lowest free number
+// at or above min (close-on-exec, as Go opens every file), or f itself
+// when that fails.
+func moveFD(f *os.File, min int) *os.File {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return f
+	}
+	nfd := -1
+	rc.Control(func(fd uintptr) {
+		if int(fd) >= min {
+			return
+		}
+		if n, err := unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, min); err == nil {
+			nfd = n
+		}
+	})
+	if nfd < 0 {
+		return f
+	}
+	nf := os.NewFile(uintptr(nfd), f.Name())
+	f.Close()
+	return nf
+}

@@ -172,6 +172,14 @@
 // when their batch (one loop step) ends; what they prepared and no spawn
 // took is closed then.
 //
+// The descriptors superd holds per child (pipe ends, pidfd, log files
+// through logfile.Options.MinFD) are moved to 256 or above when the
+// limit allows (highFD in spawn_unix.go): exec closes a new child's
+// inherited close-on-exec descriptors in ascending order and Go's
+// fork/exec waits until its status pipe is among them, so with the
+// status pipe at a low number the loop goes on while the child closes
+// the other thousands.
+//
 // # One-shot children
 //
 // StartOneShot spawns a child that is not a supervised process (a

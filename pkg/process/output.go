@@ -138,7 +138,7 @@ func (s *Supervisor) openLog(pc *config.Process, path string, lc config.Log) (*l
 		path = os.DevNull // syslog only: the file part writes nowhere
 	}
 	return logfile.Open(logfile.Options{Path: path, MaxBytes: lc.MaxBytes, Backups: lc.Backups,
-		Compress: lc.Compress, MaxAge: lc.MaxAge, SyslogTag: tag, Logger: s.log, DropCount: s.opts.LogDropped})
+		Compress: lc.Compress, MaxAge: lc.MaxAge, SyslogTag: tag, Logger: s.log, DropCount: s.opts.LogDropped, MinFD: highFD})
 }
 
 func (p *proc) closeLogs() {

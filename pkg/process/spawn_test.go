@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/superd/superd/pkg/config"
+	"golang.org/x/sys/unix"
 )
 
 func TestResolveCommand(t *testing.T) {
@@ -80,5 +81,41 @@ func TestChildEnvOrder(t *testing.T) {
 	env = childEnv(nil, nil, pc, "unix:///auto", nil)
 	if !slices.Contains(env, "SUPERVISOR_SERVER_URL=unix:///auto") {
 		t.Errorf("AUTO serverurl: %q", env)
+	}
+}
+
+// TestPipesAboveHighFD: the per-child pipe ends sit at highFD or above
+// (so Go's fork status pipe gets a low number, see highFD) and work.
+func TestPipesAboveHighFD(t *testing.T) {
+	t.Parallel()
+	p, err := makePipes(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.closeParent()
+	defer p.closeChild()
+	// the child's ends blocking (its 0, 1, 2), superd's non-blocking
+	for i, f := range []*os.File{p.stdinR, p.stdinW, p.stdoutR, p.stdoutW, p.stderrR, p.stderrW} {
+		rc, err := f.SyscallConn()
+		if err != nil {
+			t.Fatal(err)
+		}
+		parent := i == 1 || i == 2 || i == 4
+		rc.Control(func(fd uintptr) {
+			if fd < highFD {
+				t.Errorf("%d: descriptor %d below %d", i, fd, highFD)
+			}
+			fl, err := unix.FcntlInt(fd, unix.F_GETFL, 0)
+			if nb := fl&unix.O_NONBLOCK != 0; err != nil || nb != parent {
+				t.Errorf("%d: non-blocking %v, want %v (%v)", i, nb, parent, err)
+			}
+		})
+	}
+	if _, err := p.stdoutW.Write([]byte("hi")); err != nil {
+		t.Fatal(err)
+	}
+	b := make([]byte, 2)
+	if n, err := p.stdoutR.Read(b); err != nil || string(b[:n]) != "hi" {
+		t.Errorf("read %q %v", b[:n], err)
 	}
 }

@@ -254,22 +254,70 @@ func (p *childPipes) closeParent() {
 func makePipes(stderr bool) (*childPipes, error) {
 	p := &childPipes{}
 	var err error
-	if p.stdinR, p.stdinW, err = os.Pipe(); err != nil {
+	if p.stdinR, p.stdinW, err = highPipe(false); err != nil {
 		return nil, err
 	}
-	if p.stdoutR, p.stdoutW, err = os.Pipe(); err != nil {
+	if p.stdoutR, p.stdoutW, err = highPipe(true); err != nil {
 		p.closeChild()
 		p.closeParent()
 		return nil, err
 	}
 	if stderr {
-		if p.stderrR, p.stderrW, err = os.Pipe(); err != nil {
+		if p.stderrR, p.stderrW, err = highPipe(true); err != nil {
 			p.closeChild()
 			p.closeParent()
 			return nil, err
 		}
 	}
 	return p, nil
+}
+
+// highFD is where superd keeps the descriptors it holds per child
+// (pipe ends, pidfds, log files): at or above it when the limit
+// allows. Go's fork/exec waits until the new child's exec has closed
+// the write end of Go's status pipe, and exec closes superd's
+// close-on-exec descriptors in ascending order, all of them (6 per
+// child). The status pipe takes the lowest free numbers, so with the
+// per-child descriptors above it, it is among the first closed and
+// superd goes on with the next spawn while the child closes the rest.
+const highFD = 256
+
+// highPipe makes a pipe with both ends moved to highFD or above. The
+// parent's end (the read end if parentReads) is non-blocking, so
+// NewFile makes it pollable as os.Pipe's ends are; the child's end
+// stays blocking, as a child expects its 0, 1 and 2 (os.StartProcess
+// would make an os.Pipe end blocking again; it does not for a file
+// that NewFile found non-blocking).
+func highPipe(parentReads bool) (r, w *os.File, err error) {
+	var p [2]int
+	if err := syscall.Pipe2(p[:], syscall.O_CLOEXEC); err != nil {
+		return nil, nil, os.NewSyscallError("pipe2", err)
+	}
+	rfd, wfd := raiseFD(p[0]), raiseFD(p[1])
+	parent := wfd
+	if parentReads {
+		parent = rfd
+	}
+	if err := syscall.SetNonblock(parent, true); err != nil {
+		syscall.Close(rfd)
+		syscall.Close(wfd)
+		return nil, nil, os.NewSyscallError("fcntl", err)
+	}
+	return os.NewFile(uintptr(rfd), "|0"), os.NewFile(uintptr(wfd), "|1"), nil
+}
+
+// raiseFD moves fd to the lowest free number at or above highFD and
+// returns it, or returns fd unchanged when there is none.
+func raiseFD(fd int) int {
+	if fd >= highFD {
+		return fd
+	}
+	n, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, highFD)
+	if err != nil {
+		return fd
+	}
+	unix.Close(fd)
+	return n
 }
 
 // childFailure writes supervisord's child-side failure lines to the

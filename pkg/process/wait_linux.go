@@ -51,6 +51,7 @@ func openPidfd(pid int) *os.File {
 	if err != nil {
 		return nil
 	}
+	fd = raiseFD(fd)
 	if err := unix.SetNonblock(fd, true); err != nil {
 		unix.Close(fd)
 		return nil
