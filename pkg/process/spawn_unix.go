@@ -511,6 +511,12 @@ func (s *Supervisor) spawn(p *proc) (pid int, spawnErr string) {
 			o.readers.Store(2)
 		}
 	}
+	if hook != nil {
+		// Before its output can be read: the pool must know the
+		// listener when its READY arrives (the child may write it
+		// while the loop is still here).
+		hook.Attach(p.g.cfg.Name, pc.Name, pid, pipes.stdinW)
+	}
 	start(pipes.stdoutR, p.stdoutLog, "stdout", pc.Stdout, hook)
 	if pipes.stderrR != nil {
 		start(pipes.stderrR, p.stderrLog, "stderr", pc.Stderr, nil)
@@ -547,9 +553,6 @@ func (s *Supervisor) spawn(p *proc) (pid int, spawnErr string) {
 				s.post(loopEvent{kind: leExit, p: p, gen: gen, pid: pid, status: ws})
 			}()
 		}
-	}
-	if hook != nil {
-		hook.Attach(p.g.cfg.Name, pc.Name, pid, pipes.stdinW)
 	}
 	return pid, ""
 }
