@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -48,6 +49,12 @@ startsecs=0
 stopwaitsecs=3600
 `))
 	infos := in.allRunning(1)
+	// startsecs=0: RUNNING comes at the spawn, before sh has run its
+	// trap; once sh has exec'd sleep, SIGTERM is ignored (inherited).
+	waitFor(t, "stubborn ignoring SIGTERM (sh exec'd sleep)", func() bool {
+		comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", infos[0].PID))
+		return strings.TrimSpace(string(comm)) == "sleep"
+	})
 	in.cmd.Process.Signal(syscall.SIGINT)
 	// supervisord's progress line proves the ordered stop is waiting.
 	waitFor(t, "ordered stop waiting", func() bool {
