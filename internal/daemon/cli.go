@@ -283,12 +283,11 @@ func cmdCheck(o *options, args []string) int {
 	for _, g := range cfg.Groups {
 		n += len(g.Processes)
 	}
-	if len(cfg.Jobs) == 0 {
-		fmt.Fprintf(o.stdout, "%s: ok (%d groups, %d processes)\n", name, len(cfg.Groups), n)
-		checkLifecycle(o.stdout, cfg)
-		return 0
+	counts := plural(len(cfg.Groups), "group") + ", " + plural(n, "process")
+	if len(cfg.Jobs) > 0 {
+		counts += ", " + plural(len(cfg.Jobs), "job")
 	}
-	fmt.Fprintf(o.stdout, "%s: ok (%d groups, %d processes, %d jobs)\n", name, len(cfg.Groups), n, len(cfg.Jobs))
+	fmt.Fprintf(o.stdout, "%s: ok (%s)\n", name, counts)
 	checkLifecycle(o.stdout, cfg)
 	checkJobs(o.stdout, cfg)
 	return 0
@@ -307,4 +306,15 @@ func cmdConfig(o *options, args []string) int {
 	}
 	o.stdout.Write(append(out, '\n'))
 	return 0
+}
+
+// plural is "1 job", "2 jobs", "1 process", "3 processes".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	if strings.HasSuffix(noun, "s") {
+		return fmt.Sprintf("%d %ses", n, noun)
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

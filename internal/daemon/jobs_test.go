@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -315,5 +316,26 @@ stdout_logfile=%(here)s/say.log
 	old, _ := os.ReadFile(logPath + ".1")
 	if n := strings.Count(string(old), "run-"); n != 1 {
 		t.Errorf("rotated log has %d runs, want 1 (the run before SIGUSR2): %q", n, old)
+	}
+}
+
+// TestCheckCounts: superd check's summary line counts in words ("1 job",
+// not "1 jobs").
+func TestCheckCounts(t *testing.T) {
+	t.Parallel()
+	dir := shortTempDir(t)
+	conf := writeConfig(t, dir, `
+[program:one]
+command=/bin/sleep 1000
+[job:say]
+command=/bin/true
+schedule=@yearly
+`)
+	out, err := exec.Command(superdBin, "check", "-c", conf).CombinedOutput()
+	if err != nil {
+		t.Fatalf("check: %v\n%s", err, out)
+	}
+	if want := conf + ": ok (1 group, 1 process, 1 job)\n"; !strings.HasPrefix(string(out), want) {
+		t.Errorf("check output does not start with %q:\n%s", want, out)
 	}
 }

@@ -189,7 +189,7 @@ func (l *loader) job(s *rawSection) *Job {
 	}
 	switch len(set) {
 	case 0:
-		l.fail(s, "", fmt.Errorf("[%s] has no schedule: %s", s.Name, forms))
+		l.fail(s, "", fmt.Errorf("has no schedule: %s", forms))
 		good = false
 	case 1:
 		v, ok := get(set[0], "")
@@ -200,7 +200,7 @@ func (l *loader) job(s *rawSection) *Job {
 			good = false
 		}
 	default:
-		l.fail(s, set[1], fmt.Errorf("[%s] sets both %s and %s: %s", s.Name, set[0], set[1], forms))
+		l.fail(s, set[1], fmt.Errorf("sets both %s and %s: %s", set[0], set[1], forms))
 		good = false
 	}
 	j.Location = time.Local

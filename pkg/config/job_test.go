@@ -90,8 +90,8 @@ umask = 027
 func TestJobErrors(t *testing.T) {
 	t.Parallel()
 	cases := []struct{ body, want string }{
-		{"[job:a]\ncommand=/bin/true\n", "s.conf:3: [job:a] [job:a] has no schedule: set exactly one of interval"},
-		{"[job:a]\ncommand=/bin/true\ninterval=5\ntimes=08:00\n", "s.conf:6: [job:a] times: [job:a] sets both interval and times"},
+		{"[job:a]\ncommand=/bin/true\n", "s.conf:3: [job:a] has no schedule: set exactly one of interval"},
+		{"[job:a]\ncommand=/bin/true\ninterval=5\ntimes=08:00\n", "s.conf:6: [job:a] times: sets both interval and times"},
 		{"[job:a]\ncommand=/bin/true\ninterval=5\ntimezone=Mars/Olympus\n", "s.conf:6: [job:a] timezone: unknown time zone 'Mars/Olympus'"},
 		{"[job:a]\ncommand=/bin/true\ninterval=5\noverlap=sometimes\n", "s.conf:6: [job:a] overlap: invalid overlap value 'sometimes'"},
 		{"[job:a]\ncommand=/bin/true\ninterval=5\ntimeout=ten\n", "s.conf:6: [job:a] timeout: "},
