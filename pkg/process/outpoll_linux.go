@@ -339,10 +339,11 @@ func (o *outPoll) stream(r *outReader, rc syscall.RawConn) (end bool) {
 // supervisord reads ready pipes before it reaps.
 func (o *outPoll) flush(r *outReader) {
 	o.mu.Lock()
-	if r.busy && !r.ended {
-		o.kickLocked(r)
-	}
 	for r.busy && !r.ended {
+		// Again after each wake-up: the drain kicked re-arms the pipe
+		// and clears the kick, and the poll goroutine may start a new
+		// drain before this one gets the lock back.
+		o.kickLocked(r)
 		o.idle.Wait()
 	}
 	if r.ended || r.poll == nil {
