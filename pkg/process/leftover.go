@@ -119,6 +119,7 @@ func StopLeftovers(recs []Leftover, log *slog.Logger) int {
 	ownPG := syscall.Getpgrp()
 	var groups []*leftoverGroup
 	seen := map[int]bool{}
+	scan := &procScan{}
 	for _, l := range recs {
 		switch {
 		case l.PGID <= 1 || l.PGID == ownPG || l.PGID == self || l.PID <= 1 || l.PID == self:
@@ -134,7 +135,7 @@ func StopLeftovers(recs []Leftover, log *slog.Logger) int {
 		case seen[l.PGID]:
 			continue
 		}
-		if len(members(l)) == 0 {
+		if !groupAlive(l, scan) {
 			continue
 		}
 		seen[l.PGID] = true
@@ -156,11 +157,12 @@ func StopLeftovers(recs []Leftover, log *slog.Logger) int {
 	for {
 		pending := 0
 		now := time.Now()
+		scan := &procScan{}
 		for _, g := range groups {
 			if g.done {
 				continue
 			}
-			if len(members(g.l)) == 0 {
+			if !groupAlive(g.l, scan) {
 				g.done = true
 				log.Warn(fmt.Sprintf("stopped '%s' (process group %d) left running by the previous superd", g.l.Name, g.l.PGID))
 				continue
@@ -184,30 +186,46 @@ func StopLeftovers(recs []Leftover, log *slog.Logger) int {
 	}
 }
 
-// members lists the live processes of l's group that belong to it: in
-// its process group and session, started no earlier than the recorded
-// child, and not zombies.
-func members(l Leftover) []int {
-	if procAlive(l.PID, l.Start) {
-		if st, err := ReadProcStat(l.PID); err == nil && st.PGRP == l.PGID {
-			return []int{l.PID}
-		}
+// procScan reads every /proc/PID/stat at most once per poll round,
+// however many groups need it (a group whose leader is gone is looked
+// for among all processes).
+type procScan struct {
+	done bool
+	all  []ProcStat
+}
+
+func (ps *procScan) list() []ProcStat {
+	if ps.done {
+		return ps.all
 	}
+	ps.done = true
 	ents, err := os.ReadDir("/proc")
 	if err != nil {
 		return nil
 	}
-	var out []int
 	for _, e := range ents {
 		pid, err := strconv.Atoi(e.Name())
 		if err != nil {
 			continue
 		}
-		st, err := ReadProcStat(pid)
-		if err != nil || st.PGRP != l.PGID || st.Session != l.Session || st.Start < l.Start || st.State == 'Z' {
-			continue
+		if st, err := ReadProcStat(pid); err == nil {
+			ps.all = append(ps.all, st)
 		}
-		out = append(out, pid)
 	}
-	return out
+	return ps.all
+}
+
+// groupAlive reports whether any process that belongs to l's group lives:
+// in its process group and session, started no earlier than the
+// recorded child, and not a zombie.
+func groupAlive(l Leftover, scan *procScan) bool {
+	if st, err := ReadProcStat(l.PID); err == nil && st.Start == l.Start && st.State != 'Z' && st.PGRP == l.PGID {
+		return true
+	}
+	for _, st := range scan.list() {
+		if st.PGRP == l.PGID && st.Session == l.Session && st.Start >= l.Start && st.State != 'Z' {
+			return true
+		}
+	}
+	return false
 }
