@@ -86,10 +86,16 @@
 //     ListenerHook (Output per chunk, Detach after the last one).
 //   - an exit is posted only after the child's pipes have been read up
 //     to what they hold (outFlush: the exit goroutine, or the reaper,
-//     waits for a drain under way, then drains until the pipe would
-//     block), as supervisord reads ready pipes before it reaps: a
+//     waits for a drain under way, telling it to stop streaming, again
+//     after each wake-up since the poll goroutine may start a new one
+//     meanwhile, then drains until the pipe would block), as
+//     supervisord reads ready pipes before it reaps: a
 //     listener's last RESULT and a child's last log lines are handled
 //     before its exit.
+//
+// A batch of spawns (prefetch.go, below) runs up to GOMAXPROCS worker
+// goroutines for the length of one loop step: the loop closes their job
+// channel and waits for them before the step ends.
 //
 // superd's lifecycle extensions (lifecycle.go) add, per child that has
 // ready= or healthcheck=, one probe goroutine: it makes the tcp, http or
