@@ -3,12 +3,14 @@ package rpc
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/superd/superd/pkg/logfile"
 )
@@ -73,7 +75,9 @@ var errIncorrect = NewFault(IncorrectParameters)
 
 // convert turns decoded params into the kinds the method expects,
 // filling defaults. Wrong arity or unconvertible values give
-// INCORRECT_PARAMETERS.
+// INCORRECT_PARAMETERS: bare for supervisord's methods (its exact
+// fault string), naming the method's parameters or the argument for
+// superd.* methods.
 func (m *method) convert(params []any) ([]any, error) {
 	required := 0
 	for _, p := range m.params {
@@ -82,7 +86,17 @@ func (m *method) convert(params []any) ([]any, error) {
 		}
 	}
 	if len(params) < required || len(params) > len(m.params) {
-		return nil, errIncorrect
+		if !strings.HasPrefix(m.name, Namespace) {
+			return nil, errIncorrect
+		}
+		names := make([]string, len(m.params))
+		for i, p := range m.params {
+			names[i] = p.name
+			if p.def != nil {
+				names[i] += "=" + pyStr(p.def)
+			}
+		}
+		return nil, NewFault(IncorrectParameters, fmt.Sprintf("%s(%s) got %d arguments", m.name, strings.Join(names, ", "), len(params)))
 	}
 	out := make([]any, len(m.params))
 	for i, p := range m.params {
@@ -92,11 +106,39 @@ func (m *method) convert(params []any) ([]any, error) {
 		}
 		v, ok := convertArg(params[i], p.kind)
 		if !ok {
-			return nil, errIncorrect
+			if !strings.HasPrefix(m.name, Namespace) {
+				return nil, errIncorrect
+			}
+			return nil, NewFault(IncorrectParameters, fmt.Sprintf("%s: %s must be %s, not %s", m.name, p.name, p.typ, xmlrpcType(params[i])))
 		}
 		out[i] = v
 	}
 	return out, nil
+}
+
+// xmlrpcType names the XML-RPC type v was decoded from.
+func xmlrpcType(v any) string {
+	switch v.(type) {
+	case nil:
+		return "nil"
+	case bool:
+		return "boolean"
+	case int:
+		return "int"
+	case float64:
+		return "double"
+	case string:
+		return "string"
+	case []byte:
+		return "base64"
+	case time.Time:
+		return "dateTime.iso8601"
+	case []any:
+		return "array"
+	case map[string]any:
+		return "struct"
+	}
+	return fmt.Sprintf("%T", v)
 }
 
 func convertArg(v any, k kind) (any, bool) {

@@ -178,8 +178,18 @@ func TestSuperdNamespace(t *testing.T) {
 	if v, err := c.Call(ctx, "superd.getJobHistory", "a"); err != nil || len(v.([]any)) != 3 {
 		t.Fatalf("history without limit: %v %v", v, err)
 	}
+	// superd.* methods name the argument (supervisord's own answer a
+	// bare INCORRECT_PARAMETERS, TestIncorrectParameters)
 	_, err = c.Call(ctx, "superd.getJobHistory", "a", "x")
-	wantFault(t, err, IncorrectParameters, "INCORRECT_PARAMETERS")
+	wantFault(t, err, IncorrectParameters, "INCORRECT_PARAMETERS: superd.getJobHistory: limit must be int, not string")
+	_, err = c.Call(ctx, "superd.getJobHistory", "a", []any{1})
+	wantFault(t, err, IncorrectParameters, "INCORRECT_PARAMETERS: superd.getJobHistory: limit must be int, not array")
+	_, err = c.Call(ctx, "superd.getJobHistory", 5)
+	wantFault(t, err, IncorrectParameters, "INCORRECT_PARAMETERS: superd.getJobHistory: name must be string, not int")
+	_, err = c.Call(ctx, "superd.getJobHistory")
+	wantFault(t, err, IncorrectParameters, "INCORRECT_PARAMETERS: superd.getJobHistory(name, limit=0) got 0 arguments")
+	_, err = c.Call(ctx, "superd.holdJobs", "x")
+	wantFault(t, err, IncorrectParameters, "INCORRECT_PARAMETERS: superd.holdJobs() got 1 arguments")
 	next, err := c.JobNextRuns(ctx, "a", 3)
 	if err != nil || !reflect.DeepEqual(next, []int64{100, 200, 300}) {
 		t.Fatalf("next %v %v", next, err)
