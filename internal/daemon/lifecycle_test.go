@@ -109,7 +109,7 @@ func TestLifecycleConfigInfo(t *testing.T) {
 	if err := in.client.CallInto(ctx, &methods, "system.listMethods"); err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range []string{"superd.getAllConfigInfo", "superd.rollingRestart", "superd.scaleGroup", "superd.startProcess", "superd.stopProcess"} {
+	for _, m := range []string{"superd.getAllConfigInfo", "superd.rollingRestart", "superd.scaleGroup", "superd.startProcess", "superd.stopProcess", "superd.getDaemonStats", "superd.getProcessStats"} {
 		found := false
 		for _, x := range methods {
 			found = found || x == m
