@@ -33,10 +33,11 @@ type childLog struct {
 	start uint64 // superd's start time
 	boot  string
 
-	mu     sync.Mutex   // guards store, ops, failed
+	mu     sync.Mutex   // guards store, ops, live, failed
 	store  *state.Store // nil: nothing is recorded
 	ops    []childOp
-	failed bool // a write failed (logged once)
+	live   map[int]bool // the pids spawned and not yet reaped
+	failed bool         // a write failed (logged once)
 	// onDisk is the pids committed to the store (writer goroutine
 	// only); count is its size, for recorded (any goroutine).
 	onDisk map[int]bool
@@ -58,7 +59,7 @@ type childOp struct {
 
 func newChildLog(log *slog.Logger) *childLog {
 	l := &childLog{
-		log: log, onDisk: map[int]bool{}, self: os.Getpid(), boot: process.BootID(),
+		log: log, onDisk: map[int]bool{}, live: map[int]bool{}, self: os.Getpid(), boot: process.BootID(),
 		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
 	}
 	if st, err := process.ReadProcStat(l.self); err == nil {
@@ -85,11 +86,25 @@ func (l *childLog) Exited(pid int) { l.queue(childOp{pid: pid}) }
 func (l *childLog) queue(op childOp) {
 	l.mu.Lock()
 	l.ops = append(l.ops, op)
+	if op.c.PID != 0 {
+		l.live[op.pid] = true
+	} else {
+		delete(l.live, op.pid)
+	}
 	l.mu.Unlock()
 	select {
 	case l.wake <- struct{}{}:
 	default:
 	}
+}
+
+// children is the number of live (unreaped) children: program
+// processes, event listeners and job runs alike, under every supervisor
+// the daemon has had.
+func (l *childLog) children() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.live)
 }
 
 // recorded is the number of children on disk; -1 without a store.

@@ -35,17 +35,12 @@ func (d *daemon) stats(ctx context.Context) (rpc.DaemonStats, error) {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	s.HeapInuse = int(ms.HeapInuse)
-	if sup := d.current(); sup != nil {
-		if infos, err := sup.AllProcessInfo(ctx); err == nil {
-			for _, i := range infos {
-				if i.PID != 0 {
-					s.Children++
-				}
-			}
-		}
-	}
 	s.LogBytesDropped = d.logDropped.Load()
 	if d.children != nil {
+		// the recorder sees every spawn and reap (job runs too, which
+		// getAllProcessInfo does not list), without a call into the
+		// supervisor's loop
+		s.Children = d.children.children()
 		s.RecordedChildren = d.children.recorded()
 	}
 	return s, nil

@@ -12,9 +12,9 @@ type DaemonStats struct {
 	RSS        int `xmlrpc:"rss" json:"rss"`               // resident set size, bytes
 	HeapInuse  int `xmlrpc:"heap_inuse" json:"heap_inuse"` // bytes
 	Threads    int `xmlrpc:"threads" json:"threads"`       // OS threads
-	// Children is the number of live children; RecordedChildren how
-	// many of them are recorded in the state database for crash
-	// recovery (-1: no state database).
+	// Children is the number of live children (job runs included);
+	// RecordedChildren how many of them are recorded in the state
+	// database for crash recovery (-1: no state database).
 	Children         int `xmlrpc:"children" json:"children"`
 	RecordedChildren int `xmlrpc:"recorded_children" json:"recorded_children"`
 	// LogBytesDropped counts child output superd read but could not
