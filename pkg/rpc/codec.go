@@ -161,6 +161,11 @@ var (
 )
 
 func encodeValue(b *encoder, v reflect.Value, depth int) error {
+	if b.err != nil {
+		// the connection failed (client gone): nothing more is
+		// written, so stop encoding
+		return b.err
+	}
 	if depth > maxDepth {
 		return fmt.Errorf("xml-rpc encode: nesting deeper than %d", maxDepth)
 	}

@@ -258,10 +258,11 @@ func (s *Server) writeResponse(w http.ResponseWriter, method string, v any) {
 	}
 	// The second pass encodes the same values (encoding is
 	// deterministic: struct fields in order, map keys sorted).
+	// A write error (the client went away) ends the encoding early.
 	e.buf, e.n, e.w = e.buf[:0], 0, w
 	encodeResponse(e, v)
 	e.flush()
-	if e.err == nil && e.n != size {
+	if (e.err == nil || errors.Is(e.err, http.ErrContentLength)) && e.n != size {
 		s.log.Error("xml-rpc response changed between its two encodings", "method", method, "counted", size, "written", e.n)
 	}
 }

@@ -2,6 +2,7 @@ package rpc
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -10,6 +11,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -152,5 +154,34 @@ func TestLargeResponseOverSocket(t *testing.T) {
 	head, payload, ok := strings.Cut(string(raw), "\r\n\r\n")
 	if !ok || !strings.Contains(head, fmt.Sprintf("Content-Length: %d\r\n", len(payload))) || !strings.HasSuffix(payload, "</methodResponse>\n") {
 		t.Fatalf("head %q, body of %d bytes ending %q", head, len(payload), payload[max(0, len(payload)-40):])
+	}
+}
+
+// failAfterFirst fails every write after the first (a client that went
+// away mid-response).
+type failAfterFirst struct{ writes int }
+
+func (f *failAfterFirst) Write(b []byte) (int, error) {
+	f.writes++
+	if f.writes > 1 {
+		return 0, syscall.EPIPE
+	}
+	return len(b), nil
+}
+
+// TestWriteResponseStopsOnWriteError: once the connection fails, the
+// rest of a large response is not encoded (it could not be sent).
+func TestWriteResponseStopsOnWriteError(t *testing.T) {
+	t.Parallel()
+	v := make([]string, 100000)
+	for i := range v {
+		v[i] = "some text to encode"
+	}
+	full, _ := MarshalResponse(v)
+	w := &failAfterFirst{}
+	e := &encoder{buf: make([]byte, 0, respChunk), chunk: respChunk, w: w}
+	err := encodeResponse(e, v)
+	if !errors.Is(err, syscall.EPIPE) || w.writes != 2 || e.n > 3*respChunk {
+		t.Fatalf("err %v after %d writes, %d of %d bytes encoded", err, w.writes, e.n, len(full))
 	}
 }
