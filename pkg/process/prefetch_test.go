@@ -1,6 +1,7 @@
 package process
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -170,5 +171,76 @@ func TestPrefetchDropsTakenPreps(t *testing.T) {
 	}
 	if s.prepUsed != n {
 		t.Fatalf("%d preps used, want %d", s.prepUsed, n)
+	}
+}
+
+// TestPrefetchReleasesUnusedPreps: a batch that ends with preparations
+// no spawn took (a start that did not spawn after all) closes their
+// pipes and log files; the processes keep no half-made spawn.
+func TestPrefetchReleasesUnusedPreps(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	var pcs []*config.Process
+	for i := range 4 {
+		p := newProc(t, fmt.Sprintf("u%d", i), "sleep")
+		p.Group = "u"
+		p.Autostart = false
+		p.Stdout.File = filepath.Join(dir, p.Name+".out")
+		p.Stderr.File = filepath.Join(dir, p.Name+".err")
+		pcs = append(pcs, p)
+	}
+	h := start(t, testConfig(t, groupOf(pcs...)))
+	type held struct {
+		files []*os.File
+		logs  int
+	}
+	got, err := call(context.Background(), h.s, func(reply func(held, error)) {
+		ps := h.s.groups["u"].procs
+		if !h.s.beginPrefetch(ps) {
+			reply(held{}, fmt.Errorf("no prefetch"))
+			return
+		}
+		var hd held
+		for _, p := range ps {
+			pr := p.prep
+			if !pr.sent {
+				continue
+			}
+			<-pr.done
+			if pr.err != nil {
+				reply(held{}, pr.err)
+				return
+			}
+			hd.files = append(hd.files, pr.pipes.stdinR, pr.pipes.stdinW, pr.pipes.stdoutR,
+				pr.pipes.stdoutW, pr.pipes.stderrR, pr.pipes.stderrW)
+			if pr.stdoutLog != nil {
+				hd.logs++
+			}
+		}
+		h.s.endPrefetch() // the batch ends with none of them spawned
+		for _, p := range ps {
+			if p.prep != nil {
+				reply(held{}, fmt.Errorf("%s keeps its preparation", p.cfg.Name))
+				return
+			}
+		}
+		reply(hd, nil)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.files) == 0 || got.logs == 0 {
+		t.Fatalf("nothing was prepared: %d pipe ends, %d logs", len(got.files), got.logs)
+	}
+	for i, f := range got.files {
+		if f.Fd() != ^uintptr(0) {
+			t.Errorf("pipe end %d (%s) still open", i, f.Name())
+		}
+	}
+	ents, _ := os.ReadDir("/proc/self/fd")
+	for _, e := range ents {
+		if l, err := os.Readlink("/proc/self/fd/" + e.Name()); err == nil && strings.HasPrefix(l, dir) {
+			t.Errorf("fd %s still open on %s", e.Name(), l)
+		}
 	}
 }
