@@ -10,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/superd/superd/pkg/config"
 )
 
 // ProcStat is what superd reads of /proc/PID/stat.
@@ -88,6 +90,21 @@ type Leftover struct {
 	SuperdStart        uint64
 	StopSignal         syscall.Signal
 	StopWait           time.Duration
+}
+
+// recordSpawned tells Options.Children of a child just spawned.
+func (s *Supervisor) recordSpawned(pc *config.Process, group string, pid int) {
+	if s.opts.Children != nil {
+		s.opts.Children.Spawned(SpawnedChild{Name: pc.Name, Group: group, PID: pid,
+			StopSignal: pc.StopSignal, StopWait: time.Duration(pc.StopWaitSecs) * time.Second})
+	}
+}
+
+// recordExited tells Options.Children of a child reaped.
+func (s *Supervisor) recordExited(pid int) {
+	if s.opts.Children != nil {
+		s.opts.Children.Exited(pid)
+	}
 }
 
 // leftoverGroup is a process group to stop and the leftover it was

@@ -78,10 +78,7 @@ func (s *Supervisor) StartOneShot(ctx context.Context, o *OneShot) (int, error) 
 			return
 		}
 		s.pids[pid] = p
-		if s.opts.Children != nil { // recorded like any child: crash recovery stops it too
-			s.opts.Children.Spawned(SpawnedChild{Name: pc.Name, Group: pc.Group, PID: pid,
-				StopSignal: pc.StopSignal, StopWait: time.Duration(pc.StopWaitSecs) * time.Second})
-		}
+		s.recordSpawned(pc, pc.Group, pid) // like any child: crash recovery stops it too
 		if c := p.child; c != nil && c.stdin != nil {
 			w := c.stdin
 			c.stdin = nil
@@ -134,9 +131,7 @@ func (s *Supervisor) oneshotExit(p *proc, pid int, status syscall.WaitStatus) {
 	}
 	p.child = nil
 	delete(s.pids, pid)
-	if s.opts.Children != nil {
-		s.opts.Children.Exited(pid)
-	}
+	s.recordExited(pid)
 	if p.timer != nil {
 		p.timer.Stop()
 		p.timer = nil

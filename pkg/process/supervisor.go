@@ -471,10 +471,7 @@ func (s *Supervisor) do(p *proc, a action) {
 		pid, msg := s.runner.spawn(s, p)
 		if msg == "" {
 			s.pids[pid] = p
-			if s.opts.Children != nil {
-				s.opts.Children.Spawned(SpawnedChild{Name: p.cfg.Name, Group: p.g.cfg.Name, PID: pid,
-					StopSignal: p.cfg.StopSignal, StopWait: time.Duration(p.cfg.StopWaitSecs) * time.Second})
-			}
+			s.recordSpawned(p.cfg, p.g.cfg.Name, pid)
 		}
 		if msg != "" {
 			s.apply(p, event{kind: evSpawnFailed, msg: msg})
@@ -491,9 +488,7 @@ func (s *Supervisor) do(p *proc, a action) {
 		s.startProbe(p, a.probe, a.pid)
 	case actExited:
 		delete(s.pids, a.pid)
-		if s.opts.Children != nil {
-			s.opts.Children.Exited(a.pid)
-		}
+		s.recordExited(a.pid)
 		if c := p.child; c != nil && c.pid == a.pid {
 			if c.stdin != nil {
 				c.stdin.Close()
