@@ -334,7 +334,7 @@ func TestShutdownStopsDependantsFirst(t *testing.T) {
 	t.Parallel()
 	db := shProc("db", "exec sleep 1000")
 	db.Priority = 900 // stopped first by priority alone
-	web := shProc("web", "trap 'sleep 0.3; exit 0' TERM; sleep 1000 & wait")
+	web := shProc("web", "trap 'sleep 0.3; kill $! 2>/dev/null; exit 0' TERM; sleep 1000 & wait")
 	web.Deps = []string{"db:db"}
 	web.Priority = 1
 	web.StopAsGroup, web.KillAsGroup = true, true // the background sleep stops too

@@ -9,10 +9,12 @@ import (
 // processes finish (supervisorctl prints them in that order).
 func TestGroupResultsInConfiguredOrder(t *testing.T) {
 	t.Parallel()
-	slow := shProc("slow", "trap 'sleep 0.3; exit 0' TERM; sleep 1000 & wait")
+	slow := shProc("slow", "trap 'sleep 0.3; kill $! 2>/dev/null; exit 0' TERM; sleep 1000 & wait")
 	slow.Group, slow.StartSecs, slow.Autostart = "g", 1, false
 	// The whole group gets TERM (and a SIGKILL after stopwaitsecs under
-	// load), so the background sleep never outlives the test.
+	// load); a TERM that reaches sh before it has forked the background
+	// sleep runs the trap right after the fork, which kills it, so the
+	// sleep never outlives the test.
 	slow.StopAsGroup, slow.KillAsGroup = true, true
 	fast := shProc("fast", "exec sleep 1000")
 	fast.Group, fast.Autostart, fast.Seq = "g", false, 1
