@@ -1,20 +1,17 @@
 package daemon
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/superd/superd/internal/testproc"
+	"github.com/superd/superd/internal/testutil"
 	"github.com/superd/superd/pkg/rpc"
 )
 
@@ -23,24 +20,13 @@ var superdBin, superctlBin string
 
 func TestMain(m *testing.M) {
 	testproc.Main() // helper modes for programs (listen_test.go)
-	dir, err := os.MkdirTemp("", "superd-bin-")
+	dir, err := testutil.Build("superd-bin-", raceEnabled, "../../cmd/superd", "../../cmd/superctl")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	superdBin = filepath.Join(dir, "superd")
 	superctlBin = filepath.Join(dir, "superctl")
-	for bin, pkg := range map[string]string{superdBin: "../../cmd/superd", superctlBin: "../../cmd/superctl"} {
-		args := []string{"build", "-o", bin}
-		if raceEnabled {
-			args = append(args, "-race")
-		}
-		out, err := exec.Command("go", append(args, pkg)...).CombinedOutput()
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "building %s: %v\n%s", pkg, err, out)
-			os.Exit(1)
-		}
-	}
 	code := testproc.Run(m)
 	os.RemoveAll(dir)
 	os.Exit(code)
@@ -48,33 +34,13 @@ func TestMain(m *testing.M) {
 
 // syncBuffer is a bytes.Buffer safe for the writes of a child's output
 // copier and reads by the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = testutil.SyncBuffer
 
 // shortTempDir returns a temp dir with a path short enough for unix
 // sockets (t.TempDir paths can exceed the 108-byte limit).
 func shortTempDir(t *testing.T) string {
 	t.Helper()
-	d, err := os.MkdirTemp("/tmp", "sd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(d) })
-	return d
+	return testutil.ShortTempDir(t, "sd")
 }
 
 // instance is a superd (or supervisord) running in the foreground on a
@@ -127,62 +93,33 @@ func startDaemon(t *testing.T, bin, dir, conf string, extra ...string) *instance
 // startDaemonAt is startDaemon for a config whose socket is sock.
 func startDaemonAt(t *testing.T, bin, dir, conf, sock string, extra ...string) *instance {
 	t.Helper()
-	in := &instance{t: t, dir: dir, conf: conf, sock: sock, out: new(syncBuffer), done: make(chan struct{})}
-	in.cmd = exec.Command(bin, append([]string{"-n", "-c", conf}, extra...)...)
-	in.cmd.Stdout, in.cmd.Stderr = in.out, in.out
-	in.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := in.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { in.cmd.Wait(); close(in.done) }()
+	d := testutil.Start(t, bin, append([]string{"-n", "-c", conf}, extra...)...)
+	in := &instance{t: t, dir: dir, conf: conf, sock: sock, cmd: d.Cmd, out: d.Out, done: d.Done}
 	in.client = rpc.NewClient("unix://"+in.sock, "", "")
 	t.Cleanup(in.kill)
-	waitFor(t, "daemon answering", func() bool {
-		select {
-		case <-in.done:
-			t.Fatalf("daemon exited: %s", in.out)
-		default:
-		}
+	d.WaitReady(t, waitTimeout, func() bool {
 		_, err := in.client.GetState(context.Background())
 		return err == nil
 	})
 	return in
 }
 
+// kill stops the daemon with SIGTERM (SIGKILL to its group after 20 s).
 func (in *instance) kill() {
-	select {
-	case <-in.done:
-		return
-	default:
-	}
-	in.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-in.done:
-	case <-time.After(20 * time.Second):
-		syscall.Kill(-in.cmd.Process.Pid, syscall.SIGKILL)
-		<-in.done
-	}
+	(&testutil.Daemon{Cmd: in.cmd, Out: in.out, Done: in.done}).Stop(20 * time.Second)
 }
 
-// waitFor polls cond until it holds or a deadline passes.
+// waitTimeout is how long waitFor and pollUntil wait.
+const waitTimeout = 20 * time.Second
+
+// waitFor polls cond until it holds or 20 s pass.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	if !pollUntil(cond) {
-		t.Fatalf("timed out waiting for %s", what)
-	}
+	testutil.WaitFor(t, waitTimeout, what, cond)
 }
 
 // pollUntil polls cond every 10 ms until it holds (true) or 20 s pass.
-func pollUntil(cond func() bool) bool {
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return true
-}
+func pollUntil(cond func() bool) bool { return testutil.PollUntil(waitTimeout, cond) }
 
 // allRunning waits until every process reports RUNNING.
 func (in *instance) allRunning(n int) []rpc.ProcessInfo {
@@ -234,16 +171,8 @@ func mask(s string) string {
 	return barePID.ReplaceAllString(s, "N")
 }
 
-func processAlive(pid int) bool {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	// state field after "(comm)"
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	return i > 0 && len(s) > i+2 && s[i+2] != 'Z'
-}
+// processAlive reports whether pid runs and is not a zombie.
+func processAlive(pid int) bool { return testutil.Alive(pid) }
 
 func newClient(dir string) *rpc.Client {
 	return rpc.NewClient("unix://"+filepath.Join(dir, "s.sock"), "", "")

@@ -1,19 +1,17 @@
 package reliability
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/superd/superd/internal/testproc"
+	"github.com/superd/superd/internal/testutil"
 	"github.com/superd/superd/pkg/process"
 	"github.com/superd/superd/pkg/rpc"
 )
@@ -23,53 +21,25 @@ var superdBin string
 
 func TestMain(m *testing.M) {
 	testproc.Main()
-	dir, err := os.MkdirTemp("", "superd-bin-")
+	dir, err := testutil.Build("superd-bin-", raceEnabled, "../../cmd/superd")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	superdBin = filepath.Join(dir, "superd")
-	args := []string{"build", "-o", superdBin}
-	if raceEnabled {
-		args = append(args, "-race")
-	}
-	if out, err := exec.Command("go", append(args, "../../cmd/superd")...).CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "building superd: %v\n%s", err, out)
-		os.Exit(1)
-	}
 	code := testproc.Run(m)
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
 
 // syncBuffer is a bytes.Buffer safe for concurrent writes and reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = testutil.SyncBuffer
 
 // shortTempDir returns a temp dir with a path short enough for unix
 // sockets.
 func shortTempDir(t *testing.T) string {
 	t.Helper()
-	d, err := os.MkdirTemp("/tmp", "sr")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(d) })
-	return d
+	return testutil.ShortTempDir(t, "sr")
 }
 
 // instance is a superd running in the foreground in its own directory.
@@ -112,22 +82,11 @@ supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 // API answers; the test's cleanup stops it.
 func startDaemon(t *testing.T, bin, dir, conf string, extra ...string) *instance {
 	t.Helper()
-	in := &instance{t: t, dir: dir, out: new(syncBuffer), done: make(chan struct{})}
-	in.cmd = exec.Command(bin, append([]string{"-n", "-c", conf}, extra...)...)
-	in.cmd.Stdout, in.cmd.Stderr = in.out, in.out
-	in.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := in.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { in.cmd.Wait(); close(in.done) }()
+	d := testutil.Start(t, bin, append([]string{"-n", "-c", conf}, extra...)...)
+	in := &instance{t: t, dir: dir, cmd: d.Cmd, out: d.Out, done: d.Done}
 	in.client = newClient(dir)
 	t.Cleanup(in.kill)
-	waitFor(t, "daemon answering", func() bool {
-		select {
-		case <-in.done:
-			t.Fatalf("daemon exited: %s", in.out)
-		default:
-		}
+	d.WaitReady(t, waitTimeout, func() bool {
 		_, err := in.client.GetState(context.Background())
 		return err == nil
 	})
@@ -136,18 +95,7 @@ func startDaemon(t *testing.T, bin, dir, conf string, extra ...string) *instance
 
 // kill stops the daemon with SIGTERM (SIGKILL to its group after 60 s).
 func (in *instance) kill() {
-	select {
-	case <-in.done:
-		return
-	default:
-	}
-	in.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-in.done:
-	case <-time.After(60 * time.Second):
-		syscall.Kill(-in.cmd.Process.Pid, syscall.SIGKILL)
-		<-in.done
-	}
+	(&testutil.Daemon{Cmd: in.cmd, Out: in.out, Done: in.done}).Stop(60 * time.Second)
 }
 
 // allRunning waits until n processes report RUNNING.
@@ -174,31 +122,20 @@ func newClient(dir string) *rpc.Client {
 	return rpc.NewClient("unix://"+filepath.Join(dir, "s.sock"), "", "")
 }
 
-// waitFor polls cond until it holds or 60 s pass (the suite runs on
-// loaded machines).
+// waitTimeout is how long waitFor waits (the suite runs on loaded
+// machines).
+const waitTimeout = 60 * time.Second
+
+// waitFor polls cond until it holds or 60 s pass.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	if !pollUntil(cond) {
-		t.Fatalf("timed out waiting for %s", what)
-	}
+	testutil.WaitFor(t, waitTimeout, what, cond)
 }
 
-func pollUntil(cond func() bool) bool {
-	deadline := time.Now().Add(60 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return true
-}
+func pollUntil(cond func() bool) bool { return testutil.PollUntil(waitTimeout, cond) }
 
 // processAlive reports whether pid runs and is not a zombie.
-func processAlive(pid int) bool {
-	st, err := process.ReadProcStat(pid)
-	return err == nil && st.State != 'Z'
-}
+func processAlive(pid int) bool { return testutil.Alive(pid) }
 
 // zombieChildren lists the children of ppid that are zombies.
 func zombieChildren(ppid int) []int {

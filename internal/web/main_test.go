@@ -10,12 +10,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/superd/superd/internal/testproc"
+	"github.com/superd/superd/internal/testutil"
 	"github.com/superd/superd/pkg/rpc"
 )
 
@@ -28,7 +27,7 @@ func TestMain(m *testing.M) {
 }
 
 func testMain(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "superd-web-bin-")
+	dir, err := testutil.Build("superd-web-bin-", false, "../../cmd/superd", "../../cmd/superctl")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -36,32 +35,10 @@ func testMain(m *testing.M) int {
 	defer os.RemoveAll(dir)
 	superdBin = filepath.Join(dir, "superd")
 	superctlBin = filepath.Join(dir, "superctl")
-	for bin, pkg := range map[string]string{superdBin: "../../cmd/superd", superctlBin: "../../cmd/superctl"} {
-		out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput()
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "building %s: %v\n%s", pkg, err, out)
-			return 1
-		}
-	}
 	return testproc.Run(m)
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = testutil.SyncBuffer
 
 // freePort returns a TCP port that was free a moment ago.
 func freePort(t *testing.T) int {
@@ -94,11 +71,7 @@ type daemon struct {
 // ($DIR is replaced by the daemon's dir) and runs bin -n -c conf.
 func startDaemon(t *testing.T, bin, user, pw, programs string) *daemon {
 	t.Helper()
-	dir, err := os.MkdirTemp("/tmp", "sdw")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	dir := testutil.ShortTempDir(t, "sdw")
 	port := freePort(t)
 	// programs may start with "[supervisord]\n" and more options of
 	// that section, up to an empty line
@@ -140,42 +113,21 @@ supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	p := testutil.Start(t, bin, "-n", "-c", conf)
 	d := &daemon{t: t, dir: dir, conf: conf, base: fmt.Sprintf("http://127.0.0.1:%d", port),
-		sock: filepath.Join(dir, "s.sock"), out: new(syncBuffer), done: make(chan struct{}), user: user, pw: pw}
-	d.cmd = exec.Command(bin, "-n", "-c", conf)
-	d.cmd.Stdout, d.cmd.Stderr = d.out, d.out
-	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := d.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { d.cmd.Wait(); close(d.done) }()
+		sock: filepath.Join(dir, "s.sock"), cmd: p.Cmd, out: p.Out, done: p.Done, user: user, pw: pw}
 	d.client = rpc.NewClient(d.base, user, pw)
 	t.Cleanup(d.kill)
-	waitFor(t, "daemon answering", func() bool {
-		select {
-		case <-d.done:
-			t.Fatalf("daemon exited: %s", d.out)
-		default:
-		}
+	p.WaitReady(t, waitTimeout, func() bool {
 		st, err := d.client.GetState(context.Background())
 		return err == nil && st.Name == "RUNNING"
 	})
 	return d
 }
 
+// kill stops the daemon with SIGTERM (SIGKILL to its group after 20 s).
 func (d *daemon) kill() {
-	select {
-	case <-d.done:
-		return
-	default:
-	}
-	d.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-d.done:
-	case <-time.After(20 * time.Second):
-		syscall.Kill(-d.cmd.Process.Pid, syscall.SIGKILL)
-		<-d.done
-	}
+	(&testutil.Daemon{Cmd: d.cmd, Out: d.out, Done: d.done}).Stop(20 * time.Second)
 }
 
 // get fetches path without following redirects.
@@ -216,15 +168,13 @@ func (d *daemon) state(name string) string {
 	return info.StateName
 }
 
+// waitTimeout is how long waitFor waits.
+const waitTimeout = 30 * time.Second
+
+// waitFor polls cond until it holds, failing the test after 30 s.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testutil.WaitFor(t, waitTimeout, what, cond)
 }
 
 // program returns a [program:x] section running a testproc mode.
