@@ -37,6 +37,10 @@
 // a pid <= 1, which would signal a process group (the test's own, for
 // 0) or init.
 //
+// Building the superd/superctl binaries, starting the daemons under
+// test and polling with deadlines live in internal/testutil, which the
+// integration suites share.
+//
 // Concurrency: none of its own in the test process; each helper mode
 // runs in its own child process and ends with it (exit code, signal,
 // or EOF on stdin, depending on the mode).
