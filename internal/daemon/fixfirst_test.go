@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/superd/superd/internal/testutil"
 	"github.com/superd/superd/pkg/rpc"
 )
 
@@ -180,16 +181,8 @@ autorestart=true
 		if err == nil && st.Name != "RUNNING" {
 			t.Fatalf("getState = %s while starting", st.Name)
 		}
-		infos, err := c.GetAllProcessInfo(ctx)
-		if err != nil || len(infos) != n {
-			return false
-		}
-		for _, i := range infos {
-			if i.StateName != "RUNNING" {
-				return false
-			}
-		}
-		return true
+		_, ok := testutil.AllRunning(ctx, c, n)
+		return ok
 	})
 	allUp.Store(true)
 	wg.Wait()

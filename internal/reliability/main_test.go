@@ -103,17 +103,9 @@ func (in *instance) allRunning(n int) []rpc.ProcessInfo {
 	in.t.Helper()
 	var infos []rpc.ProcessInfo
 	waitFor(in.t, fmt.Sprintf("%d processes RUNNING", n), func() bool {
-		var err error
-		infos, err = in.client.GetAllProcessInfo(context.Background())
-		if err != nil || len(infos) != n {
-			return false
-		}
-		for _, i := range infos {
-			if i.StateName != "RUNNING" {
-				return false
-			}
-		}
-		return true
+		var ok bool
+		infos, ok = testutil.AllRunning(context.Background(), in.client, n)
+		return ok
 	})
 	return infos
 }

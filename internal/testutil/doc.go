@@ -2,7 +2,8 @@
 // (internal/daemon, internal/reliability, internal/web): it builds the
 // superd/superctl commands once per test binary (Build), starts a daemon
 // in the foreground in its own process group and waits for it to answer
-// (Start, Daemon.WaitReady), stops it (Daemon.Stop), polls a condition
+// (Start, Daemon.WaitReady), stops it (Daemon.Stop), checks that all of
+// its processes are RUNNING (AllRunning), polls a condition
 // with a deadline (WaitFor, PollUntil), and gives short temp dirs for
 // unix sockets (ShortTempDir) and a concurrency-safe output buffer
 // (SyncBuffer). Each suite keeps its own deadlines: every wait takes its

@@ -2,6 +2,7 @@ package testutil
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/superd/superd/pkg/process"
+	"github.com/superd/superd/pkg/rpc"
 )
 
 // Build builds each package pkgs (paths as `go build` takes them,
@@ -151,4 +153,19 @@ func (d *Daemon) Stop(grace time.Duration) {
 func Alive(pid int) bool {
 	st, err := process.ReadProcStat(pid)
 	return err == nil && st.State != 'Z'
+}
+
+// AllRunning asks c for every process's info and reports whether there
+// are exactly n, all RUNNING (false on an error).
+func AllRunning(ctx context.Context, c *rpc.Client, n int) ([]rpc.ProcessInfo, bool) {
+	infos, err := c.GetAllProcessInfo(ctx)
+	if err != nil || len(infos) != n {
+		return infos, false
+	}
+	for _, i := range infos {
+		if i.StateName != "RUNNING" {
+			return infos, false
+		}
+	}
+	return infos, true
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/cdproto/performance"
 	"github.com/chromedp/chromedp"
 	"github.com/superd/superd/internal/testproc"
+	"github.com/superd/superd/internal/testutil"
 )
 
 const chromiumBin = "/usr/bin/chromium"
@@ -275,16 +276,8 @@ func TestBrowser1000(t *testing.T) {
 	const n = 1000
 	d := startDaemon(t, superdBin, "", "", fmt.Sprintf("[program:n]\nprocess_name=%%(program_name)s_%%(process_num)04d\nnumprocs=%d\ncommand=/bin/sleep 100000\nstartsecs=0\nstopwaitsecs=30\n", n))
 	waitFor(t, "1000 RUNNING", func() bool {
-		infos, err := d.client.GetAllProcessInfo(t.Context())
-		if err != nil || len(infos) != n {
-			return false
-		}
-		for _, i := range infos {
-			if i.StateName != "RUNNING" {
-				return false
-			}
-		}
-		return true
+		_, ok := testutil.AllRunning(t.Context(), d.client, n)
+		return ok
 	})
 	// Long tasks (over 50 ms) are recorded from the start of the page
 	// (parsing it included), through the first snapshot, two seconds
