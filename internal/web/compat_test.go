@@ -111,6 +111,16 @@ func TestCompatURLs(t *testing.T) {
 				hdr = []string{"Content-Type", "application/x-www-form-urlencoded"}
 			}
 			out = append(out, d.answer(s.method, s.path, s.body, hdr...))
+			if s.path == "/index.html?processname=web&action=restart" {
+				// the new child's three lines must be in the log before
+				// the later clearlog step, in both daemons: otherwise
+				// they may land after the clear, and tail.html differs
+				// by timing alone
+				waitFor(t, "restarted web's output", func() bool {
+					out, _ := d.client.ReadProcessStdoutLog(t.Context(), "web", 0, 0)
+					return strings.Count(out, "\n") == 6
+				})
+			}
 		}
 		return out
 	}
