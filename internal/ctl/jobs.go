@@ -281,7 +281,7 @@ func countFlag(args []string, def int) ([]string, int, error) {
 		}
 		x, err := strconv.Atoi(v)
 		if err != nil || x < 1 {
-			return nil, 0, fmt.Errorf("bad count %q", v)
+			return nil, 0, fmt.Errorf("-n: %q is not a count (a whole number from 1)", v)
 		}
 		n = x
 	}
@@ -290,7 +290,10 @@ func countFlag(args []string, def int) ([]string, int, error) {
 
 func (c *controller) jobsHistory(ctx context.Context, args []string, asJSON bool) error {
 	args, n, err := countFlag(args, 20)
-	if err != nil || len(args) != 1 {
+	if err != nil {
+		return c.jobsUsage(err.Error())
+	}
+	if len(args) != 1 {
 		return c.jobsUsage("usage: jobs history <name> [-n 20]")
 	}
 	runs, err := c.client.JobHistory(ctx, args[0], n)
@@ -319,7 +322,10 @@ func (c *controller) jobsHistory(ctx context.Context, args []string, asJSON bool
 
 func (c *controller) jobsNext(ctx context.Context, args []string, asJSON bool) error {
 	args, n, err := countFlag(args, 5)
-	if err != nil || len(args) != 1 || n > 100 {
+	if err != nil {
+		return c.jobsUsage(err.Error())
+	}
+	if len(args) != 1 || n > 100 {
 		return c.jobsUsage("usage: jobs next <name> [-n 5] (at most 100)")
 	}
 	ts, err := c.client.JobNextRuns(ctx, args[0], n)

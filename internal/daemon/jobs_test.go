@@ -339,3 +339,19 @@ schedule=@yearly
 		t.Errorf("check output does not start with %q:\n%s", want, out)
 	}
 }
+
+// TestJobsBadCount: a bad -n names the argument and its value.
+func TestJobsBadCount(t *testing.T) {
+	t.Parallel()
+	dir := shortTempDir(t)
+	conf := writeConfig(t, dir, "[job:tick]\ncommand=/bin/true\nschedule=@yearly\n")
+	withSuperdKeys(t, conf, dir)
+	startDaemon(t, superdBin, dir, conf)
+	for _, args := range [][]string{{"jobs", "history", "tick", "-n", "abc"}, {"jobs", "next", "tick", "-n0"}} {
+		out, code := ctl(t, superctlBin, conf, args...)
+		v := strings.TrimPrefix(args[len(args)-1], "-n")
+		if want := "Error: -n: \"" + v + "\" is not a count (a whole number from 1)\n"; code != 2 || !strings.HasPrefix(out, want) {
+			t.Errorf("superctl %v: exit %d, want 2 and output starting %q:\n%s", args, code, want, out)
+		}
+	}
+}
