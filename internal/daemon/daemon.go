@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"os/signal"
 	"os/user"
 	"strconv"
@@ -240,7 +241,8 @@ func (d *daemon) start(cfg *config.Config, daemonized bool) error {
 	for _, f := range cfg.Files[min(1, len(cfg.Files)):] {
 		d.log.Info(fmt.Sprintf("Included extra file %q during parsing", f))
 	}
-	if msg := raiseLimits(sd.Minfds, sd.Minprocs, d.log); msg != "" {
+	_, nfds := fdsNeeded(cfg)
+	if msg := raiseLimits(sd.Minfds, sd.Minprocs, int(nfds), d.log); msg != "" {
 		return errors.New(msg)
 	}
 	checkFDs(cfg, d.log)
@@ -612,8 +614,18 @@ func (d *daemon) wait(sup *process.Supervisor, sigs <-chan os.Signal, done <-cha
 }
 
 // raiseLimits raises RLIMIT_NOFILE and RLIMIT_NPROC as supervisord
-// does; it returns supervisord's message if it cannot.
-func raiseLimits(minfds, minprocs int, log *slog.Logger) string {
+// does; it returns supervisord's message if it cannot. nfds is how many
+// descriptors superd itself needs for its processes (fdsNeeded).
+//
+// supervisord raises the soft limits of its own process, so its
+// children inherit at least minfds and minprocs. The Go runtime has
+// already raised superd's soft RLIMIT_NOFILE to the hard limit, and it
+// puts the original soft limit back in every child (go.dev/issue/46279)
+// unless superd sets the limit itself; so what is compared with minfds
+// is that original, the limit children would get (childNofile). When
+// it is lower, superd sets its soft limit to minfds (or to nfds, if
+// that is more), which children then inherit as under supervisord.
+func raiseLimits(minfds, minprocs, nfds int, log *slog.Logger) string {
 	limits := []struct {
 		res  int
 		min  int
@@ -629,19 +641,58 @@ func raiseLimits(minfds, minprocs int, log *slog.Logger) string {
 			continue
 		}
 		want := uint64(l.min)
-		if r.Cur == unix.RLIM_INFINITY || r.Cur >= want {
+		cur := r.Cur
+		if l.res == unix.RLIMIT_NOFILE {
+			cur = childNofile(r, log)
+		}
+		if cur == unix.RLIM_INFINITY || cur >= want {
 			continue
 		}
 		hard := r.Max
 		if hard != unix.RLIM_INFINITY && hard < want {
 			hard = want
 		}
-		if err := unix.Setrlimit(l.res, &unix.Rlimit{Cur: want, Max: hard}); err != nil {
+		set := want
+		if l.res == unix.RLIMIT_NOFILE && uint64(nfds) > set {
+			// superd's own descriptors are not what minfds counts,
+			// but they need the same limit: children inherit it.
+			set = min(uint64(nfds), hard)
+		}
+		if err := unix.Setrlimit(l.res, &unix.Rlimit{Cur: set, Max: hard}); err != nil {
 			return fmt.Sprintf(l.msg, l.min, hard)
 		}
-		log.Info(fmt.Sprintf("Increased %s limit to %d", l.name, l.min))
+		log.Info(fmt.Sprintf("Increased %s limit to %d", l.name, set))
 	}
 	return ""
+}
+
+// childNofile returns the soft RLIMIT_NOFILE a child of superd starts
+// with, given superd's own limit r. The Go runtime sets the soft limit
+// to one below the hard limit at start-up and restores the original in
+// each child; as it keeps that original to itself, a child is asked
+// (sh's "ulimit -n"). If the runtime did not raise it, or no shell
+// answers, it is r.Cur.
+func childNofile(r unix.Rlimit, log *slog.Logger) uint64 {
+	if r.Max == unix.RLIM_INFINITY || r.Max == 0 || r.Cur != r.Max-1 {
+		return r.Cur
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "/bin/sh", "-c", "ulimit -n").Output()
+	text := strings.TrimSpace(string(out))
+	if err != nil {
+		log.Debug(fmt.Sprintf("could not read children's RLIMIT_NOFILE (/bin/sh -c 'ulimit -n'): %v; assuming %d", err, r.Cur))
+		return r.Cur
+	}
+	if text == "unlimited" {
+		return unix.RLIM_INFINITY
+	}
+	n, err := strconv.ParseUint(text, 10, 64)
+	if err != nil {
+		log.Debug(fmt.Sprintf("could not read children's RLIMIT_NOFILE: /bin/sh -c 'ulimit -n' printed %q; assuming %d", text, r.Cur))
+		return r.Cur
+	}
+	return n
 }
 
 // fdsPerProcess is how many descriptors superd holds per running
@@ -658,16 +709,23 @@ const fdsPerProcess = 6
 // hard limit is too low: spawns past it fail with "too many open
 // files" (spawnerr) instead of superd failing at start-up.
 func checkFDs(cfg *config.Config, log *slog.Logger) {
-	n := 0
-	for _, g := range cfg.Groups {
-		n += len(g.Processes)
-	}
-	need := uint64(fdsPerProcess*n + 64)
+	n, need := fdsNeeded(cfg)
 	var r unix.Rlimit
 	if unix.Getrlimit(unix.RLIMIT_NOFILE, &r) != nil || r.Cur == unix.RLIM_INFINITY || r.Cur >= need {
 		return
 	}
 	log.Warn(fmt.Sprintf("%d processes need about %d file descriptors but RLIMIT_NOFILE allows %d (hard limit %d): spawns beyond that fail with 'too many open files'; raise the hard limit (ulimit -Hn, LimitNOFILE=) or minfds", n, need, r.Cur, r.Max))
+}
+
+// fdsNeeded returns how many processes cfg configures and about how
+// many descriptors superd needs for them: fdsPerProcess each, placed
+// from descriptor 256 up (pkg/process keeps the low ones free), and 64
+// for its sockets, state store and main log.
+func fdsNeeded(cfg *config.Config) (n int, need uint64) {
+	for _, g := range cfg.Groups {
+		n += len(g.Processes)
+	}
+	return n, uint64(fdsPerProcess*n + 256 + 64)
 }
 
 // dropPrivileges switches to user (name or uid) after sockets and logs

@@ -2,12 +2,16 @@ package daemon
 
 import (
 	"bytes"
+	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/superd/superd/internal/testutil"
 	"github.com/superd/superd/pkg/config"
 )
 
@@ -36,5 +40,62 @@ func TestCheckFDs(t *testing.T) {
 	if !strings.Contains(out, "level=WARN") || !strings.Contains(out, "processes need about") ||
 		!strings.Contains(out, "RLIMIT_NOFILE allows") || !strings.Contains(out, "minfds") {
 		t.Errorf("%d processes with RLIMIT_NOFILE %d: want a warning, got %q", n, r.Cur, out)
+	}
+}
+
+// TestMinfdsReachesChildren: supervisord raises its soft RLIMIT_NOFILE
+// to minfds and its children inherit it; superd's children must start
+// with the same limit, although the Go runtime raises superd's own soft
+// limit at start-up and hands children the original. Both daemons run
+// with a soft limit of 1024 on the same configs (minfds above it, and
+// below it) and a child prints the limit it got.
+func TestMinfdsReachesChildren(t *testing.T) {
+	t.Parallel()
+	requireReference(t)
+	var r unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Max != unix.RLIM_INFINITY && r.Max < 4096 && os.Geteuid() != 0 {
+		t.Skipf("hard RLIMIT_NOFILE %d: cannot raise a soft limit to 4096", r.Max)
+	}
+	for _, minfds := range []int{512, 4096} {
+		got := map[string]string{}
+		for _, bin := range []string{"/usr/bin/supervisord", superdBin} {
+			dir := shortTempDir(t)
+			conf := writeConfig(t, dir, fmt.Sprintf(`[program:lim]
+command=/bin/sh -c 'echo "soft $(ulimit -Sn)"; exec sleep 100'
+startsecs=0
+stdout_logfile=%s/lim.out
+`, dir))
+			text, err := os.ReadFile(conf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			text = bytes.Replace(text, []byte("[supervisord]\n"), fmt.Appendf(nil, "[supervisord]\nminfds=%d\n", minfds), 1)
+			if err := os.WriteFile(conf, text, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			d := testutil.Start(t, "/bin/sh", "-c", `ulimit -Sn 1024 && exec "$0" "$@"`, bin, "-n", "-c", conf)
+			in := &instance{t: t, dir: dir, conf: conf, sock: filepath.Join(dir, "s.sock"), cmd: d.Cmd, out: d.Out, done: d.Done}
+			var line string
+			waitFor(t, bin+": the child's line", func() bool {
+				b, _ := os.ReadFile(filepath.Join(dir, "lim.out"))
+				line = strings.TrimSpace(string(b))
+				return strings.HasPrefix(line, "soft ")
+			})
+			in.kill()
+			got[filepath.Base(bin)] = line
+		}
+		want := "soft 1024"
+		if minfds > 1024 {
+			want = fmt.Sprintf("soft %d", minfds)
+		}
+		if got["supervisord"] != want {
+			t.Errorf("minfds=%d: supervisord's child printed %q, this test expects %q", minfds, got["supervisord"], want)
+		}
+		if got["superd"] != got["supervisord"] {
+			t.Errorf("minfds=%d: superd's child printed %q, supervisord's %q", minfds, got["superd"], got["supervisord"])
+		}
 	}
 }
