@@ -7,43 +7,183 @@ import (
 )
 
 // ParseEnvFile parses an environment file in the syntax of systemd's
-// EnvironmentFile=: KEY=VALUE lines; empty lines and lines starting
-// with # or ; are ignored; whitespace around the key and around an
-// unquoted value is dropped; a value may be in single quotes (literal)
-// or double quotes (backslash escapes \" \\ \$ \` and \n); a backslash
-// at the end of a line continues it on the next. Unlike systemd, which
-// skips an invalid line with a log message, a line without "=" or with
-// a bad key is an error naming its line, and an `export ` prefix (as
-// in shell-style .env files) is accepted. No $VAR expansion is done, as
-// in systemd. name is used in error messages.
+// EnvironmentFile= (systemd 252's load_env_file, which a test runs as
+// an oracle): KEY=VALUE assignments; blank space before a key, around
+// "=" and after an unquoted value is dropped; a line starting with # or
+// ; is a comment (a backslash at its end continues the comment); an
+// unquoted value keeps quotes met after its first character and drops
+// a backslash before any character (a backslash-newline joins the next
+// line); a value that starts with a quote is single-quoted (literal,
+// newlines included) or double-quoted (backslash escapes only " \ $ `,
+// other backslashes are kept, a backslash-newline is dropped), and
+// quoted pieces separated by blanks are joined ("a" "b" is ab). CR
+// ends a line as LF does. No $VAR expansion is done. name is used in
+// error messages.
+//
+// The differences from systemd: a key without "=", an invalid key and
+// a quote still open at the end of the file are errors naming the line
+// the assignment starts on (systemd skips the first two, with a log
+// message for an invalid key, and takes the rest of the file as the
+// value); an "export " prefix (shell-style .env files) is dropped,
+// where systemd would read "export KEY" as an invalid key.
 func ParseEnvFile(name string, data []byte) ([]EnvVar, error) {
-	var out []EnvVar
-	lines := strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n")
-	for i := 0; i < len(lines); i++ {
-		lineNo := i + 1
-		line := lines[i]
-		trimmed := strings.TrimLeft(line, " \t")
-		if trimmed == "" || trimmed[0] == '#' || trimmed[0] == ';' {
-			continue
+	const (
+		preKey = iota
+		inKey
+		preValue
+		inValue
+		valueEscape
+		singleQuote
+		doubleQuote
+		doubleEscape
+		comment
+		commentEscape
+	)
+	var (
+		out        []EnvVar
+		key, val   strings.Builder
+		keyEnd     int // key length without trailing blanks
+		valEnd     = -1
+		state      = preKey
+		line       = 1 // line of the current character
+		start      = 1 // line the current assignment starts on
+		blank      = func(c byte) bool { return c == ' ' || c == '\t' }
+		newline    = func(c byte) bool { return c == '\n' || c == '\r' }
+		assignment = func() error {
+			k := key.String()[:keyEnd]
+			if rest, ok := strings.CutPrefix(k, "export"); ok && rest != "" && blank(rest[0]) {
+				k = strings.TrimLeft(rest, " \t")
+			}
+			if !validEnvKey(k) {
+				return fmt.Errorf("%s:%d: invalid variable name %q", name, start, k)
+			}
+			v := val.String()
+			if valEnd >= 0 {
+				v = v[:valEnd]
+			}
+			out = append(out, EnvVar{Key: k, Value: v})
+			key.Reset()
+			val.Reset()
+			keyEnd, valEnd = 0, -1
+			return nil
 		}
-		// Join continuation lines (outside quotes a trailing backslash
-		// continues the line; inside quotes the newline is kept).
-		for strings.HasSuffix(line, "\\") && !strings.HasSuffix(line, "\\\\") && i+1 < len(lines) {
-			i++
-			line = line[:len(line)-1] + lines[i]
+	)
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		switch state {
+		case preKey:
+			switch {
+			case c == '#' || c == ';':
+				state = comment
+			case blank(c) || newline(c):
+			default:
+				state, start = inKey, line
+				key.WriteByte(c)
+				keyEnd = key.Len()
+			}
+		case inKey:
+			switch {
+			case newline(c):
+				return nil, fmt.Errorf("%s:%d: expected KEY=VALUE, got %q", name, start, strings.TrimSpace(key.String()))
+			case c == '=':
+				state = preValue
+			default:
+				key.WriteByte(c)
+				if !blank(c) {
+					keyEnd = key.Len()
+				}
+			}
+		case preValue:
+			switch {
+			case newline(c):
+				state = preKey
+				if err := assignment(); err != nil {
+					return nil, err
+				}
+			case c == '\'':
+				state = singleQuote
+			case c == '"':
+				state = doubleQuote
+			case c == '\\':
+				state = valueEscape
+			case blank(c):
+			default:
+				state = inValue
+				val.WriteByte(c)
+			}
+		case inValue:
+			switch {
+			case newline(c):
+				state = preKey
+				if err := assignment(); err != nil {
+					return nil, err
+				}
+			case c == '\\':
+				state, valEnd = valueEscape, -1
+			case blank(c):
+				if valEnd < 0 {
+					valEnd = val.Len()
+				}
+				val.WriteByte(c)
+			default:
+				valEnd = -1
+				val.WriteByte(c)
+			}
+		case valueEscape:
+			state = inValue
+			if !newline(c) {
+				val.WriteByte(c)
+			}
+		case singleQuote:
+			if c == '\'' {
+				state = preValue
+			} else {
+				val.WriteByte(c)
+			}
+		case doubleQuote:
+			switch c {
+			case '"':
+				state = preValue
+			case '\\':
+				state = doubleEscape
+			default:
+				val.WriteByte(c)
+			}
+		case doubleEscape:
+			state = doubleQuote
+			switch {
+			case c == '"' || c == '\\' || c == '$' || c == '`':
+				val.WriteByte(c)
+			case c == '\n':
+			default:
+				val.WriteByte('\\')
+				val.WriteByte(c)
+			}
+		case comment:
+			switch {
+			case c == '\\':
+				state = commentEscape
+			case newline(c):
+				state = preKey
+			}
+		case commentEscape:
+			state = comment
 		}
-		line = strings.TrimLeft(line, " \t")
-		line = strings.TrimPrefix(line, "export ")
-		key, val, ok := strings.Cut(line, "=")
-		key = strings.TrimSpace(key)
-		if !ok || !validEnvKey(key) {
-			return nil, fmt.Errorf("%s:%d: expected KEY=VALUE, got %q", name, lineNo, strings.TrimSpace(lines[lineNo-1]))
+		if c == '\n' {
+			line++
 		}
-		v, err := envValue(strings.TrimLeft(val, " \t"))
-		if err != nil {
-			return nil, fmt.Errorf("%s:%d: %s: %v", name, lineNo, key, err)
+	}
+	switch state {
+	case inKey:
+		return nil, fmt.Errorf("%s:%d: expected KEY=VALUE, got %q", name, start, strings.TrimSpace(key.String()))
+	case preValue, inValue, valueEscape:
+		if err := assignment(); err != nil {
+			return nil, err
 		}
-		out = append(out, EnvVar{Key: key, Value: v})
+	case singleQuote:
+		return nil, fmt.Errorf("%s:%d: %s: unterminated single quote", name, start, strings.TrimSpace(key.String()))
+	case doubleQuote, doubleEscape:
+		return nil, fmt.Errorf("%s:%d: %s: unterminated double quote", name, start, strings.TrimSpace(key.String()))
 	}
 	return out, nil
 }
@@ -58,64 +198,6 @@ func validEnvKey(k string) bool {
 		}
 	}
 	return true
-}
-
-func envValue(s string) (string, error) {
-	var b strings.Builder
-	for len(s) > 0 {
-		switch c := s[0]; c {
-		case '\'':
-			end := strings.IndexByte(s[1:], '\'')
-			if end < 0 {
-				return "", fmt.Errorf("unterminated single quote")
-			}
-			b.WriteString(s[1 : 1+end])
-			s = s[2+end:]
-		case '"':
-			i := 1
-			closed := false
-			for i < len(s) {
-				if s[i] == '\\' && i+1 < len(s) {
-					switch s[i+1] {
-					case '"', '\\', '$', '`':
-						b.WriteByte(s[i+1])
-					case 'n':
-						b.WriteByte('\n')
-					default:
-						b.WriteByte('\\')
-						b.WriteByte(s[i+1])
-					}
-					i += 2
-					continue
-				}
-				if s[i] == '"' {
-					closed = true
-					i++
-					break
-				}
-				b.WriteByte(s[i])
-				i++
-			}
-			if !closed {
-				return "", fmt.Errorf("unterminated double quote")
-			}
-			s = s[i:]
-		default:
-			// Unquoted: up to the next quote; trailing blanks of the
-			// whole value are dropped.
-			j := strings.IndexAny(s, `'"`)
-			if j < 0 {
-				j = len(s)
-			}
-			part := s[:j]
-			s = s[j:]
-			if s == "" {
-				part = strings.TrimRight(part, " \t")
-			}
-			b.WriteString(part)
-		}
-	}
-	return b.String(), nil
 }
 
 // ReadEnvFiles reads files in order (a later file's value for a key
