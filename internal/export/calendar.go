@@ -310,7 +310,8 @@ func cronList(vs []int, min, max int) string {
 	if len(vs) == max-min+1 {
 		return "*"
 	}
-	return systemdList(vs, min, max, strconv.Itoa)
+	// cron writes ranges a-b (systemd's a..b is not cron syntax)
+	return strings.ReplaceAll(systemdList(vs, min, max, strconv.Itoa), "..", "-")
 }
 
 // jobCronLines returns a job's schedules as 5-field cron expressions,

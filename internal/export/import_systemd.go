@@ -674,24 +674,31 @@ func titleChannel(c string) string {
 func importTimer(conf *confFile, t, svc *systemdUnit, progName func(string) string) {
 	svc.used["Install.WantedBy"] = true // a timer's service is started by the timer
 	t.used["Install.WantedBy"] = true
-	var schedules [][2]string // kind, text
+	var schedules [][3]string // kind, text, time zone ("" local)
 	var notes []string
-	tz := ""
+	// each OnCalendar= has its own time zone: schedules merge only
+	// within one zone
+	byZone := map[string][][2]string{}
+	var zones []string
 	for _, cal := range t.all("Timer", "OnCalendar") {
 		kind, text, zone, err := calendarToSchedule(cal)
 		if err != nil {
 			notes = append(notes, fmt.Sprintf("%s: OnCalendar=%s: %v", t.name, cal, err))
 			continue
 		}
-		if zone != "" {
-			tz = zone
+		if _, ok := byZone[zone]; !ok {
+			zones = append(zones, zone)
 		}
-		schedules = append(schedules, [2]string{kind, text})
+		byZone[zone] = append(byZone[zone], [2]string{kind, text})
 	}
-	schedules = mergeSchedules(schedules)
+	for _, zone := range zones {
+		for _, sch := range mergeSchedules(byZone[zone]) {
+			schedules = append(schedules, [3]string{sch[0], sch[1], zone})
+		}
+	}
 	if v := t.get("Timer", "OnUnitActiveSec"); v != "" && len(schedules) == 0 {
 		if d, err := parseTimespan(v); err == nil && d >= time.Second {
-			schedules = append(schedules, [2]string{"interval", seconds(d)})
+			schedules = append(schedules, [3]string{"interval", seconds(d), ""})
 			notes = append(notes, fmt.Sprintf("%s: OnUnitActiveSec=%s: superd runs an interval job at whole multiples of it since the epoch, not relative to the last run", t.name, v))
 			if b := t.get("Timer", "OnBootSec"); b != "" {
 				notes = append(notes, fmt.Sprintf("%s: OnBootSec=%s: the first run after boot follows the interval", t.name, b))
@@ -704,7 +711,7 @@ func importTimer(conf *confFile, t, svc *systemdUnit, progName func(string) stri
 	}
 	if len(schedules) == 0 {
 		notes = append(notes, t.name+": no schedule superd can express; add schedule=, interval= or times=")
-		schedules = append(schedules, [2]string{"", ""})
+		schedules = append(schedules, [3]string{"", "", ""})
 	}
 	for i, sch := range schedules {
 		sec := conf.section("job", t.stem)
@@ -719,8 +726,8 @@ func importTimer(conf *confFile, t, svc *systemdUnit, progName func(string) stri
 		if sch[0] != "" {
 			sec.set(sch[0], sch[1])
 		}
-		if tz != "" {
-			sec.set("timezone", tz)
+		if sch[2] != "" {
+			sec.set("timezone", sch[2])
 		}
 		if len(t.u.values("Install", "WantedBy")) == 0 && len(t.u.values("Install", "RequiredBy")) == 0 {
 			sec.raw("enabled", "false")
@@ -893,6 +900,15 @@ func specifiers(s *systemdUnit, v string, sec *confSection) string {
 		case 'p':
 			b.WriteString(prefix)
 		case 'i', 'I':
+			if instance == "" && strings.HasSuffix(s.stem, "@") {
+				// a template read as itself: systemd never runs it
+				// without an instance, and an empty one would
+				// silently drop a word of the command
+				sec.note("%s: a template unit with no instance: %%%c in %q is left as it is; import %s<INSTANCE>%s instead", s.name, v[i], v, s.stem, strings.TrimPrefix(s.name, s.stem))
+				b.WriteByte('%')
+				b.WriteByte(v[i])
+				continue
+			}
 			b.WriteString(instance)
 		case 'u':
 			b.WriteString(usr)

@@ -30,6 +30,9 @@ type kubeDoc struct {
 // under the config's directory, unix sockets) is reported in Notes.
 func Kubernetes(cfg *config.Config, opt Options) (*Result, error) {
 	res := &Result{}
+	if ns := opt.Namespace; ns != "" && (!dns1123Label.MatchString(ns) || len(ns) > 63) {
+		return nil, fmt.Errorf("--namespace %q: not a DNS-1123 label (lower case letters, digits and '-', at most 63)", ns)
+	}
 	var docs []kubeDoc
 	// %(here)s: the directories of the config files
 	var here []string
@@ -485,6 +488,9 @@ func checkKubernetes(files []File) (string, error) {
 			}
 			if !dns1123Label.MatchString(meta.Name) || len(meta.Name) > 63 {
 				msgs = append(msgs, fmt.Sprintf("%s %q: not a DNS-1123 label", tm.Kind, meta.Name))
+			}
+			if ns := meta.Namespace; ns != "" && (!dns1123Label.MatchString(ns) || len(ns) > 63) {
+				msgs = append(msgs, fmt.Sprintf("%s %s: namespace %q: not a DNS-1123 label", tm.Kind, meta.Name, ns))
 			}
 		}
 	}

@@ -685,6 +685,10 @@ func lookPath(name string, cfg *config.Config, p *config.Process) (string, error
 // value.
 func logTarget(l config.Log, name string, note func(string, ...any)) string {
 	switch {
+	case l.File == "" && l.Syslog:
+		// stdout_logfile=NONE (or =syslog) with *_syslog=true: the
+		// output goes to syslog only; the journal forwards it there
+		return "journal"
 	case l.File == "":
 		return "null"
 	case l.File == "AUTO":

@@ -1,0 +1,196 @@
+package export
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/superd/superd/pkg/config"
+)
+
+// These tests come from running export and import on the inputs users
+// have: real crontabs and unit files, configs with the options that
+// go wrong at the edges.
+
+func loadText(t *testing.T, text string) *config.Config {
+	t.Helper()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "superd.conf")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// A weekday range in a job's schedule reaches Kubernetes as a cron
+// range (1-5), not as systemd's 1..5, which no CronJob accepts.
+func TestKubernetesWeekdayRange(t *testing.T) {
+	t.Parallel()
+	cfg := loadText(t, `[supervisord]
+[job:weekdays]
+command=/bin/true
+schedule=0 9 * jan-mar mon-fri
+[job:some]
+command=/bin/true
+schedule=30 6 * * 1-3,5
+`)
+	res, err := Kubernetes(cfg, Options{Image: "app:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := string(res.Files[0].Data)
+	for _, want := range []string{"schedule: 0 9 * jan-mar 1-5\n", "schedule: 30 6 * * 1-3,5\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %q in\n%s", want, out)
+		}
+	}
+	if msg, err := Check("kubernetes", res.Files); err != nil {
+		t.Errorf("%v\n%s", err, msg)
+	}
+	strictK8s(t, res.Files[0].Data)
+}
+
+// A namespace Kubernetes would refuse is an error naming the option,
+// not a manifest that kubectl apply rejects.
+func TestKubernetesBadNamespace(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "superd.conf")
+	if err := os.WriteFile(conf, []byte("[supervisord]\n[program:web]\ncommand=/bin/cat\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runMain(t, "export", "kubernetes", "-c", conf, "--image", "app:1", "--namespace", "My_NS")
+	if code == 0 || !strings.Contains(stderr, `--namespace "My_NS"`) || stdout != "" {
+		t.Errorf("exit %d, stdout %q, stderr %q: want an error naming --namespace and no output", code, stdout, stderr)
+	}
+	if msg, err := checkKubernetes([]File{{Name: "x.yaml", Data: []byte("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: My_NS\n")}}); err == nil || !strings.Contains(msg, "namespace") {
+		t.Errorf("--check accepts namespace My_NS: %q %v", msg, err)
+	}
+}
+
+// Each OnCalendar= line has its own time zone: the zone of one does not
+// leak into another of the same timer.
+func TestImportTimerZonePerCalendar(t *testing.T) {
+	t.Parallel()
+	conf, err := importSystemd([]input{
+		{Path: "report.service", Data: []byte("[Service]\nType=oneshot\nExecStart=/usr/bin/report\n")},
+		{Path: "report.timer", Data: []byte("[Timer]\nOnCalendar=Mon..Fri 09:00\nOnCalendar=Sat 12:00 Europe/Paris\n\n[Install]\nWantedBy=timers.target\n")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := conf.String(false)
+	cfg, err := config.Parse("imported.conf", []byte(text))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, text)
+	}
+	got := map[string]string{}
+	for _, j := range cfg.Jobs {
+		got[j.ScheduleText] = j.Timezone
+	}
+	want := map[string]string{"0 9 * * mon-fri": "", "0 12 * * sat": "Europe/Paris"}
+	if len(got) != len(want) {
+		t.Fatalf("jobs %v, want %v\n%s", got, want, text)
+	}
+	for sch, tz := range want {
+		if z, ok := got[sch]; !ok || z != tz {
+			t.Errorf("schedule %q: time zone %q (present %v), want %q\n%s", sch, z, ok, tz, text)
+		}
+	}
+}
+
+// A template unit imported as itself (no instance) keeps %i and says
+// so, rather than dropping the word from the command.
+func TestImportTemplateWithoutInstance(t *testing.T) {
+	t.Parallel()
+	conf, err := importSystemd([]input{{Path: "postgresql@.service", Data: []byte(
+		"[Service]\nExecStart=/usr/bin/pg_ctlcluster --skip-systemctl-redirect %i start\nUser=root\n")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := conf.String(false)
+	if !strings.Contains(text, "command = /usr/bin/pg_ctlcluster --skip-systemctl-redirect '%%i' start\n") {
+		t.Errorf("%%i dropped from the command:\n%s", text)
+	}
+	if !strings.Contains(text, "a template unit with no instance") || !strings.Contains(text, "postgresql@<INSTANCE>.service") {
+		t.Errorf("no note about the missing instance:\n%s", text)
+	}
+	loads(t, conf)
+	// with an instance, %i is the instance
+	conf, err = importSystemd([]input{{Path: "postgresql@14-main.service", Data: []byte(
+		"[Service]\nExecStart=/usr/bin/pg_ctlcluster --skip-systemctl-redirect %i start\nUser=root\n")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text := conf.String(false); !strings.Contains(text, "command = /usr/bin/pg_ctlcluster --skip-systemctl-redirect 14-main start\n") {
+		t.Errorf("instance not substituted:\n%s", text)
+	}
+}
+
+// Output that supervisord sends to syslog (stderr_logfile=syslog, or
+// NONE with *_syslog=true) goes to the journal (which forwards to
+// syslog), never to /dev/null.
+func TestSystemdSyslogOutput(t *testing.T) {
+	t.Parallel()
+	cfg := loadText(t, `[supervisord]
+[program:a]
+command=/bin/cat
+stderr_logfile=syslog
+[program:b]
+command=/bin/cat
+stdout_logfile=NONE
+stdout_syslog=true
+[program:c]
+command=/bin/cat
+stdout_logfile=NONE
+`)
+	res, err := Systemd(cfg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	units := map[string]string{}
+	for _, f := range res.Files {
+		units[f.Name] = string(f.Data)
+	}
+	if u := units["a.service"]; !strings.Contains(u, "StandardError=journal\n") {
+		t.Errorf("stderr_logfile=syslog:\n%s", u)
+	}
+	if u := units["b.service"]; strings.Contains(u, "StandardOutput=null") {
+		t.Errorf("stdout_syslog=true:\n%s", u)
+	}
+	if u := units["c.service"]; !strings.Contains(u, "StandardOutput=null\n") {
+		t.Errorf("stdout_logfile=NONE:\n%s", u)
+	}
+}
+
+// An entry that cannot be imported is commented out in the output and
+// named on stderr with its file:line, so that `superd import cron FILE
+// > conf` does not lose it without a word.
+func TestImportReportsLeftOutOnStderr(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	tab := filepath.Join(dir, "crontab")
+	if err := os.WriteFile(tab, []byte("MAILTO=ops@example.com\n61 * * * * /bin/a\n*/5 * * * * /bin/ok\ngarbage line here\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runMain(t, "import", "cron", tab)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "\n[job:ok]\n") || !strings.Contains(stdout, ";[job:a]\n") {
+		t.Errorf("stdout:\n%s", stdout)
+	}
+	for _, want := range []string{`crontab:2: schedule "61 * * * *"`, "crontab:4: not a crontab entry", "2 of 3 section(s) left out"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if strings.Contains(stderr, "[job:ok]") {
+		t.Errorf("stderr names an imported job:\n%s", stderr)
+	}
+}
