@@ -18,8 +18,9 @@ type command struct {
 	help func(c *controller)
 }
 
-// superdCommands are superctl's own commands: "help <name>" knows them,
-// but "help" lists supervisorctl's commands only, as supervisorctl does.
+// superdCommands are superctl's own commands. "help" lists them in a
+// block of their own after supervisorctl's, the way supervisorctl lists
+// a [ctlplugin:x]'s commands, so supervisorctl's block stays as it is.
 var superdCommands = map[string]bool{"logs": true, "top": true, "jobs": true, "scale": true}
 
 // commands maps every action to its implementation and help text.
@@ -73,11 +74,12 @@ func helpLines(lines ...string) func(*controller) {
 	}
 }
 
-// topicNames returns the commands "help" lists, sorted.
-func topicNames() []string {
+// topicNames returns the commands with help, supervisorctl's (superd
+// false) or superctl's own (superd true), sorted.
+func topicNames(superd bool) []string {
 	var names []string
 	for name, cmd := range commands {
-		if cmd.help != nil && !superdCommands[name] {
+		if cmd.help != nil && superdCommands[name] == superd {
 			names = append(names, name)
 		}
 	}
@@ -85,8 +87,11 @@ func topicNames() []string {
 	return names
 }
 
-// vocab is the completion vocabulary: "help" then the topics.
-func vocab() []string { return append([]string{"help"}, topicNames()...) }
+// vocab is the completion vocabulary: "help" then the topics, as
+// supervisorctl's vocabulary has its plugins' commands after its own.
+func vocab() []string {
+	return slices.Concat([]string{"help"}, topicNames(false), topicNames(true))
+}
 
 // jsonFlag removes "--json" from arg.
 func jsonFlag(arg string) (string, bool) {
@@ -113,12 +118,17 @@ func doHelp(c *controller, ctx context.Context, arg string) (bool, error) {
 		c.output("*** No help on " + arg)
 		return false, nil
 	}
-	c.output("")
-	header := "default commands (type help <topic>):"
-	c.output(header)
-	c.output(strings.Repeat("=", len(header)))
-	io.WriteString(c.out, columnize(topicNames(), 79))
-	c.output("")
+	for _, block := range []struct {
+		name   string
+		superd bool
+	}{{"default", false}, {"superd", true}} {
+		c.output("")
+		header := block.name + " commands (type help <topic>):"
+		c.output(header)
+		c.output(strings.Repeat("=", len(header)))
+		io.WriteString(c.out, columnize(topicNames(block.superd), 79))
+		c.output("")
+	}
 	return false, nil
 }
 

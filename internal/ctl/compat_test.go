@@ -2,8 +2,10 @@ package ctl
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -254,15 +256,61 @@ func TestCompatOffline(t *testing.T) {
 	cmds := [][]string{{"help"}, {"help", "foo"}, {"help", "help"}, {"help", "EOF"}, {"?"}, {"help", "start", "stop"},
 		{"foo"}, {"EOF"}, {"quit"}, {"exit"}, {""}, {"!ls"}, {"open"}, {"open", "ftp://x"}, {"shutdown", "x"},
 		{"reload", "x"}, {"avail", "x"}, {"reread", "x"}, {"version", "x"}, {"help", "version"}}
-	for _, topic := range topicNames() {
+	for _, topic := range topicNames(false) {
 		cmds = append(cmds, []string{"help", topic})
 	}
 	for _, cmd := range cmds {
 		args := append([]string{"-c", conf}, cmd...)
 		ref, got := runPair(t, dir, supervisorctlBin, args, dir, superctlBin, args, "")
+		got.stdout = stripSuperdHelp(got.stdout)
 		if ref.stdout != got.stdout || ref.rc != got.rc {
 			t.Errorf("%q:\nsupervisorctl (rc %d):\n%s\nsuperctl (rc %d):\n%s", cmd, ref.rc, ref.stdout, got.rc, got.stdout)
 		}
+	}
+}
+
+// stripSuperdHelp removes the block of superctl's own commands from
+// "help" output, for comparing it with a supervisorctl that has no
+// plugin (TestHelpAsPlugin compares the block).
+func stripSuperdHelp(s string) string {
+	i := strings.Index(s, "\n\nsuperd commands (type help <topic>):\n")
+	if i < 0 {
+		return s
+	}
+	end := strings.Index(s[i+2:], "\n\n")
+	if end < 0 {
+		return s
+	}
+	return s[:i+1] + s[i+2+end+2:]
+}
+
+// TestHelpAsPlugin: superctl's "help" is what supervisorctl prints with
+// a [ctlplugin:superd] that has superctl's own commands: supervisorctl's
+// block unchanged, then "superd commands".
+func TestHelpAsPlugin(t *testing.T) {
+	needSupervisor(t)
+	t.Parallel()
+	dir := t.TempDir()
+	var py strings.Builder
+	py.WriteString("from supervisor.supervisorctl import ControllerPluginBase\n\nclass Superd(ControllerPluginBase):\n    name = 'superd'\n")
+	for _, name := range topicNames(true) {
+		fmt.Fprintf(&py, "    def do_%[1]s(self, arg): pass\n    def help_%[1]s(self): self.ctl.output(%[1]q)\n", name)
+	}
+	py.WriteString("\ndef make(controller, **config):\n    return Superd(controller)\n")
+	if err := os.WriteFile(filepath.Join(dir, "superdplugin.py"), []byte(py.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	conf := filepath.Join(dir, "s.conf")
+	os.WriteFile(conf, []byte("[supervisorctl]\nserverurl=unix://"+dir+"/none.sock\n\n[ctlplugin:superd]\nsupervisor.ctl_factory = superdplugin:make\n"), 0o644)
+	cmd := exec.Command(supervisorctlBin, "-c", conf, "help")
+	cmd.Env = append(os.Environ(), "PYTHONPATH="+dir)
+	want, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("supervisorctl with the plugin: %v", err)
+	}
+	got := runCtl(t, dir, superctlBin, "", "-c", conf, "help")
+	if got.stdout != string(want) || !strings.Contains(got.stdout, "jobs") {
+		t.Errorf("help:\nsupervisorctl with [ctlplugin:superd]:\n%s\nsuperctl:\n%s", want, got.stdout)
 	}
 }
 
@@ -281,7 +329,7 @@ func TestCompatOptions(t *testing.T) {
 		{"-c", conf, "--server", "http://127.0.0.1:1", "version"},
 	} {
 		ref, got := runPair(t, dir, supervisorctlBin, args, dir, superctlBin, args, "")
-		if n1, n2 := normalize(ref.stdout+ref.stderr, dir), normalize(got.stdout+stripHints(got.stderr), dir); n1 != n2 || ref.rc != got.rc {
+		if n1, n2 := normalize(ref.stdout+ref.stderr, dir), normalize(stripSuperdHelp(got.stdout)+stripHints(got.stderr), dir); n1 != n2 || ref.rc != got.rc {
 			t.Errorf("%q:\nsupervisorctl (rc %d):\n%s\nsuperctl (rc %d):\n%s", args, ref.rc, n1, got.rc, n2)
 		}
 	}
@@ -314,6 +362,7 @@ func TestCompatConnection(t *testing.T) {
 		for _, cmd := range cmds {
 			args := append([]string{"-s", url}, cmd...)
 			ref, got := runPair(t, dir, supervisorctlBin, args, dir, superctlBin, args, "")
+			got.stdout = stripSuperdHelp(got.stdout)
 			if ref.stdout != got.stdout || ref.rc != got.rc {
 				t.Errorf("%q:\nsupervisorctl (rc %d):\n%s\nsuperctl (rc %d):\n%s", args, ref.rc, ref.stdout, got.rc, got.stdout)
 			}

@@ -73,13 +73,20 @@ func TestFormatChanges(t *testing.T) {
 	}
 }
 
-// helpGolden is `supervisorctl help`.
+// helpGolden is `supervisorctl help` with a [ctlplugin:superd] whose
+// commands are jobs, logs, scale and top (supervisorctl 4.2.5 printed
+// it): supervisorctl's own block unchanged, then the plugin's.
 const helpGolden = `
 default commands (type help <topic>):
 =====================================
 add    exit      open  reload  restart   start   tail   
 avail  fg        pid   remove  shutdown  status  update 
 clear  maintail  quit  reread  signal    stop    version
+
+
+superd commands (type help <topic>):
+====================================
+jobs  logs  scale  top
 
 `
 
