@@ -357,3 +357,61 @@ func TestShutdownStopsDependantsFirst(t *testing.T) {
 		t.Errorf("db began stopping at %v, web stopped at %v: want web first\n%s", dbStop, webStop, h.dump())
 	}
 }
+
+// TestStartAllWithDependencies: startAllProcesses (supervisorctl start
+// all) with dependencies answers for every process that was not
+// running when the call began, also those a dependant earlier in the
+// order has already started (web starts workers:*, workers start db):
+// supervisorctl prints a line for each, as supervisord would. The same
+// for startProcessGroup when a group's processes depend on each other.
+func TestStartAllWithDependencies(t *testing.T) {
+	t.Parallel()
+	db := shProc("db", "exec sleep 1000")
+	w0, w1 := shProc("w0", "exec sleep 1000"), shProc("w1", "exec sleep 1000")
+	for _, w := range []*config.Process{w0, w1} {
+		w.Group, w.Program, w.Deps = "workers", "workers", []string{"db:db"}
+	}
+	web := shProc("web", "exec sleep 1000")
+	web.Deps = []string{"workers:w0", "workers:w1"}
+	app, api := shProc("app", "exec sleep 1000"), shProc("api", "exec sleep 1000")
+	app.Group, api.Group, app.Deps = "pair", "pair", []string{"pair:api"}
+	app.Priority = 1 // before api in its group
+	for _, p := range []*config.Process{db, w0, w1, web, app, api} {
+		p.Autostart = false
+	}
+	workers, pair := groupOf(w0, w1), groupOf(app, api)
+	h := start(t, testConfig(t, groupOf(db), groupOf(web), workers, pair))
+	names := func(rs []Result) string {
+		var out []string
+		for _, r := range rs {
+			s := Namespec(r.Group, r.Name)
+			if r.Err != nil {
+				s += " " + r.Err.Error()
+			}
+			out = append(out, s)
+		}
+		return strings.Join(out, ", ")
+	}
+	rs, err := h.s.StartAll(h.ctx(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := names(rs), "db, web, workers:w0, workers:w1, pair:app, pair:api"; got != want {
+		t.Errorf("startAllProcesses answered for %q, want %q", got, want)
+	}
+	for _, n := range []string{"db", "web", "workers:w0", "workers:w1", "pair:app", "pair:api"} {
+		if st := h.info(n).State; st != Running {
+			t.Errorf("%s is %s after startAllProcesses(wait)", n, st)
+		}
+	}
+	if _, err := h.s.StopGroup(h.ctx(), "pair", true); err != nil {
+		t.Fatal(err)
+	}
+	rs, err = h.s.StartGroup(h.ctx(), "pair", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := names(rs), "pair:app, pair:api"; got != want {
+		t.Errorf("startProcessGroup answered for %q, want %q", got, want)
+	}
+}

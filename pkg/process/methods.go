@@ -163,6 +163,12 @@ func (s *Supervisor) startOne(p *proc, name string, wait bool, done func(error))
 		done(&Error{Kind: KindAbnormalTermination, Detail: name})
 		return
 	}
+	s.awaitStart(p, name, done)
+}
+
+// awaitStart answers done once p, STARTING, is RUNNING or has failed
+// (supervisord's onwait of startProcess).
+func (s *Supervisor) awaitStart(p *proc, name string, done func(error)) {
 	resolved := false
 	w := func() bool {
 		switch {
@@ -353,12 +359,57 @@ func (s *Supervisor) StartProcess(ctx context.Context, name string, wait bool) e
 
 // StartGroup starts every process of a group that is not running.
 func (s *Supervisor) StartGroup(ctx context.Context, name string, wait bool) ([]Result, error) {
-	return s.onManyPrefetch(ctx, name, false, notRunning, startSpawns, func(p *proc, n string, done func(error)) { s.startOne(p, n, wait, done) })
+	pred, act := s.startMany(wait)
+	return s.onManyPrefetch(ctx, name, false, pred, startSpawns, act)
 }
 
 // StartAll starts every process that is not running.
 func (s *Supervisor) StartAll(ctx context.Context, wait bool) ([]Result, error) {
-	return s.onManyPrefetch(ctx, "", true, notRunning, startSpawns, func(p *proc, n string, done func(error)) { s.startOne(p, n, wait, done) })
+	pred, act := s.startMany(wait)
+	return s.onManyPrefetch(ctx, "", true, pred, startSpawns, act)
+}
+
+// startMany returns the predicate and action of a group or all start.
+// supervisord checks "is it not running" for each process when its
+// turn comes; with dependencies, starting an earlier process may
+// already have started a later one (its dependency), which must still
+// get its result as it would from supervisord: so a process not
+// running when the call began counts, and one already started for a
+// dependant is waited for instead of answered ALREADY_STARTED.
+func (s *Supervisor) startMany(wait bool) (func(*proc) bool, func(p *proc, n string, done func(error))) {
+	var was map[*proc]time.Time  // laststart of the processes not running at the call
+	pred := func(p *proc) bool { // runs on the loop
+		if !s.anyDeps {
+			return notRunning(p)
+		}
+		if was == nil { // the first call comes before any start
+			was = map[*proc]time.Time{}
+			for _, q := range s.allProcs() {
+				if notRunning(q) {
+					was[q] = q.m.laststart
+				}
+			}
+		}
+		_, ok := was[p]
+		return ok
+	}
+	return pred, func(p *proc, n string, done func(error)) {
+		if !s.anyDeps || notRunning(p) || p.m.laststart.Equal(was[p]) {
+			s.startOne(p, n, wait, done)
+			return
+		}
+		// Started meanwhile by this call, for a dependant.
+		switch {
+		case p.m.spawnErr != "":
+			done(&Error{Kind: KindSpawnError, Detail: n})
+		case !wait || p.m.state == Running:
+			done(nil)
+		case p.m.state != Starting:
+			done(&Error{Kind: KindAbnormalTermination, Detail: n})
+		default:
+			s.awaitStart(p, n, done)
+		}
+	}
 }
 
 // startSpawns reports whether startOne spawns p (when its command

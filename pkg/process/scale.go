@@ -319,6 +319,22 @@ func depClosure(p *proc, next func(*proc) []*proc) (order []*proc, via map[*proc
 	return order, via
 }
 
+// farthestFirst orders a depClosure farthest first, keeping the
+// closure's order (the configured one) among processes at the same
+// distance.
+func farthestFirst(order []*proc, via map[*proc]*proc) []*proc {
+	dist := func(q *proc) int {
+		n := 0
+		for ; via[q] != nil; q = via[q] {
+			n++
+		}
+		return n
+	}
+	out := slices.Clone(order)
+	slices.SortStableFunc(out, func(a, b *proc) int { return dist(b) - dist(a) })
+	return out
+}
+
 func (s *Supervisor) depsOf(p *proc) []*proc {
 	var out []*proc
 	for _, d := range p.cfg.Deps {
@@ -352,8 +368,7 @@ func (s *Supervisor) StartWithDeps(ctx context.Context, name string, wait bool) 
 		}
 		started := func() []Step {
 			steps := []Step{}
-			for i := len(deps) - 1; i >= 0; i-- {
-				q := deps[i]
+			for _, q := range farthestFirst(deps, via) {
 				if !q.m.laststart.Equal(before[q]) {
 					steps = append(steps, stepOf(q, namespecOf(via[q])+" depends on it", nil))
 				}
@@ -425,8 +440,7 @@ func (s *Supervisor) StopWithDeps(ctx context.Context, name string, wait, noDeps
 		}
 		s.stopOneDeps(p, name, wait, !noDeps, func(err error) {
 			steps := []Step{}
-			for i := len(dependants) - 1; i >= 0; i-- {
-				q := dependants[i]
+			for _, q := range farthestFirst(dependants, via) {
 				if before[q] && (!q.m.state.running() || q.pendingStop != nil) {
 					steps = append(steps, stepOf(q, "depends on "+namespecOf(via[q]), nil))
 				}

@@ -436,3 +436,33 @@ func TestStartWaitGivesUpOnFatalDependency(t *testing.T) {
 		t.Errorf("web: %v %q", i.State, i.Waiting)
 	}
 }
+
+// TestDepsStepsOrder: the dependencies a start reports come farthest
+// first and, at the same distance, in their configured order (w0
+// before w1); the dependants a stop reports likewise.
+func TestDepsStepsOrder(t *testing.T) {
+	t.Parallel()
+	db := shProc("db", "exec sleep 1000")
+	var ws []*config.Process
+	for _, n := range []string{"w0", "w1", "w2"} {
+		w := shProc(n, "exec sleep 1000")
+		w.Group, w.Program, w.Deps = "workers", "workers", []string{"db:db"}
+		ws = append(ws, w)
+	}
+	web := shProc("web", "exec sleep 1000")
+	web.Deps = []string{"workers:w0", "workers:w1", "workers:w2"}
+	for _, p := range append(ws, db, web) {
+		p.Autostart = false
+	}
+	h := start(t, testConfig(t, groupOf(db), groupOf(ws...), groupOf(web)))
+	steps, err := h.s.StartWithDeps(h.ctx(), "web", true)
+	want := "db ok (workers:w0 depends on it); workers:w0 ok (web depends on it); workers:w1 ok (web depends on it); workers:w2 ok (web depends on it)"
+	if err != nil || stepsText(steps) != want {
+		t.Errorf("start web: %v\n got  %s\n want %s", err, stepsText(steps), want)
+	}
+	steps, err = h.s.StopWithDeps(h.ctx(), "db", true, false)
+	want = "web ok (depends on workers:w0); workers:w0 ok (depends on db); workers:w1 ok (depends on db); workers:w2 ok (depends on db)"
+	if err != nil || stepsText(steps) != want {
+		t.Errorf("stop db: %v\n got  %s\n want %s", err, stepsText(steps), want)
+	}
+}
