@@ -35,11 +35,11 @@ type Fault struct {
 
 func (f *Fault) Error() string { return fmt.Sprintf("fault %d: %s", f.Code, f.String) }
 
-// ProcessInfo is getProcessInfo's struct.
+// ProcessInfo is getProcessInfo's struct, its members in supervisord's
+// order (description last: supervisord adds it after the others).
 type ProcessInfo struct {
 	Name          string `xmlrpc:"name" json:"name"`
 	Group         string `xmlrpc:"group" json:"group"`
-	Description   string `xmlrpc:"description" json:"description"`
 	Start         int64  `xmlrpc:"start" json:"start"`
 	Stop          int64  `xmlrpc:"stop" json:"stop"`
 	Now           int64  `xmlrpc:"now" json:"now"`
@@ -51,6 +51,7 @@ type ProcessInfo struct {
 	StdoutLogfile string `xmlrpc:"stdout_logfile" json:"stdout_logfile"`
 	StderrLogfile string `xmlrpc:"stderr_logfile" json:"stderr_logfile"`
 	PID           int    `xmlrpc:"pid" json:"pid"`
+	Description   string `xmlrpc:"description" json:"description"`
 }
 
 // Result is the per-process result struct of the group/all methods.
@@ -61,12 +62,14 @@ type Result struct {
 	Description string `xmlrpc:"description" json:"description"`
 }
 
-// ConfigInfo is one entry of getAllConfigInfo, with supervisord's keys.
+// ConfigInfo is one entry of getAllConfigInfo, with supervisord's keys in
+// supervisord's order.
 // None values are "none", AUTO log files "auto".
 type ConfigInfo struct {
 	Autostart             bool   `xmlrpc:"autostart" json:"autostart"`
-	Command               string `xmlrpc:"command" json:"command"`
 	Directory             string `xmlrpc:"directory" json:"directory"`
+	UID                   any    `xmlrpc:"uid" json:"uid"` // int or "none"... as supervisord
+	Command               string `xmlrpc:"command" json:"command"`
 	Exitcodes             []int  `xmlrpc:"exitcodes" json:"exitcodes"`
 	Group                 string `xmlrpc:"group" json:"group"`
 	GroupPrio             int    `xmlrpc:"group_prio" json:"group_prio"`
@@ -75,15 +78,8 @@ type ConfigInfo struct {
 	Name                  string `xmlrpc:"name" json:"name"`
 	ProcessPrio           int    `xmlrpc:"process_prio" json:"process_prio"`
 	RedirectStderr        bool   `xmlrpc:"redirect_stderr" json:"redirect_stderr"`
-	ServerURL             string `xmlrpc:"serverurl" json:"serverurl"`
 	StartRetries          int    `xmlrpc:"startretries" json:"startretries"`
 	StartSecs             int    `xmlrpc:"startsecs" json:"startsecs"`
-	StderrCaptureMaxBytes int    `xmlrpc:"stderr_capture_maxbytes" json:"stderr_capture_maxbytes"`
-	StderrEventsEnabled   bool   `xmlrpc:"stderr_events_enabled" json:"stderr_events_enabled"`
-	StderrLogfile         string `xmlrpc:"stderr_logfile" json:"stderr_logfile"`
-	StderrLogfileBackups  int    `xmlrpc:"stderr_logfile_backups" json:"stderr_logfile_backups"`
-	StderrLogfileMaxBytes int    `xmlrpc:"stderr_logfile_maxbytes" json:"stderr_logfile_maxbytes"`
-	StderrSyslog          bool   `xmlrpc:"stderr_syslog" json:"stderr_syslog"`
 	StdoutCaptureMaxBytes int    `xmlrpc:"stdout_capture_maxbytes" json:"stdout_capture_maxbytes"`
 	StdoutEventsEnabled   bool   `xmlrpc:"stdout_events_enabled" json:"stdout_events_enabled"`
 	StdoutLogfile         string `xmlrpc:"stdout_logfile" json:"stdout_logfile"`
@@ -92,7 +88,13 @@ type ConfigInfo struct {
 	StdoutSyslog          bool   `xmlrpc:"stdout_syslog" json:"stdout_syslog"`
 	StopSignal            int    `xmlrpc:"stopsignal" json:"stopsignal"`
 	StopWaitSecs          int    `xmlrpc:"stopwaitsecs" json:"stopwaitsecs"`
-	UID                   any    `xmlrpc:"uid" json:"uid"` // int or "none"... as supervisord
+	StderrCaptureMaxBytes int    `xmlrpc:"stderr_capture_maxbytes" json:"stderr_capture_maxbytes"`
+	StderrEventsEnabled   bool   `xmlrpc:"stderr_events_enabled" json:"stderr_events_enabled"`
+	StderrLogfile         string `xmlrpc:"stderr_logfile" json:"stderr_logfile"`
+	StderrLogfileBackups  int    `xmlrpc:"stderr_logfile_backups" json:"stderr_logfile_backups"`
+	StderrLogfileMaxBytes int    `xmlrpc:"stderr_logfile_maxbytes" json:"stderr_logfile_maxbytes"`
+	StderrSyslog          bool   `xmlrpc:"stderr_syslog" json:"stderr_syslog"`
+	ServerURL             string `xmlrpc:"serverurl" json:"serverurl"`
 }
 
 // State is getState's struct.
