@@ -20,7 +20,10 @@
 //   - The log view (log.html): the end of a process's stdout/stderr or
 //     of the main log rendered on the server, then streamed as
 //     server-sent events from logfile.FollowFrom (follows rotation),
-//     with pause and "load earlier" (/api/log/read).
+//     with pause and "load earlier" (/api/log/read, on into the rotated
+//     files). A position is a file's key (logfile.FileKey, its inode)
+//     and an offset; the stream's event ids are positions, so a browser
+//     that reconnects (Last-Event-ID) resumes where it was.
 //   - The jobs section, shown when Options.Jobs (an rpc.JobsBackend)
 //     is set: schedule in words, last and next run, run now,
 //     enable/disable, hold/release, history.

@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"io/fs"
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -73,6 +75,55 @@ func (h *Handler) logTarget(ctx context.Context, r *http.Request) (logTarget, er
 	return t, nil
 }
 
+// logFile is one file of a log: the log itself or a rotated backup
+// (path.1, path.2, ...), with its key (logfile.FileKey), which stays
+// the same when rotation renames it.
+type logFile struct {
+	path string
+	key  string
+	size int64
+}
+
+// logFiles returns the log at path and its backups that exist, newest
+// first.
+func logFiles(path string) []logFile {
+	var fs []logFile
+	for i := 0; ; i++ {
+		p := path
+		if i > 0 {
+			p = path + "." + strconv.Itoa(i)
+		}
+		fi, err := os.Stat(p)
+		if err != nil {
+			return fs
+		}
+		fs = append(fs, logFile{path: p, key: logfile.FileKey(fi), size: fi.Size()})
+	}
+}
+
+// findLogFile returns the index in files of the file with key, or -1.
+func findLogFile(files []logFile, key string) int {
+	if key == "" {
+		return -1
+	}
+	for i, f := range files {
+		if f.key == key {
+			return i
+		}
+	}
+	return -1
+}
+
+// earlierFrom is where "load earlier" goes on from a part that starts
+// at start in files[i]: the same file, or the end of the next older
+// one when the part starts at the beginning of its file.
+func earlierFrom(files []logFile, i int, start int64) (int64, string) {
+	if start == 0 && i+1 < len(files) {
+		return files[i+1].size, files[i+1].key
+	}
+	return start, files[i].key
+}
+
 // readBefore returns up to n bytes of path ending at end (-1: the end
 // of the file), starting at a line start when it does not start at 0,
 // and the offsets of what it returns.
@@ -109,12 +160,17 @@ func readBefore(path string, end, n int64) (data []byte, start, stop int64, err 
 
 type logPageData struct {
 	logTarget
-	Text    string
-	Start   int64
-	End     int64
-	Error   string
-	CSRF    string
-	Version string
+	Text string
+	// Start and StartFile are where "load earlier" goes on (a position
+	// in a rotated file when Text starts at the beginning of the log);
+	// End and File are where the stream starts.
+	Start     int64
+	StartFile string
+	End       int64
+	File      string
+	Error     string
+	CSRF      string
+	Version   string
 }
 
 // serveLogPage is the log view: the end of the log rendered on the
@@ -126,17 +182,24 @@ func (h *Handler) serveLogPage(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		d.Error = rpc.ToFault(err).String
 	default:
-		data, start, end, err := readBefore(t.Path, -1, logHead)
+		files := logFiles(t.Path)
+		if len(files) == 0 {
+			break // no output yet: the stream waits for the file
+		}
+		data, start, end, err := readBefore(files[0].path, files[0].size, logHead)
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			d.Error = err.Error()
 		}
-		d.Text, d.Start, d.End = string(data), start, end
+		d.Text, d.End, d.File = string(data), end, files[0].key
+		d.Start, d.StartFile = earlierFrom(files, 0, start)
 	}
 	h.render(w, "log.html", d)
 }
 
-// serveLogRead answers "load earlier": {"data", "start"} for up to
-// logHead bytes before ?before=N.
+// serveLogRead answers "load earlier": {"data", "start", "file"} for up
+// to logHead bytes before ?before=N of the file ?file=KEY (the log or
+// one of its rotated files; the log itself without file=); start and
+// file are where the next "load earlier" goes on.
 func (h *Handler) serveLogRead(w http.ResponseWriter, r *http.Request) {
 	t, err := h.logTarget(r.Context(), r)
 	if err != nil {
@@ -148,25 +211,49 @@ func (h *Handler) serveLogRead(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad before", http.StatusBadRequest)
 		return
 	}
-	data, start, _, err := readBefore(t.Path, before, logHead)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
+	files := logFiles(t.Path)
+	i := 0
+	if key := r.URL.Query().Get("file"); key != "" {
+		i = findLogFile(files, key)
+	}
+	if i < 0 || i >= len(files) {
+		http.Error(w, "that part of the log is gone (rotated away or cleared)", http.StatusGone)
 		return
 	}
+	data, start, _, err := readBefore(files[i].path, before, logHead)
+	if err != nil {
+		code := http.StatusInternalServerError
+		if errors.Is(err, fs.ErrNotExist) {
+			code = http.StatusGone
+		}
+		http.Error(w, err.Error(), code)
+		return
+	}
+	start, key := earlierFrom(files, i, start)
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-cache")
 	json.NewEncoder(w).Encode(struct {
 		Data  string `json:"data"`
 		Start int64  `json:"start"`
-	}{string(data), start})
+		File  string `json:"file"`
+	}{string(data), start, key})
 }
 
-// sseWriter turns the bytes of a log into server-sent events, each a
-// JSON string, holding back an incomplete UTF-8 sequence at the end of
-// a chunk until the rest arrives.
+// sseWriter turns the bytes of a log into server-sent events: each
+// Write adds a data line holding a JSON string (the page joins the
+// strings of an event), holding back an incomplete UTF-8 sequence at
+// the end of a chunk until the rest arrives.
+//
+// As a logfile.PositionWriter it ends the event when it learns where in
+// the log the bytes end, with that position as the event's id
+// ("FILEKEY:OFFSET"): a browser that reconnects names the id of the
+// last event it got in Last-Event-ID and the stream resumes there,
+// neither repeating nor losing a line.
 type sseWriter struct {
-	w     http.ResponseWriter
+	w     io.Writer
 	carry []byte
+	open  bool   // data lines written since the last event ended
+	id    string // the last id sent
 }
 
 func (s *sseWriter) Write(p []byte) (int, error) {
@@ -186,10 +273,30 @@ func (s *sseWriter) Write(p []byte) (int, error) {
 		return len(p), nil
 	}
 	b, _ := json.Marshal(string(buf[:cut]))
-	if _, err := s.w.Write(append(append([]byte("data: "), b...), '\n', '\n')); err != nil {
+	if _, err := s.w.Write(append(append([]byte("data: "), b...), '\n')); err != nil {
 		return 0, err
 	}
+	s.open = true
 	return len(p), nil
+}
+
+// FollowedTo implements logfile.PositionWriter: it ends the event,
+// with the position as its id.
+func (s *sseWriter) FollowedTo(fi os.FileInfo, pos int64) error {
+	end := ""
+	if key := logfile.FileKey(fi); key != "" {
+		// what is held back of an incomplete character is not sent yet
+		id := key + ":" + strconv.FormatInt(max(pos-int64(len(s.carry)), 0), 10)
+		if id != s.id {
+			s.id, end = id, "id: "+id+"\n"
+		}
+	}
+	if end == "" && !s.open {
+		return nil
+	}
+	s.open = false
+	_, err := io.WriteString(s.w, end+"\n")
+	return err
 }
 
 func startSSE(w http.ResponseWriter) *http.ResponseController {
@@ -202,9 +309,27 @@ func startSSE(w http.ResponseWriter) *http.ResponseController {
 	return rc
 }
 
-// serveLogStream streams a log from ?offset=N as server-sent events,
-// following rotation (logfile.FollowFrom), until the page goes away.
-// A log that does not exist yet is waited for.
+// logPos parses a position in a log, "FILEKEY:OFFSET" (an event id of
+// the stream).
+func logPos(s string) (key string, off int64, ok bool) {
+	i := strings.LastIndexByte(s, ':')
+	if i <= 0 {
+		return "", 0, false
+	}
+	off, err := strconv.ParseInt(s[i+1:], 10, 64)
+	if err != nil || off < 0 {
+		return "", 0, false
+	}
+	return s[:i], off, true
+}
+
+// serveLogStream streams a log as server-sent events, following
+// rotation (logfile.FollowFrom), until the page goes away. It starts at
+// ?offset=N of the file ?file=KEY, or where the browser's Last-Event-ID
+// says when it reconnects: when that file has been rotated since, the
+// rest of it and of any newer rotated file is sent first. Without a
+// file it starts at offset N of the log (the last 1024 bytes without
+// one). A log that does not exist yet is waited for.
 func (h *Handler) serveLogStream(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	t, err := h.logTarget(ctx, r)
@@ -212,12 +337,35 @@ func (h *Handler) serveLogStream(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, rpc.ToFault(err).String, http.StatusNotFound)
 		return
 	}
-	offset, err := strconv.ParseInt(r.URL.Query().Get("offset"), 10, 64)
-	if err != nil {
-		offset = -1
+	q := r.URL.Query()
+	key := q.Get("file")
+	offset, err := strconv.ParseInt(q.Get("offset"), 10, 64)
+	if err != nil || offset < 0 {
+		offset, key = -1, ""
+	}
+	if k, off, ok := logPos(r.Header.Get("Last-Event-ID")); ok {
+		key, offset = k, off
 	}
 	rc := startSSE(w)
 	sw := &sseWriter{w: w}
+	if key != "" {
+		files := logFiles(t.Path)
+		i := findLogFile(files, key)
+		switch {
+		case i == 0:
+		case i > 0:
+			// rotated since: the rest of that file, then the newer ones
+			for j := i; j > 0; j-- {
+				if err := sendFile(files[j].path, offset, sw); err != nil {
+					return
+				}
+				offset = 0
+			}
+			rc.Flush()
+		default:
+			offset = 0 // gone: the current file from its start
+		}
+	}
 	for {
 		err := logfile.FollowFrom(ctx, t.Path, offset, sw, func() { rc.Flush() })
 		if err == nil || !errors.Is(err, fs.ErrNotExist) {
@@ -231,4 +379,25 @@ func (h *Handler) serveLogStream(w http.ResponseWriter, r *http.Request) {
 		case <-time.After(500 * time.Millisecond):
 		}
 	}
+}
+
+// sendFile writes the rotated file path from offset to its end to sw.
+func sendFile(path string, offset int64, sw *sseWriter) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil // rotated away meanwhile
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil
+	}
+	if offset > fi.Size() {
+		offset = 0
+	}
+	n, err := io.Copy(sw, io.NewSectionReader(f, offset, fi.Size()-offset))
+	if err != nil {
+		return err
+	}
+	return sw.FollowedTo(fi, offset+n)
 }

@@ -50,7 +50,9 @@
 // recreating a Writer does not add more. Follow (and FollowFrom, which
 // starts at a given offset instead of the last 1024 bytes) runs in its caller's
 // goroutine and returns when its context ends; it only registers a
-// context.AfterFunc that is stopped on return.
+// context.AfterFunc that is stopped on return. A writer that is a
+// PositionWriter is told the file (FileKey: its inode, which rotation
+// keeps) and offset after each batch, so a client can resume there.
 //
 // Example:
 //

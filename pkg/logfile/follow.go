@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"syscall"
 	"time"
 )
@@ -46,6 +47,31 @@ func FollowFrom(ctx context.Context, path string, offset int64, w io.Writer, flu
 	return follow(ctx, path, offset, w, flush, nil)
 }
 
+// A PositionWriter is a writer given to Follow or FollowFrom that also
+// wants to know where the bytes it was given come from, so that a
+// client can later resume exactly there (the web page's log stream):
+// after every batch Follow writes, and when it moves to a new file,
+// it calls FollowedTo with the FileInfo of the file it reads and the
+// offset in it up to which everything has been written (0 right after
+// a rotation or truncation). An error from FollowedTo ends Follow with
+// that error.
+type PositionWriter interface {
+	io.Writer
+	FollowedTo(fi os.FileInfo, pos int64) error
+}
+
+// FileKey names the file fi describes by its device and inode, as
+// Follow tells rotations apart: it stays the same when the file is
+// renamed (app.log becomes app.log.1) and differs for the new file.
+// It is "" where the system gives no inode.
+func FileKey(fi os.FileInfo) string {
+	id := fileID(fi)
+	if id == (fileKey{}) {
+		return ""
+	}
+	return strconv.FormatUint(id.dev, 16) + "." + strconv.FormatUint(id.ino, 16)
+}
+
 // follow is Follow with a start offset (<0: the last FollowHead bytes)
 // and an optional notifier (tests); nil means the platform's.
 func follow(ctx context.Context, path string, start int64, w io.Writer, flush func(), n notifier) error {
@@ -72,8 +98,12 @@ func follow(ctx context.Context, path string, start int64, w io.Writer, flush fu
 	case start >= 0:
 		pos = start
 	}
-	t := &tailer{w: w, f: f, id: fileID(fi), pos: pos, buf: make([]byte, 64*1024)}
+	t := &tailer{w: w, f: f, fi: fi, id: fileID(fi), pos: pos, buf: make([]byte, 64*1024)}
+	t.pw, _ = w.(PositionWriter)
 	defer func() { t.f.Close() }()
+	if err := t.report(); err != nil {
+		return err
+	}
 	for {
 		wrote := false
 		// A new file under the name (rotation, Clear)? Unlike
@@ -86,8 +116,11 @@ func follow(ctx context.Context, path string, start int64, w io.Writer, flush fu
 						return err
 					}
 					t.f.Close()
-					t.f, t.id, t.pos = nf, fileID(nfi), 0
+					t.f, t.fi, t.id, t.pos = nf, nfi, fileID(nfi), 0
 					n.watchFile()
+					if err := t.report(); err != nil {
+						return err
+					}
 				} else {
 					nf.Close()
 				}
@@ -112,10 +145,20 @@ func follow(ctx context.Context, path string, start int64, w io.Writer, flush fu
 // tailer is the state of one Follow.
 type tailer struct {
 	w   io.Writer
+	pw  PositionWriter // w, when it is one
 	f   *os.File
+	fi  os.FileInfo // of f, when it was opened
 	id  fileKey
 	pos int64
 	buf []byte
+}
+
+// report tells a PositionWriter where the tailer is.
+func (t *tailer) report() error {
+	if t.pw == nil {
+		return nil
+	}
+	return t.pw.FollowedTo(t.fi, t.pos)
 }
 
 // send writes what the current file gained since pos, or the
@@ -131,6 +174,9 @@ func (t *tailer) send() (wrote bool, err error) {
 			return false, err
 		}
 		t.pos, wrote = 0, true
+		if err := t.report(); err != nil {
+			return wrote, err
+		}
 	}
 	if size > t.pos {
 		c, err := io.CopyBuffer(t.w, io.NewSectionReader(t.f, t.pos, size-t.pos), t.buf)
@@ -139,6 +185,9 @@ func (t *tailer) send() (wrote bool, err error) {
 			return wrote, err
 		}
 		wrote = true
+		if err := t.report(); err != nil {
+			return wrote, err
+		}
 	}
 	return wrote, nil
 }

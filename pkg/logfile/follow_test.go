@@ -3,10 +3,12 @@ package logfile
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 )
@@ -151,5 +153,64 @@ func TestFollowFrom(t *testing.T) {
 			t.Fatal(err)
 		}
 		os.WriteFile(p, []byte("0123456789"), 0o644)
+	}
+}
+
+// posWriter records what Follow writes and where it says it is.
+type posWriter struct {
+	syncBuffer
+	mu  sync.Mutex
+	pos []string // "<same file as first?> <offset>"
+	fi0 os.FileInfo
+}
+
+func (w *posWriter) FollowedTo(fi os.FileInfo, pos int64) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.fi0 == nil {
+		w.fi0 = fi
+	}
+	w.pos = append(w.pos, fmt.Sprintf("%v %d", FileKey(w.fi0) == FileKey(fi) && FileKey(fi) != "", pos))
+	return nil
+}
+
+func (w *posWriter) positions() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return strings.Join(w.pos, ",")
+}
+
+// TestFollowPositions: a PositionWriter learns the file and offset of
+// every batch: the start, appends, a rotation (the new file from 0)
+// and a truncation.
+func TestFollowPositions(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "p.log")
+	appendFile(t, p, "0123456789")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out posWriter
+	done := make(chan error, 1)
+	go func() { done <- FollowFrom(ctx, p, 4, &out, nil) }()
+	waitFor(t, "start", func() bool { return out.positions() == "true 4,true 10" })
+	appendFile(t, p, "abc\n")
+	waitFor(t, "append", func() bool { return out.positions() == "true 4,true 10,true 14" })
+	w, err := Open(Options{Path: p, MaxBytes: 16, Backups: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte("xy\n")) // 17 bytes: rotates
+	w.Write([]byte("new\n"))
+	w.Close()
+	waitFor(t, "rotation", func() bool {
+		return strings.HasSuffix(out.positions(), ",true 17,false 0,false 4") && out.String() == "456789abc\nxy\nnew\n"
+	})
+	os.WriteFile(p, []byte("t\n"), 0o644) // shrinks in place
+	waitFor(t, "truncation", func() bool { return strings.HasSuffix(out.positions(), ",false 0,false 2") })
+	if !strings.HasSuffix(out.String(), Truncated+"t\n") {
+		t.Errorf("output %q", out.String())
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }

@@ -1,7 +1,11 @@
 // superd log view: streams the log (api/log/stream, server-sent events
 // from logfile.FollowFrom, which follows rotation) below what the
-// server rendered; "load earlier" prepends older parts; pause keeps
-// receiving but holds the output until resumed. Text only (textContent).
+// server rendered; "load earlier" prepends older parts, going on into
+// the rotated files; pause keeps receiving but holds the output until
+// resumed. Text only (textContent). Positions are a file (its key, which
+// survives rotation) and an offset in it; the stream's event ids are
+// such positions, so when the EventSource reconnects (Last-Event-ID)
+// the stream resumes where it was.
 "use strict";
 (function () {
   const pre = document.getElementById("log");
@@ -11,6 +15,7 @@
   const follow = document.getElementById("follow");
   const q = pre.dataset.query;
   let start = +pre.dataset.start;
+  let startFile = pre.dataset.startFile;
   let paused = false;
   let held = [];
   let size = pre.textContent.length;
@@ -31,11 +36,12 @@
     document.body.dataset.chunks = String(+(document.body.dataset.chunks || 0) + 1);
   }
   if (!pre.dataset.error) {
-    const es = new EventSource("api/log/stream?" + q + "&offset=" + pre.dataset.end);
+    const es = new EventSource("api/log/stream?" + q + "&offset=" + pre.dataset.end + "&file=" + encodeURIComponent(pre.dataset.file));
     es.onopen = () => { live.textContent = "live"; live.className = "live on"; };
     es.onerror = () => { live.textContent = "reconnecting"; live.className = "live off"; };
     es.onmessage = (ev) => {
-      const text = JSON.parse(ev.data);
+      // one JSON string per data line
+      const text = ev.data.split("\n").map(l => JSON.parse(l)).join("");
       if (paused) held.push(text); else append(text);
     };
     window.scrollTo(0, document.body.scrollHeight);
@@ -49,14 +55,20 @@
   earlier.addEventListener("click", async () => {
     if (start <= 0) return;
     earlier.disabled = true;
-    const res = await fetch("api/log/read?" + q + "&before=" + start, {headers: {"Accept": "application/json"}});
-    if (!res.ok) { earlier.disabled = false; return; }
+    const res = await fetch("api/log/read?" + q + "&before=" + start + "&file=" + encodeURIComponent(startFile), {headers: {"Accept": "application/json"}});
+    if (!res.ok) {
+      // 410: that part was rotated away or cleared; nothing earlier
+      earlier.disabled = res.status === 410;
+      earlier.title = (await res.text()).trim();
+      return;
+    }
     const d = await res.json();
     const h = document.body.scrollHeight;
     pre.prepend(document.createTextNode(d.data));
     size += d.data.length;
     window.scrollBy(0, document.body.scrollHeight - h);
     start = d.start;
+    startFile = d.file;
     earlier.disabled = start <= 0;
   });
 })();
