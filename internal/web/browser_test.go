@@ -357,7 +357,7 @@ func TestBrowserJobs(t *testing.T) {
 		t.Error("no schedule in words")
 	}
 	do(t, ctx, "run now", chromedp.Click(chromedp.CSS(`tr[data-job="hello"] button[value="run|hello"]`)))
-	waitFor(t, "run message", func() bool { return text(t, ctx, "#statusmessage") == "hello: started" })
+	waitFor(t, "run message", func() bool { return text(t, ctx, "#statusmessage") == "hello: queued" })
 	waitFor(t, "result ok on the page", func() bool {
 		return strings.HasPrefix(eval[string](t, ctx, `(document.querySelector('tr[data-job="hello"] td.result')||{}).textContent||""`), "ok")
 	})

@@ -94,7 +94,9 @@ func (h *Handler) serveJobHistory(w http.ResponseWriter, r *http.Request) {
 }
 
 // serveJobAction runs run/enable/disable (of a job) or hold/release
-// (of all jobs) and answers with one line, like the process actions.
+// (of all jobs) and answers with one line, like the process actions,
+// in superctl jobs's words ("backup: queued", "backup: ERROR (already
+// running; overlap=skip)").
 func (h *Handler) serveJobAction(w http.ResponseWriter, r *http.Request) {
 	if h.opts.Jobs == nil {
 		rpc.HTTPError(w, http.StatusNotFound)
@@ -128,7 +130,8 @@ func (h *Handler) jobAct(ctx context.Context, req actionRequest) (string, bool) 
 	var done string
 	switch req.Action {
 	case "run":
-		err, done = j.RunJob(ctx, req.Name), req.Name+": started"
+		// queued: it starts as soon as the job's overlap allows
+		err, done = j.RunJob(ctx, req.Name), req.Name+": queued"
 	case "enable":
 		err, done = j.EnableJob(ctx, req.Name), req.Name+": enabled"
 	case "disable":
@@ -146,7 +149,9 @@ func (h *Handler) jobAct(ctx context.Context, req actionRequest) (string, bool) 
 		case rpc.BadName:
 			return req.Name + ": ERROR (no such job)", false
 		case rpc.AlreadyStarted:
-			return req.Name + ": ERROR (already running)", false
+			return req.Name + ": ERROR (already running; overlap=skip)", false
+		case rpc.BadArguments:
+			return req.Name + ": ERROR (" + strings.TrimPrefix(f.String, "BAD_ARGUMENTS: ") + ")", false
 		}
 		return req.Name + ": ERROR (" + f.String + ")", false
 	}

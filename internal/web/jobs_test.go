@@ -44,6 +44,9 @@ func (f *fakeJobs) call(s string) error {
 	if strings.HasSuffix(s, " nope") {
 		return rpc.NewFault(rpc.BadName, "nope")
 	}
+	if strings.HasSuffix(s, " busy") {
+		return rpc.NewFault(rpc.AlreadyStarted, "busy")
+	}
 	return nil
 }
 func (f *fakeJobs) AllJobInfo(context.Context) ([]rpc.JobInfo, error) { return f.jobs, nil }
@@ -112,15 +115,19 @@ func TestJobsSection(t *testing.T) {
 	if code, _ := post(`{"action":"run","name":"backup"}`, ""); code != 403 {
 		t.Errorf("job action without token: %d, want 403", code)
 	}
-	if code, body := post(`{"action":"run","name":"backup"}`, token); code != 200 || !strings.Contains(body, `"backup: started"`) {
+	if code, body := post(`{"action":"run","name":"backup"}`, token); code != 200 || !strings.Contains(body, `"backup: queued"`) {
 		t.Errorf("run: %d %s", code, body)
 	}
 	if _, body := post(`{"action":"run","name":"nope"}`, token); !strings.Contains(body, `"nope: ERROR (no such job)"`) {
 		t.Errorf("run nope: %s", body)
 	}
+	// superctl jobs run's words
+	if _, body := post(`{"action":"run","name":"busy"}`, token); !strings.Contains(body, `"busy: ERROR (already running; overlap=skip)"`) {
+		t.Errorf("run busy: %s", body)
+	}
 	post(`{"action":"hold"}`, token)
 	jobs.mu.Lock()
-	if got := strings.Join(jobs.calls, ","); got != "run backup,run nope,hold" {
+	if got := strings.Join(jobs.calls, ","); got != "run backup,run nope,run busy,hold" {
 		t.Errorf("calls %q", got)
 	}
 	jobs.mu.Unlock()
