@@ -218,15 +218,12 @@ func (l *childLog) flush() {
 	}
 }
 
-// openState opens the state database of cfg ([supervisord] statedir=,
-// or config.DefaultStateDir). superd runs without it (no crash
+// openState opens the state database of cfg (cfg.StateDirectory:
+// statedir=, else one per config file). superd runs without it (no crash
 // recovery) when it cannot be opened, e.g. because another superd uses
 // the same directory; that is logged.
 func (d *daemon) openState(cfg *config.Config) {
-	dir := cfg.Supervisord.StateDir
-	if dir == "" {
-		dir = config.DefaultStateDir()
-	}
+	dir := cfg.StateDirectory()
 	st, err := state.Open(dir)
 	if err != nil {
 		d.log.Warn(fmt.Sprintf("running without the state database: %v", err))

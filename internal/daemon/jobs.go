@@ -60,10 +60,7 @@ func (d *daemon) startJobs(ctx context.Context, sup *process.Supervisor, cfg *co
 				if d.store != nil {
 					return d.store, nil
 				}
-				dir := cfg.Supervisord.StateDir
-				if dir == "" {
-					dir = config.DefaultStateDir()
-				}
+				dir := cfg.StateDirectory()
 				st, err := state.Open(dir)
 				if err != nil {
 					return nil, err

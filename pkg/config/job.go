@@ -1,12 +1,15 @@
 package config
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -341,6 +344,45 @@ func DefaultStateDir() string {
 	}
 	return filepath.Join(os.TempDir(), fmt.Sprintf("superd-%d-state", os.Geteuid()))
 }
+
+// StateDirectory is the state directory of this configuration: statedir=
+// when set; else DefaultStateDir() for the built-in default and for a
+// config file in a standard place (/etc/superd/superd.conf,
+// /etc/supervisord.conf, /etc/supervisor/supervisord.conf, and the
+// user's superd/superd.conf under ~/.config), and
+// DefaultStateDir()/instances/NAME-HASH for any other file (NAME its base
+// name, HASH from its absolute path). Two superds started with different
+// -c files so never share one database: bbolt lets one process open it,
+// and the second would run without crash recovery, starting its programs
+// a second time after it was killed.
+func (c *Config) StateDirectory() string {
+	if c.Supervisord.StateDir != "" {
+		return c.Supervisord.StateDir
+	}
+	base := DefaultStateDir()
+	if c.File == "" {
+		return base
+	}
+	standard := []string{"/etc/superd/superd.conf", "/etc/supervisord.conf", "/etc/supervisor/supervisord.conf"}
+	if os.Geteuid() != 0 {
+		standard = append(standard, filepath.Join(userConfigDir(), "superd", "superd.conf"))
+	}
+	file := filepath.Clean(c.File)
+	if abs, err := filepath.Abs(file); err == nil {
+		file = abs
+	}
+	if slices.Contains(standard, file) {
+		return base
+	}
+	sum := sha256.Sum256([]byte(file))
+	name := strings.Trim(stateNameBad.ReplaceAllString(filepath.Base(file), "_"), "_.")
+	if name == "" {
+		name = "superd"
+	}
+	return filepath.Join(base, "instances", name+"-"+hex.EncodeToString(sum[:6]))
+}
+
+var stateNameBad = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
 
 // MarshalJSON writes durations in seconds, as the options are written.
 func (j Job) MarshalJSON() ([]byte, error) {

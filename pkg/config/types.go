@@ -59,7 +59,7 @@ type Supervisord struct {
 	Identifier      string            `json:"identifier"`
 	// superd keys (supervisord ignores them): the state database's
 	// directory and the program mailto= pipes to (job.go); "" means
-	// DefaultStateDir() and DefaultSendmail.
+	// Config.StateDirectory()'s default and DefaultSendmail.
 	StateDir string `json:"statedir,omitempty"`
 	Sendmail string `json:"sendmail,omitempty"`
 	// NoMetrics is "metrics = false": no /metrics on the HTTP servers.
