@@ -37,8 +37,10 @@
 //     mode).
 //   - logs -f: one goroutine per followed process reads its /logtail
 //     stream (plus one that closes the stream on Ctrl-C) and writes
-//     whole lines through a mutex-guarded writer; all end with the
-//     command's context and are waited for.
+//     whole lines through a mutex-guarded writer, reconnecting a second
+//     after a stream breaks (from where it was, by the position superd
+//     gives, rpc.Client.LogTailAt); all end with the command's context
+//     and are waited for.
 //   - top: none; it samples superd.getProcessStats on the calling
 //     goroutine until Ctrl-C.
 //   - the interactive shell: for each command a goroutine turns SIGINT

@@ -222,12 +222,19 @@ func (c *controller) logTail(ctx context.Context, name, channel string, length i
 
 // followLog streams one process's log from offset (superd's /logtail
 // ?offset=, which follows rotation) and writes its lines with prefix
-// until ctx ends; a stream that ends (no log file yet, superd
-// restarting) is opened again a second later from the log's end.
+// until ctx ends. A stream that ends (superd restarting, the network)
+// is opened again a second later: against superd from where it broke
+// (the position superd gave when the stream started, plus the bytes
+// read since; across rotations, and from the start of a new log file
+// after a restart), an incomplete last line kept until its end
+// arrives; against supervisord from the log's end.
 func (c *controller) followLog(ctx context.Context, w *prefixWriter, name, channel, prefix string, offset int64) {
+	key := ""     // the file offset counts from; "" without superd's positions
+	partial := "" // the start of a line whose end has not come yet
 	for ctx.Err() == nil {
-		body, err := c.client.LogTailFrom(ctx, name, channel, offset)
+		body, k, start, err := c.client.LogTailAt(ctx, name, channel, key, offset)
 		if err == nil {
+			key, offset = k, start
 			done := make(chan struct{})
 			go func() {
 				select {
@@ -239,12 +246,20 @@ func (c *controller) followLog(ctx context.Context, w *prefixWriter, name, chann
 			r := bufio.NewReaderSize(body, 64<<10)
 			for {
 				line, err := r.ReadString('\n')
-				if line != "" && (err == nil || ctx.Err() == nil && errors.Is(err, io.EOF)) {
-					w.line(prefix, line)
+				offset += int64(len(line))
+				if err == nil {
+					w.line(prefix, partial+line)
+					partial = ""
+					continue
 				}
-				if err != nil {
-					break
+				if line != "" && ctx.Err() == nil && errors.Is(err, io.EOF) {
+					if key != "" {
+						partial += line // its end comes with the resumed stream
+					} else {
+						w.line(prefix, line)
+					}
 				}
+				break
 			}
 			close(done)
 			body.Close()
@@ -253,6 +268,9 @@ func (c *controller) followLog(ctx context.Context, w *prefixWriter, name, chann
 		case <-ctx.Done():
 			return
 		case <-time.After(time.Second):
+		}
+		if key != "" {
+			continue
 		}
 		if _, off, err := c.logTail(ctx, name, channel, 0); err == nil {
 			offset = off

@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/superd/superd/internal/testutil"
 )
 
 type lockedBuffer struct {
@@ -103,6 +106,81 @@ func TestLogsFollow(t *testing.T) {
 		t.Errorf("too few lines: %v", count)
 	}
 	t.Logf("lines followed: %v", count)
+}
+
+// TestLogsFollowRestart runs superctl logs -f while superd is stopped
+// and started again (the child too; its log file is kept and rotates
+// all along): the output is exactly a stretch of the log, no line lost
+// while superd was away, none repeated, the line that was being
+// written when the stream broke not cut in two.
+func TestLogsFollowRestart(t *testing.T) {
+	t.Parallel()
+	// lines "alpha PID i": the new child's differ from the old one's
+	prog := strings.Replace(counterProgram("alpha"), "backups=5", "backups=100", 1)
+	d := startDaemon(t, superdBin, "", "", strings.Replace(prog, `"alpha $i`, `"alpha $$ $i`, 1))
+	waitFor(t, "running", func() bool { return d.state("alpha") == "RUNNING" })
+	out := new(lockedBuffer)
+	cmd := exec.Command(superctlBin, "-c", d.conf, "logs", "-f", "-n", "3", "alpha")
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	defer cmd.Process.Kill()
+	waitFor(t, "lines", func() bool { return strings.Count(out.String(), "\n") > 50 })
+
+	d.kill()
+	p := testutil.Start(t, superdBin, "-n", "-c", d.conf)
+	d.cmd, d.out, d.done = p.Cmd, p.Out, p.Done
+	p.WaitReady(t, waitTimeout, func() bool { return d.state("alpha") == "RUNNING" })
+	waitFor(t, "lines of the new child", func() bool {
+		return regexp.MustCompile(`(?m)^alpha \| alpha \d+ 0 `).MatchString(out.String()) && strings.Count(out.String(), "\n") > 200
+	})
+	cmd.Process.Signal(syscall.SIGINT)
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("superctl logs -f did not end on Ctrl-C")
+	}
+
+	var got strings.Builder
+	for _, line := range strings.SplitAfter(out.String(), "\n") {
+		if line == "" {
+			continue
+		}
+		_, text, ok := strings.Cut(line, "alpha | ")
+		if !ok {
+			t.Fatalf("bad line %q", line)
+		}
+		got.WriteString(text)
+	}
+	var log strings.Builder
+	for i := 100; i >= 0; i-- {
+		name := d.dir + "/alpha.log"
+		if i > 0 {
+			name += "." + strconv.Itoa(i)
+		}
+		if b, err := os.ReadFile(name); err == nil {
+			log.Write(b)
+		}
+	}
+	// the output ends at a line end; the log has more after it
+	if !strings.Contains(log.String(), got.String()) {
+		g := got.String()
+		for i, l := range strings.SplitAfter(g, "\n") {
+			if !strings.Contains(log.String(), l) {
+				t.Fatalf("output line %d %q is not in the log", i, l)
+			}
+		}
+		for _, l := range strings.SplitAfter(g, "\n") {
+			if strings.Count(g, l) > 1 && l != "" {
+				t.Fatalf("line %q shown %d times", l, strings.Count(g, l))
+			}
+		}
+		t.Fatalf("the output (%d lines) is not a stretch of the log: lines lost around superd's restart\n%s", strings.Count(g, "\n"), g)
+	}
+	t.Logf("%d lines followed across superd's restart", strings.Count(got.String(), "\n"))
 }
 
 // TestTop checks superctl top --once and --json against real children:

@@ -348,56 +348,19 @@ func (h *Handler) serveLogStream(w http.ResponseWriter, r *http.Request) {
 	}
 	rc := startSSE(w)
 	sw := &sseWriter{w: w}
-	if key != "" {
-		files := logFiles(t.Path)
-		i := findLogFile(files, key)
-		switch {
-		case i == 0:
-		case i > 0:
-			// rotated since: the rest of that file, then the newer ones
-			for j := i; j > 0; j-- {
-				if err := sendFile(files[j].path, offset, sw); err != nil {
-					return
-				}
-				offset = 0
-			}
-			rc.Flush()
-		default:
-			offset = 0 // gone: the current file from its start
-		}
-	}
 	for {
-		err := logfile.FollowFrom(ctx, t.Path, offset, sw, func() { rc.Flush() })
+		// from the file the page or the last event named (rotated
+		// since: the rest of it and the newer rotated files first)
+		err := logfile.Resume(ctx, t.Path, key, offset, sw, func() { rc.Flush() }, nil)
 		if err == nil || !errors.Is(err, fs.ErrNotExist) {
 			return
 		}
 		// no file yet (never started, or removed): wait for it
-		offset = 0
+		key, offset = "", 0
 		select {
 		case <-ctx.Done():
 			return
 		case <-time.After(500 * time.Millisecond):
 		}
 	}
-}
-
-// sendFile writes the rotated file path from offset to its end to sw.
-func sendFile(path string, offset int64, sw *sseWriter) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil // rotated away meanwhile
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil
-	}
-	if offset > fi.Size() {
-		offset = 0
-	}
-	n, err := io.Copy(sw, io.NewSectionReader(f, offset, fi.Size()-offset))
-	if err != nil {
-		return err
-	}
-	return sw.FollowedTo(fi, offset+n)
 }

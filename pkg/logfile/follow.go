@@ -84,6 +84,12 @@ func follow(ctx context.Context, path string, start int64, w io.Writer, flush fu
 		f.Close()
 		return fmt.Errorf("follow log: %w", err)
 	}
+	return followOpen(ctx, path, f, fi, start, w, flush, n)
+}
+
+// followOpen is follow of the file f (with its FileInfo fi), opened at
+// path; it closes f.
+func followOpen(ctx context.Context, path string, f *os.File, fi os.FileInfo, start int64, w io.Writer, flush func(), n notifier) error {
 	// Watch before reading so that no change after the first read is missed.
 	if n == nil {
 		n = newNotifier(ctx, path)

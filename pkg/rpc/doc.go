@@ -48,8 +48,11 @@
 //     superd.getDaemonStats (daemon.go: superd's own descriptors,
 //     goroutines, memory, children and dropped log bytes, for leak
 //     checks and the soak run), and the
-//     "?offset=N" extension of /logtail and /mainlogtail (the stream
-//     starts at byte N; Client.LogTailFrom). A request with wrong
+//     "?offset=N[&file=KEY]" extension of /logtail and /mainlogtail
+//     (the stream starts at byte N, of the log counted from the file
+//     KEY with file=: logfile.Resume; the answer's LogPositionHeader
+//     says where it starts; Client.LogTailFrom, Client.LogTailAt, with
+//     which superctl logs -f resumes a broken stream). A request with wrong
 //     credentials is answered after FailedAuthDelay and logged with the
 //     peer address (CheckPassword compares SHA-256 digests of both sides
 //     in constant time); requests for other paths go to

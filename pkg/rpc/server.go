@@ -354,8 +354,12 @@ func (s *Server) serveLogtail(w http.ResponseWriter, r *http.Request) {
 
 // streamOffset is superd's extension of /logtail and /mainlogtail:
 // "?offset=N" starts the stream at byte N of the current file instead of
-// its last 1024 bytes (superctl logs -f, after reading the tail). Any
-// other query is ignored, as supervisord ignores it.
+// its last 1024 bytes (superctl logs -f, after reading the tail), and
+// with "&file=KEY" N bytes into the log's stream counted from the start
+// of the file KEY (logfile.Resume: a client that lost its stream asks
+// for where it was, across rotations). Every stream's answer says where
+// it starts in the LogPositionHeader ("KEY:OFFSET"). Any other query is
+// ignored, as supervisord ignores it.
 func streamOffset(r *http.Request) int64 {
 	v := r.URL.Query().Get("offset")
 	if v == "" {
@@ -392,11 +396,32 @@ func (s *Server) streamFile(w http.ResponseWriter, r *http.Request, path string,
 	if accel {
 		w.Header().Set("X-Accel-Buffering", "no")
 	}
-	w.WriteHeader(http.StatusOK)
 	rc := http.NewResponseController(w)
-	rc.Flush()
 	flush := func() { rc.Flush() }
-	if err := logfile.FollowFrom(r.Context(), path, streamOffset(r), w, flush); err != nil {
+	offset := streamOffset(r)
+	key := r.URL.Query().Get("file")
+	if offset < 0 {
+		key = ""
+	}
+	started := false
+	err = logfile.Resume(r.Context(), path, key, offset, w, flush, func(key string, off int64) {
+		if key != "" {
+			w.Header().Set(LogPositionHeader, key+":"+strconv.FormatInt(off, 10))
+		}
+		w.WriteHeader(http.StatusOK)
+		rc.Flush()
+		started = true
+	})
+	if err != nil {
+		if !started {
+			httpError(w, http.StatusNotFound) // removed since the Stat
+			return
+		}
 		s.log.Debug("logtail stream ended", "path", path, "err", err)
 	}
 }
+
+// LogPositionHeader is the header of a /logtail or /mainlogtail answer
+// that says where in the log the stream starts: "KEY:OFFSET", the file's
+// key (logfile.FileKey) and the offset in it (a superd extension).
+const LogPositionHeader = "X-Superd-Log-Position"

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 )
 
 // ProcessStats is one entry of superd.getProcessStats: a process's state
@@ -79,6 +80,22 @@ func (c *Client) LogTailFrom(ctx context.Context, name, channel string, offset i
 	Read([]byte) (int, error)
 	Close() error
 }, error) {
+	body, _, _, err := c.LogTailAt(ctx, name, channel, "", offset)
+	return body, err
+}
+
+// LogTailAt is LogTail starting offset bytes into the log's stream
+// counted from the start of the file with key (superd's "?offset=N&
+// file=KEY" extension, logfile.Resume; with key "", at byte offset of
+// the current file). It returns where the stream starts, from the
+// answer's LogPositionHeader: a client that counts the bytes it reads
+// resumes a broken stream with LogTailAt(key, start+count), across
+// rotations. supervisord sends no position (key ""), ignores the query
+// and starts with the last 1024 bytes.
+func (c *Client) LogTailAt(ctx context.Context, name, channel, key string, offset int64) (body interface {
+	Read([]byte) (int, error)
+	Close() error
+}, startKey string, start int64, err error) {
 	path := "/mainlogtail"
 	if name != "" {
 		path = "/logtail/" + url.PathEscape(name)
@@ -87,9 +104,19 @@ func (c *Client) LogTailFrom(ctx context.Context, name, channel string, offset i
 		}
 	}
 	path += "?offset=" + strconv.FormatInt(offset, 10)
+	if key != "" {
+		path += "&file=" + url.QueryEscape(key)
+	}
 	resp, err := c.do(ctx, http.MethodGet, path, nil)
 	if err != nil {
-		return nil, err
+		return nil, "", 0, err
 	}
-	return resp.Body, nil
+	if v := resp.Header.Get(LogPositionHeader); v != "" {
+		if i := strings.LastIndexByte(v, ':'); i > 0 {
+			if n, err := strconv.ParseInt(v[i+1:], 10, 64); err == nil {
+				startKey, start = v[:i], n
+			}
+		}
+	}
+	return resp.Body, startKey, start, nil
 }
