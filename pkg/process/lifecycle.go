@@ -486,6 +486,9 @@ func (s *Supervisor) settleDeps() {
 					continue
 				}
 				p.m.waiting = ""
+				// The start counts from the spawn (uptime, startsecs),
+				// as supervisord's laststart, not from the wait.
+				p.m.laststart = time.Now()
 				s.log.Info(fmt.Sprintf("dependencies of %s are running: starting it", namespecOf(p)))
 				s.do(p, action{kind: actSpawn})
 				s.checkWaiters(p)

@@ -415,3 +415,34 @@ func TestStartAllWithDependencies(t *testing.T) {
 		t.Errorf("startProcessGroup answered for %q, want %q", got, want)
 	}
 }
+
+// TestWaitedStartCountsFromSpawn: a process that waited for its
+// dependency is started (laststart, uptime, startsecs) when its child
+// is spawned, not when the wait began: a child that dies at once after
+// a long wait is a failed start (BACKOFF, FATAL), as it would be
+// without the wait, not RUNNING then EXITED.
+func TestWaitedStartCountsFromSpawn(t *testing.T) {
+	t.Parallel()
+	db := shProc("db", "exec sleep 1000")
+	db.StartSecs = 2 // web waits 2 s
+	web := shProc("web", "exit 3")
+	web.StartSecs, web.StartRetries = 1, 0
+	web.Deps = []string{"db:db"}
+	h := start(t, testConfig(t, groupOf(db), groupOf(web)))
+	h.waitState("db", Running)
+	h.expectStates("web", "STARTING", "BACKOFF", "FATAL")
+	web2 := shProc("web2", "exec sleep 1000")
+	web2.Deps = []string{"db:db"}
+	web2.Autostart = false
+	if err := h.s.StopProcess(h.ctx(), "db", true); err != nil {
+		t.Fatal(err)
+	}
+	h2 := start(t, testConfig(t, groupOf(db), groupOf(web2)))
+	if err := h2.s.StartProcess(h2.ctx(), "web2", true); err != nil {
+		t.Fatal(err)
+	}
+	i := h2.info("web2")
+	if up := i.Now.Sub(i.Start); up > time.Second {
+		t.Errorf("web2 up %v right after it was spawned (start %v counts the 2 s wait for db)", up, i.Start)
+	}
+}
