@@ -235,12 +235,7 @@ func (d *daemon) start(cfg *config.Config, daemonized bool) error {
 	if err := d.openMainLog(cfg, daemonized); err != nil {
 		return err
 	}
-	for _, w := range cfg.Warnings {
-		d.log.Warn(w)
-	}
-	for _, f := range cfg.Files[min(1, len(cfg.Files)):] {
-		d.log.Info(fmt.Sprintf("Included extra file %q during parsing", f))
-	}
+	d.logConfigRead(cfg)
 	_, nfds := fdsNeeded(cfg)
 	if msg := raiseLimits(sd.Minfds, sd.Minprocs, int(nfds), d.log); msg != "" {
 		return errors.New(msg)
@@ -492,9 +487,7 @@ func (d *daemon) newSupervisor(cfg *config.Config) error {
 // logs of the previous run are cleaned up.
 func (d *daemon) logRestarted(cfg *config.Config) {
 	sd := cfg.Supervisord
-	if os.Geteuid() == 0 && sd.User == "" {
-		d.log.Log(context.Background(), LevelCrit, "Supervisor is running as root.  Privileges were not dropped because no user is specified in the config file.  If you intend to run as root, you can set user=root in the config file to avoid this message.")
-	}
+	d.logConfigRead(cfg)
 	d.log.Info("RPC interface 'supervisor' initialized")
 	for _, msg := range d.noAuth {
 		d.log.Log(context.Background(), LevelCrit, msg)
@@ -728,21 +721,50 @@ func fdsNeeded(cfg *config.Config) (n int, need uint64) {
 	return n, uint64(fdsPerProcess*n + 256 + 64)
 }
 
-// dropPrivileges switches to user (name or uid) after sockets and logs
-// are open. As root without user=, supervisord only warns.
-func dropPrivileges(name string, log *slog.Logger) error {
-	if name == "" {
-		if os.Geteuid() == 0 {
-			log.Log(context.Background(), LevelCrit, "Supervisor is running as root.  Privileges were not dropped because no user is specified in the config file.  If you intend to run as root, you can set user=root in the config file to avoid this message.")
-		}
-		return nil
+// logConfigRead logs, at every start and restart, what supervisord
+// logs once it has read its configuration (make_logger flushes its
+// parse messages before anything else): the "running as root" CRIT,
+// the warnings, the included files, and "Set uid to user N succeeded"
+// when user= names the user superd already runs as (user=root in a
+// container). A real switch is logged when it happens, after the
+// sockets are open (dropPrivileges).
+func (d *daemon) logConfigRead(cfg *config.Config) {
+	sd := cfg.Supervisord
+	if sd.User == "" && os.Geteuid() == 0 {
+		d.log.Log(context.Background(), LevelCrit, "Supervisor is running as root.  Privileges were not dropped because no user is specified in the config file.  If you intend to run as root, you can set user=root in the config file to avoid this message.")
 	}
+	for _, w := range cfg.Warnings {
+		d.log.Warn(w)
+	}
+	for _, f := range cfg.Files[min(1, len(cfg.Files)):] {
+		d.log.Info(fmt.Sprintf("Included extra file %q during parsing", f))
+	}
+	if sd.User != "" {
+		if u, err := lookupUser(sd.User); err == nil && u.Uid == strconv.Itoa(os.Getuid()) {
+			d.log.Info(fmt.Sprintf("Set uid to user %s succeeded", u.Uid))
+		}
+	}
+}
+
+// lookupUser resolves user= (a name or a uid).
+func lookupUser(name string) (*user.User, error) {
 	u, err := user.Lookup(name)
 	if err != nil {
 		u, err = user.LookupId(name)
-		if err != nil {
-			return fmt.Errorf("Invalid user name %s", name)
-		}
+	}
+	return u, err
+}
+
+// dropPrivileges switches to user (name or uid) after sockets and logs
+// are open. Without user= (or with superd's own user) there is nothing
+// to do; logConfigRead logged what supervisord logs then.
+func dropPrivileges(name string, log *slog.Logger) error {
+	if name == "" {
+		return nil
+	}
+	u, err := lookupUser(name)
+	if err != nil {
+		return fmt.Errorf("Invalid user name %s", name)
 	}
 	uid, _ := strconv.Atoi(u.Uid)
 	gid, _ := strconv.Atoi(u.Gid)

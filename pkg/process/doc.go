@@ -21,8 +21,9 @@
 //   - Child exits come from the waiter goroutine of each child (or the
 //     reaper, see below), tagged with the pid; exits that do not match
 //     the process's current pid are ignored.
-//   - Timers (startsecs, backoff retry, stopwaitsecs, the "waiting for x
-//     to stop"/"to die" reports, TICK_5 boundaries) are time.AfterFunc
+//   - Timers (startsecs, backoff retry, stopwaitsecs, the paced
+//     autorestart of a crash loop, the "waiting for x to stop"/"to die"
+//     reports, TICK_5 boundaries) are time.AfterFunc
 //     callbacks that post a tagged event; each process has one timer slot
 //     and a generation number, so a stale timer is dropped.
 //   - Shutdown sets a flag and wakes the loop; a cancelled context forces

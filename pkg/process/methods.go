@@ -213,6 +213,7 @@ func (s *Supervisor) stopOne(p *proc, name string, wait bool, done func(error)) 
 // left running (superctl stop --no-deps, rolling restarts, scale down).
 func (s *Supervisor) stopOneDeps(p *proc, name string, wait, deps bool, done func(error)) {
 	if !p.m.state.running() {
+		s.cancelPacedRestart(p)
 		done(&Error{Kind: KindNotRunning, Detail: name})
 		return
 	}
@@ -343,7 +344,17 @@ func (s *Supervisor) onManyPrefetch(ctx context.Context, name string, all bool, 
 }
 
 func notRunning(p *proc) bool { return !p.m.state.running() }
-func isRunning(p *proc) bool  { return p.m.state.running() }
+
+// cancelPacedRestart drops the automatic restart an EXITED process may
+// be waiting for (a crash loop is restarted a second after its previous
+// start): a stop request finds it not running, as supervisord does, but
+// it then stays stopped instead of coming back.
+func (s *Supervisor) cancelPacedRestart(p *proc) {
+	if p.m.state == Exited {
+		s.disarm(p)
+	}
+}
+func isRunning(p *proc) bool { return p.m.state.running() }
 
 // StartProcess starts name ("x", "g:x"; "g:*" dispatches to
 // StartGroup, whose per-process results are then dropped: call
@@ -451,6 +462,7 @@ func (s *Supervisor) stopMany(wait bool) (func(*proc) bool, func(p *proc, n stri
 	stop := func(p *proc, n string, done func(error)) { s.stopOne(p, n, wait, done) }
 	var was map[*proc]bool
 	pred := func(p *proc) bool { // runs on the loop
+		s.cancelPacedRestart(p)
 		if !s.anyDeps {
 			return isRunning(p)
 		}

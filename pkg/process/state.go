@@ -19,12 +19,21 @@ const LevelCritical = slog.Level(12)
 type timerKind int
 
 const (
-	timerStartSecs timerKind = iota + 1 // STARTING -> RUNNING
-	timerBackoff                        // BACKOFF -> STARTING
-	timerStopWait                       // STOPPING: escalate to SIGKILL
-	timerReady                          // STARTING with ready=: ready_timeout
-	timerRestart                        // BACKOFF: restart_delay after an exit
+	timerStartSecs   timerKind = iota + 1 // STARTING -> RUNNING
+	timerBackoff                          // BACKOFF -> STARTING
+	timerStopWait                         // STOPPING: escalate to SIGKILL
+	timerReady                            // STARTING with ready=: ready_timeout
+	timerRestart                          // BACKOFF: restart_delay after an exit
+	timerAutoRestart                      // EXITED: an autorestart paced to one start a second
 )
+
+// minRestartInterval is the least time between two starts of a process
+// when the second is an automatic restart: supervisord restarts an
+// EXITED process on its loop's next pass, after a poll() of up to a
+// second, so a program that exits at once (startsecs=0, autorestart)
+// crash-loops there at about one start a second, not as fast as fork
+// allows.
+const minRestartInterval = time.Second
 
 // evKind is the kind of input to the step function.
 type evKind int
@@ -194,7 +203,8 @@ func (m *machine) step(ev event, now time.Time, spawnOK bool) []action {
 			if spawnOK && (m.backoff <= m.cfg.StartRetries || m.cfg.StartRetriesForever) {
 				acts = append(acts, m.step(event{kind: evStart}, now, spawnOK)...)
 			}
-		case ev.timer == timerRestart && m.state == Backoff:
+		case ev.timer == timerRestart && m.state == Backoff,
+			ev.timer == timerAutoRestart && m.state == Exited:
 			if spawnOK {
 				acts = append(acts, m.step(event{kind: evStart}, now, spawnOK)...)
 			}
@@ -399,6 +409,10 @@ func (m *machine) exit(ev event, now time.Time, spawnOK bool) []action {
 			acts = append(acts, m.change(Backoff, true)...)
 			acts = append(acts, logAct(slog.LevelInfo, "restarting %s in %s (%s)", m.name, d, how))
 			return append(acts, action{kind: actTimer, timer: timerRestart, after: d})
+		}
+		if d := m.laststart.Add(minRestartInterval).Sub(now); d > 0 && m.state == Exited {
+			// A crash loop: EXITED until a second after the last start.
+			return append(acts, action{kind: actTimer, timer: timerAutoRestart, after: d})
 		}
 		acts = append(acts, m.step(event{kind: evStart}, now, spawnOK)...)
 	}

@@ -75,6 +75,8 @@ func TestStep(t *testing.T) {
 		cfg   func(*config.Process)
 		steps []step
 		check func(t *testing.T, m *machine)
+		// clock, when set, gives the time of step i (else now).
+		clock func(i int) time.Time
 	}{
 		{
 			name: "start, run, expected exit, no restart (unexpected mode)",
@@ -93,7 +95,8 @@ func TestStep(t *testing.T) {
 			},
 		},
 		{
-			name: "unexpected exit restarts at once",
+			name:  "unexpected exit restarts at once",
+			clock: func(i int) time.Time { return now.Add(time.Duration(i/3) * 2 * time.Second) }, // the exit 2 s after the start
 			steps: []step{
 				{start, true, nil, Starting},
 				{spawned, true, nil, Starting},
@@ -101,6 +104,23 @@ func TestStep(t *testing.T) {
 				{event{kind: evExit, pid: 42, status: exited(3)}, true, []string{"cancel", "emit RUNNING>EXITED unexpected pid=42",
 					"log WARN exited: x (exit status 3; not expected)", "exited 42",
 					"cancel", "emit EXITED>STARTING tries=0", "spawn"}, Starting},
+			},
+		},
+		{
+			// A crash loop (startsecs=0): restarted a second after the
+			// previous start, EXITED meanwhile, as supervisord's next pass.
+			name: "quick exit restarts a second after the start",
+			cfg:  func(c *config.Process) { c.Autorestart = config.AutorestartTrue; c.StartSecs = 0 },
+			clock: func(i int) time.Time {
+				return now.Add([]time.Duration{0, 0, 300 * time.Millisecond, time.Second, time.Second}[i])
+			},
+			steps: []step{
+				{start, true, nil, Starting},
+				{spawned, true, nil, Running},
+				{event{kind: evExit, pid: 42, status: exited(3)}, true, []string{"cancel", "emit RUNNING>EXITED unexpected pid=42",
+					"log WARN exited: x (exit status 3; not expected)", "exited 42", "timer 700ms 6"}, Exited},
+				{event{kind: evTimer, timer: timerAutoRestart}, false, []string{}, Exited}, // shutting down
+				{event{kind: evTimer, timer: timerAutoRestart}, true, []string{"cancel", "emit EXITED>STARTING tries=0", "spawn"}, Starting},
 			},
 		},
 		{
@@ -118,8 +138,9 @@ func TestStep(t *testing.T) {
 			},
 		},
 		{
-			name: "autorestart true restarts expected exits",
-			cfg:  func(c *config.Process) { c.Autorestart = config.AutorestartTrue; c.StartSecs = 0 },
+			name:  "autorestart true restarts expected exits",
+			cfg:   func(c *config.Process) { c.Autorestart = config.AutorestartTrue; c.StartSecs = 0 },
+			clock: func(i int) time.Time { return now.Add(time.Duration(i) * time.Second) },
 			steps: []step{
 				{start, true, nil, Starting},
 				{spawned, true, []string{"log INFO spawned: 'x' with pid 42", "cancel", "emit STARTING>RUNNING pid=42",
@@ -288,7 +309,11 @@ func TestStep(t *testing.T) {
 			}
 			m := &machine{name: "x", cfg: cfg}
 			for i, st := range tt.steps {
-				got := summarize(m.step(st.ev, now, st.spawnOK))
+				at := now
+				if tt.clock != nil {
+					at = tt.clock(i)
+				}
+				got := summarize(m.step(st.ev, at, st.spawnOK))
 				if st.want != nil && strings.Join(got, "\n") != strings.Join(st.want, "\n") {
 					t.Errorf("step %d: actions\n%s\nwant\n%s", i, strings.Join(got, "\n"), strings.Join(st.want, "\n"))
 				}

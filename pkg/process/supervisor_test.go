@@ -200,7 +200,12 @@ func TestGroupNamesAndErrors(t *testing.T) {
 	if err := h.s.SignalProcess(ctx, "multi:*", syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	h.expectStates("multi_00", "EXITED") // SIGHUP kills a Go sleeper: unexpected exit, restart
+	// SIGHUP kills a Go sleeper: unexpected exit, restart (a second
+	// after the previous start at the earliest).
+	for _, n := range []string{"multi_00", "multi_01"} {
+		h.waitState(n, Exited)
+		h.waitState(n, Running)
+	}
 	res, err = h.s.StopAll(ctx, true)
 	if err != nil {
 		t.Fatal(err)
