@@ -11,7 +11,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -156,21 +155,9 @@ func (h *Handler) csrfToken() string {
 }
 
 // crossSite reports a request a browser sent on behalf of another
-// site: its Origin is not this host, or Sec-Fetch-Site says so.
-// Scripts (curl, wget) send neither header.
-func crossSite(r *http.Request) bool {
-	switch r.Header.Get("Sec-Fetch-Site") {
-	case "cross-site", "same-site":
-		return true
-	}
-	if o := r.Header.Get("Origin"); o != "" {
-		u, err := url.Parse(o)
-		if err != nil || o == "null" || u.Host != r.Host {
-			return true
-		}
-	}
-	return false
-}
+// site (rpc.CrossSite: Origin, Sec-Fetch-Site). Scripts (curl, wget)
+// send neither header.
+func crossSite(r *http.Request) bool { return rpc.CrossSite(r) }
 
 // checkAction checks an action request of the page: same origin and
 // the CSRF token (form field or X-CSRF-Token header).

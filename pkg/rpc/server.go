@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -130,6 +131,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	p := r.URL.Path
 	switch {
+	case strings.HasPrefix(p, "/RPC2") && CrossSite(r):
+		s.log.Warn("cross-site request to /RPC2 refused", "peer", r.RemoteAddr, "origin", r.Header.Get("Origin"), "sec-fetch-site", r.Header.Get("Sec-Fetch-Site"))
+		httpError(w, http.StatusForbidden)
 	case strings.HasPrefix(p, "/RPC2"):
 		s.serveRPC(w, r)
 	case strings.HasPrefix(p, "/logtail"):
@@ -141,6 +145,27 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		httpError(w, http.StatusNotFound)
 	}
+}
+
+// CrossSite reports a request a browser sent on behalf of another
+// site: Sec-Fetch-Site says so, or its Origin is not this host. Such a
+// request to /RPC2 (a form with enctype=text/plain or a no-cors fetch on
+// another page: the browser adds the basic credentials it has cached,
+// and a server without a password has none) is refused. Scripts and
+// XML-RPC clients send neither header; a browser page of another origin
+// could not read the answers anyway (no CORS).
+func CrossSite(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "cross-site", "same-site":
+		return true
+	}
+	if o := r.Header.Get("Origin"); o != "" {
+		u, err := url.Parse(o)
+		if err != nil || o == "null" || u.Host != r.Host {
+			return true
+		}
+	}
+	return false
 }
 
 // authorize returns 0 when r carries valid credentials, else the HTTP

@@ -997,3 +997,49 @@ func BenchmarkEncodeProcessInfo(b *testing.B) {
 		}
 	}
 }
+
+// TestRPCCrossSite: a browser's cross-site request to /RPC2 (a form or
+// a no-cors fetch on another site, which no password protects once the
+// browser has cached it) is refused; scripts, which send neither Origin
+// nor Sec-Fetch-Site, and same-origin pages are answered.
+func TestRPCCrossSite(t *testing.T) {
+	l, err := ListenTCP("127.0.0.1", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFake(t)
+	serve(t, l, NewServer(f, ServerOptions{}))
+	host := l.Addr().String()
+	body := `<?xml version="1.0"?><methodCall><methodName>supervisor.getPID</methodName><params></params></methodCall>`
+	for _, tc := range []struct {
+		hdr  [2]string
+		want int
+	}{
+		{[2]string{}, 200},
+		{[2]string{"Sec-Fetch-Site", "same-origin"}, 200},
+		{[2]string{"Sec-Fetch-Site", "none"}, 200},
+		{[2]string{"Origin", "http://" + host}, 200},
+		{[2]string{"Sec-Fetch-Site", "cross-site"}, 403},
+		{[2]string{"Sec-Fetch-Site", "same-site"}, 403},
+		{[2]string{"Origin", "http://evil.example"}, 403},
+		{[2]string{"Origin", "null"}, 403},
+	} {
+		req, _ := http.NewRequest("POST", "http://"+host+"/RPC2", strings.NewReader(body))
+		req.Header.Set("Content-Type", "text/plain")
+		if tc.hdr[0] != "" {
+			req.Header.Set(tc.hdr[0], tc.hdr[1])
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("POST /RPC2 with %s: %d %s, want %d", tc.hdr, resp.StatusCode, b, tc.want)
+		}
+		if tc.want == 200 && !strings.Contains(string(b), "<int>77</int>") {
+			t.Errorf("POST /RPC2 with %s: %s", tc.hdr, b)
+		}
+	}
+}
