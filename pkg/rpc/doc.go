@@ -53,7 +53,8 @@
 //     KEY with file=: logfile.Resume; the answer's LogPositionHeader
 //     says where it starts; Client.LogTailFrom, Client.LogTailAt, with
 //     which superctl logs -f resumes a broken stream). A request with wrong
-//     credentials is answered after FailedAuthDelay and logged with the
+//     credentials is answered after FailedAuthDelay, one such request at
+//     a time (Server.authGate), and logged with the
 //     peer address (CheckPassword compares SHA-256 digests of both sides
 //     in constant time); requests for other paths go to
 //     ServerOptions.Fallback (superd's web page) after the same auth.

@@ -1,6 +1,7 @@
 package rpc
 
 import (
+	"context"
 	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -49,7 +50,8 @@ type ServerOptions struct {
 }
 
 // FailedAuthDelay is how long a request with wrong credentials waits
-// for its 401 (or 400) answer.
+// for its 401 (or 400) answer; such requests wait one after the other
+// (per Server), so that parallel guesses are slowed down as much.
 var FailedAuthDelay = time.Second
 
 // Server serves supervisord's HTTP endpoints: XML-RPC on /RPC2*,
@@ -59,6 +61,10 @@ type Server struct {
 	opts    ServerOptions
 	log     *slog.Logger
 	methods map[string]*method
+	// authGate lets one request with wrong credentials wait out
+	// FailedAuthDelay at a time, so that guesses sent in parallel are
+	// answered one per delay too.
+	authGate chan struct{}
 }
 
 // NewServer returns the HTTP handler for backend b.
@@ -73,7 +79,7 @@ func NewServer(b Backend, opts ServerOptions) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{b: b, opts: opts, log: log}
+	s := &Server{b: b, opts: opts, log: log, authGate: make(chan struct{}, 1)}
 	s.methods = s.table()
 	return s
 }
@@ -114,12 +120,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				// which has none): logged, and answered late so that
 				// passwords cannot be tried quickly one by one.
 				s.log.Warn("authentication failed", "peer", r.RemoteAddr, "path", r.URL.Path)
-				t := time.NewTimer(FailedAuthDelay)
-				select {
-				case <-t.C:
-				case <-r.Context().Done():
-					t.Stop()
-				}
+				s.failedAuthWait(r.Context())
 			}
 			if code == http.StatusUnauthorized {
 				w.Header().Set("WWW-Authenticate", `Basic realm="default"`)
@@ -144,6 +145,24 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.opts.Fallback.ServeHTTP(w, r)
 	default:
 		httpError(w, http.StatusNotFound)
+	}
+}
+
+// failedAuthWait waits FailedAuthDelay, after every other request with
+// wrong credentials before it has waited its own: N guesses sent at once
+// take N delays, not one.
+func (s *Server) failedAuthWait(ctx context.Context) {
+	select {
+	case s.authGate <- struct{}{}:
+	case <-ctx.Done():
+		return
+	}
+	defer func() { <-s.authGate }()
+	t := time.NewTimer(FailedAuthDelay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
 	}
 }
 

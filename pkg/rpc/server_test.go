@@ -1043,3 +1043,47 @@ func TestRPCCrossSite(t *testing.T) {
 		}
 	}
 }
+
+// TestAuthFailuresOneAtATime: wrong passwords sent in parallel are
+// answered one per FailedAuthDelay, so guessing gains nothing from
+// parallel connections; the right password is answered at once
+// meanwhile.
+func TestAuthFailuresOneAtATime(t *testing.T) {
+	l, err := ListenTCP("127.0.0.1", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := ServerOptions{Username: "user", Password: "s3cret"}
+	serve(t, l, NewServer(newFake(t), opts))
+	url := "http://" + l.Addr().String()
+	const n = 4
+	t0 := time.Now()
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			c := NewClient(url, "user", fmt.Sprint("guess", i))
+			defer c.Close()
+			_, err := c.GetPID(context.Background())
+			errs <- err
+		}()
+	}
+	time.Sleep(100 * time.Millisecond) // the guesses are queued
+	c := NewClient(url, "user", "s3cret")
+	defer c.Close()
+	t1 := time.Now()
+	if pid, err := c.GetPID(ctx(t)); err != nil || pid != 77 {
+		t.Fatalf("right password while guesses wait: %v %v", pid, err)
+	}
+	if dt := time.Since(t1); dt > FailedAuthDelay/2 {
+		t.Errorf("the right password waited %v behind the wrong ones", dt)
+	}
+	for range n {
+		var te *TransportError
+		if err := <-errs; !errors.As(err, &te) || te.Status != 401 {
+			t.Errorf("guess: %v, want 401", err)
+		}
+	}
+	if dt := time.Since(t0); dt < (n-1)*FailedAuthDelay {
+		t.Errorf("%d wrong passwords sent in parallel were all answered within %v: parallel guessing is not slowed down", n, dt)
+	}
+}
