@@ -173,10 +173,19 @@ func (s *Server) failedAuthWait(ctx context.Context) {
 // and a server without a password has none) is refused. Scripts and
 // XML-RPC clients send neither header; a browser page of another origin
 // could not read the answers anyway (no CORS).
+//
+// A browser that sends Sec-Fetch-Site is believed, as net/http's
+// CrossOriginProtection does: "same-origin" and "none" pass even when
+// Origin names another host than the request's Host, which is what a
+// page behind a reverse proxy that rewrites Host (nginx proxy_pass to
+// 127.0.0.1:9001) sends. Origin is compared with Host only for browsers
+// without Sec-Fetch-Site.
 func CrossSite(r *http.Request) bool {
 	switch r.Header.Get("Sec-Fetch-Site") {
 	case "cross-site", "same-site":
 		return true
+	case "same-origin", "none":
+		return false
 	}
 	if o := r.Header.Get("Origin"); o != "" {
 		u, err := url.Parse(o)
