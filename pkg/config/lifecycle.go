@@ -183,6 +183,25 @@ func (l *loader) lifecycle(s *rawSection, common map[string]any, lc *Lifecycle) 
 		}
 		return d
 	}
+	// durPositive is dur for options where 0 makes no sense: a
+	// readiness timeout of 0 fails every start at once, an interval of
+	// 0 checks without pause.
+	durPositive := func(name string, def time.Duration) time.Duration {
+		v, present := opt(name)
+		if !present {
+			return def
+		}
+		d, ok := conv(l, s, name, v, true, parseSeconds)
+		if ok && d <= 0 {
+			l.fail(s, name, fmt.Errorf("%s must be more than 0", name))
+			ok = false
+		}
+		if !ok {
+			good = false
+		}
+		return d
+	}
+	maxSet := false
 	if v, ok := opt("depends_on"); ok {
 		lc.DependsOn = listOfStrings(v)
 	}
@@ -193,7 +212,7 @@ func (l *loader) lifecycle(s *rawSection, common map[string]any, lc *Lifecycle) 
 		}
 		lc.Ready = p
 	}
-	lc.ReadyTimeout = dur("ready_timeout", 60*time.Second)
+	lc.ReadyTimeout = durPositive("ready_timeout", 60*time.Second)
 	if v, ok := opt("healthcheck"); ok {
 		p, pok := conv(l, s, "healthcheck", v, true, ParseProbe)
 		if !pok {
@@ -201,8 +220,8 @@ func (l *loader) lifecycle(s *rawSection, common map[string]any, lc *Lifecycle) 
 		}
 		lc.Health = p
 	}
-	lc.HealthInterval = dur("healthcheck_interval", 10*time.Second)
-	lc.HealthTimeout = dur("healthcheck_timeout", 5*time.Second)
+	lc.HealthInterval = durPositive("healthcheck_interval", 10*time.Second)
+	lc.HealthTimeout = durPositive("healthcheck_timeout", 5*time.Second)
 	lc.HealthRetries = 3
 	if v, ok := opt("healthcheck_retries"); ok {
 		n, nok := conv(l, s, "healthcheck_retries", v, true, pyInt)
@@ -236,10 +255,17 @@ func (l *loader) lifecycle(s *rawSection, common map[string]any, lc *Lifecycle) 
 			good = false
 		}
 	}
+	_, maxSet = opt("restart_delay_max")
 	lc.RestartDelayMax = dur("restart_delay_max", 5*time.Minute)
 	lc.RestartReset = dur("restart_reset", 10*time.Minute)
 	if lc.RestartExponential && lc.RestartDelay == 0 {
 		lc.RestartDelay = time.Second
+	}
+	if !maxSet {
+		lc.RestartDelayMax = max(lc.RestartDelayMax, lc.RestartDelay)
+	} else if lc.RestartExponential && lc.RestartDelayMax < lc.RestartDelay && lc.RestartDelay > 0 {
+		l.fail(s, "restart_delay_max", fmt.Errorf("restart_delay_max (%s) must be at least restart_delay (%s)", lc.RestartDelayMax, lc.RestartDelay))
+		good = false
 	}
 	if v, ok := opt("startretries_forever"); ok {
 		b, bok := conv(l, s, "startretries_forever", v, true, pyBool)

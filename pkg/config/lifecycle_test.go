@@ -128,6 +128,14 @@ func TestLifecycleErrors(t *testing.T) {
 		{"[program:a]\ncommand=/bin/true\nrestart_backoff=linear\n", "restart_backoff must be fixed or exponential"},
 		{"[program:a]\ncommand=/bin/true\nenvironment_file=app.env\n", `"app.env" is not an absolute path`},
 		{"[program:a]\ncommand=/bin/true\nstartretries_forever=maybe\n", "startretries_forever"},
+		// 0 would fail every start at once, or check without pause.
+		{"[program:a]\ncommand=/bin/true\nready=notify\nready_timeout=0\n", `s.conf:5: [program:a] ready_timeout: ready_timeout must be more than 0`},
+		{"[program:a]\ncommand=/bin/true\nhealthcheck_interval=0s\n", `s.conf:4: [program:a] healthcheck_interval: healthcheck_interval must be more than 0`},
+		{"[program:a]\ncommand=/bin/true\nhealthcheck_timeout=0\n", `s.conf:4: [program:a] healthcheck_timeout: healthcheck_timeout must be more than 0`},
+		// A maximum below the first delay, or 0 (no maximum, doubling
+		// without end), is a mistake.
+		{"[program:a]\ncommand=/bin/true\nrestart_delay=30\nrestart_backoff=exponential\nrestart_delay_max=10\n", `s.conf:6: [program:a] restart_delay_max: restart_delay_max (10s) must be at least restart_delay (30s)`},
+		{"[program:a]\ncommand=/bin/true\nrestart_backoff=exponential\nrestart_delay_max=0\n", `restart_delay_max (0s) must be at least restart_delay (1s)`},
 	}
 	for _, c := range cases {
 		_, err := ParseWith("/etc/s.conf", []byte("[supervisord]\n"+c.body), LoadOptions{Environ: []string{}})

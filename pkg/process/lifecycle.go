@@ -3,6 +3,7 @@ package process
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -143,8 +144,7 @@ func (s *Supervisor) runProbe(ctx context.Context, pr *config.Probe, timeout tim
 			return false, err.Error()
 		}
 		req.Header.Set("User-Agent", "superd-probe")
-		client := http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-		resp, err := client.Do(req)
+		resp, err := probeClient.Do(req)
 		if err != nil {
 			if ctx.Err() == context.DeadlineExceeded {
 				return false, "timed out after " + timeout.String()
@@ -160,6 +160,21 @@ func (s *Supervisor) runProbe(ctx context.Context, pr *config.Probe, timeout tim
 		return s.execProbe(ctx, pr.Argv, env, timeout)
 	}
 	return false, "unknown probe " + pr.Kind
+}
+
+// probeClient makes the http(s) probes: a redirect is an answer (not
+// followed), the connection is direct (no HTTP_PROXY from superd's
+// environment), new for each attempt (a server that stops accepting
+// connections fails its check), and a certificate is not verified:
+// a probe asks whether the service answers, not who it is, as
+// Kubernetes' probes do, so a local self-signed certificate works.
+var probeClient = &http.Client{
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	Transport: &http.Transport{
+		Proxy:             nil,
+		DisableKeepAlives: true,
+		TLSClientConfig:   &tls.Config{InsecureSkipVerify: true},
+	},
 }
 
 // execProbe runs argv in its own process group and passes on exit 0.

@@ -1,12 +1,16 @@
 package process
 
 import (
+	"context"
 	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -444,5 +448,38 @@ func TestWaitedStartCountsFromSpawn(t *testing.T) {
 	i := h2.info("web2")
 	if up := i.Now.Sub(i.Start); up > time.Second {
 		t.Errorf("web2 up %v right after it was spawned (start %v counts the 2 s wait for db)", up, i.Start)
+	}
+}
+
+// TestHTTPProbeTLSUnverified: an https:// probe checks that the
+// service answers, not who it is (as Kubernetes' probes): a local
+// server with a self-signed certificate passes; a redirect passes
+// without being followed; a 500 fails with the status.
+func TestHTTPProbeTLSUnverified(t *testing.T) {
+	t.Parallel()
+	code := 200
+	var mu sync.Mutex
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		if code == 302 {
+			w.Header().Set("Location", "/elsewhere")
+		}
+		w.WriteHeader(code)
+	}))
+	defer srv.Close()
+	s := &Supervisor{}
+	for _, c := range []struct {
+		code int
+		ok   bool
+		msg  string
+	}{{200, true, ""}, {302, true, ""}, {500, false, "HTTP 500 Internal Server Error"}} {
+		mu.Lock()
+		code = c.code
+		mu.Unlock()
+		ok, msg := s.runProbe(context.Background(), probe(t, srv.URL+"/healthz"), 5*time.Second, nil)
+		if ok != c.ok || msg != c.msg {
+			t.Errorf("https probe of a self-signed server answering %d: %v %q, want %v %q", c.code, ok, msg, c.ok, c.msg)
+		}
 	}
 }
