@@ -2,9 +2,11 @@ package ctl
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -101,27 +103,54 @@ func doTop(c *controller, ctx context.Context, arg string) (bool, error) {
 	}
 	once, asJSON := false, false
 	interval := 2 * time.Second
+	var names []string
+	usage := func(msg string) (bool, error) {
+		c.output("Error: " + msg)
+		commands["top"].help(c)
+		c.exitStatus = exitGeneric
+		return false, nil
+	}
 	f := strings.Fields(arg)
 	for i := 0; i < len(f); i++ {
-		switch f[i] {
-		case "--once":
+		switch a := f[i]; {
+		case a == "--once":
 			once = true
-		case "--json":
+		case a == "--json":
 			asJSON, once = true, true
-		case "-d", "--delay":
-			if i+1 < len(f) {
-				i++
-				if s, err := strconv.ParseFloat(f[i], 64); err == nil && s >= 0.1 {
-					interval = time.Duration(s * float64(time.Second))
-					continue
-				}
+		case a == "-d" || a == "--delay":
+			if i+1 >= len(f) {
+				return usage(a + " needs a number of seconds")
 			}
-			fallthrough
+			i++
+			s, err := strconv.ParseFloat(f[i], 64)
+			if err != nil || !(s >= 0.1 && s <= 86400) {
+				return usage(fmt.Sprintf("bad delay %q for %s: a number of seconds from 0.1 to 86400", f[i], a))
+			}
+			interval = time.Duration(s * float64(time.Second))
+		case strings.HasPrefix(a, "-"):
+			return usage("unknown option " + a)
 		default:
-			c.output("Error: bad argument " + f[i])
-			commands["top"].help(c)
-			c.exitStatus = exitGeneric
+			names = append(names, a)
+		}
+	}
+	var only map[string]bool // the processes named, nil for all
+	if len(names) > 0 {
+		ns, err := c.resolveNames(ctx, names)
+		if err != nil {
+			if faultOf(err) != nil {
+				return false, err
+			}
+			var te *rpc.TransportError
+			if errors.As(err, &te) {
+				return false, err
+			}
+			c.output(err.Error())
+			c.exitStatus = exitInvalidArgs
 			return false, nil
+		}
+		only = map[string]bool{}
+		for _, n := range ns {
+			only[n] = true
 		}
 	}
 	sample := func() ([]rpc.ProcessStats, time.Time, error) {
@@ -158,6 +187,9 @@ func doTop(c *controller, ctx context.Context, arg string) (bool, error) {
 			return false, err
 		}
 		rows := topRows(prev, cur, t1.Sub(t0))
+		if only != nil {
+			rows = slices.DeleteFunc(rows, func(r topRow) bool { return !only[r.Name] })
+		}
 		switch {
 		case asJSON:
 			c.writeJSON(rows)

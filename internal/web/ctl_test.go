@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -223,5 +224,28 @@ func TestTop(t *testing.T) {
 	out, err = exec.Command(superctlBin, "-c", d.conf, "top", "--once").CombinedOutput()
 	if err != nil || !strings.HasPrefix(string(out), "NAME") || !strings.Contains(string(out), "busy") {
 		t.Errorf("top --once: %v\n%s", err, out)
+	}
+	// names, as logs takes them
+	out, err = exec.Command(superctlBin, "-c", d.conf, "top", "--once", "busy", "off:*").CombinedOutput()
+	if lines := strings.Split(strings.TrimSpace(string(out)), "\n"); err != nil || len(lines) != 3 || !strings.HasPrefix(lines[1], "busy ") || !strings.HasPrefix(lines[2], "off ") {
+		t.Errorf("top --once busy off:*: %v\n%s", err, out)
+	}
+	// bad arguments: what is wrong, the usage, exit status 1 (2 for an unknown name)
+	for _, tc := range []struct {
+		args []string
+		want string
+		code int
+	}{
+		{[]string{"-d", "0"}, `Error: bad delay "0" for -d: a number of seconds from 0.1 to 86400`, 1},
+		{[]string{"-d", "NaN"}, `Error: bad delay "NaN" for -d`, 1},
+		{[]string{"--once", "-d"}, "Error: -d needs a number of seconds", 1},
+		{[]string{"--bogus"}, "Error: unknown option --bogus", 1},
+		{[]string{"--once", "nope"}, "nope: ERROR (no such process)", 2},
+	} {
+		out, err := exec.Command(superctlBin, append([]string{"-c", d.conf, "top"}, tc.args...)...).CombinedOutput()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != tc.code || !strings.HasPrefix(string(out), tc.want) {
+			t.Errorf("top %s: %v\n%s\nwant exit %d and %q", tc.args, err, out, tc.code, tc.want)
+		}
 	}
 }
