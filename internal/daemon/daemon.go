@@ -61,7 +61,7 @@ type request struct {
 // daemon is one running superd. The signal/request loop in serve is
 // the only goroutine that changes sup, conf and the mood flags; mu
 // guards them and mainFile for the RPC goroutines that read them.
-// servers, srvCtx, srvCancel, sockPaths, pidfile and noAuth are set
+// servers, srvCtx, srvCancel, sockPaths, pidfile and serverLog are set
 // during start-up (before serve) and read by serve and cleanup only.
 type daemon struct {
 	o   *options
@@ -97,9 +97,28 @@ type daemon struct {
 	socks     *sockets.Registry // fcgi-program and listen= sockets (sockets.go)
 	jobs      daemonJobs        // the scheduler and state store (jobs.go)
 
-	// noAuth are the CRIT lines about servers without authentication,
-	// logged again at each restart as supervisord does.
-	noAuth []string
+	// serverLog are the lines supervisord logs as it makes its HTTP
+	// servers (inet first, then unix): "RPC interface 'supervisor'
+	// initialized" for each, followed by a CRIT for one without
+	// authentication; logged again at each restart as supervisord does.
+	serverLog []serverLine
+}
+
+// serverLine is one line of serverLog.
+type serverLine struct {
+	crit bool
+	msg  string
+}
+
+// logServers logs serverLog.
+func (d *daemon) logServers() {
+	for _, l := range d.serverLog {
+		if l.crit {
+			d.log.Log(context.Background(), LevelCrit, l.msg)
+		} else {
+			d.log.Info(l.msg)
+		}
+	}
 }
 
 func (d *daemon) current() *process.Supervisor {
@@ -205,6 +224,17 @@ func run(o *options) error {
 		fd, _ := strconv.Atoi(pingFD)
 		ping = os.NewFile(uintptr(fd), "pingback")
 	}
+	// Signals are caught before "supervisord started" is logged, as
+	// supervisord's setsignals() comes before that line: a SIGHUP or
+	// SIGTERM sent as soon as it appears is acted on once serving
+	// begins, instead of being lost (or killing superd).
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP, syscall.SIGUSR2)
+	// SIGPIPE is caught, not ignored: writes to a closed stdout return
+	// EPIPE instead of killing superd, and children start with the
+	// default disposition (an ignored signal would be inherited).
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
+	defer signal.Stop(sigs)
 	err = d.start(cfg, ping != nil)
 	if ping != nil {
 		if err != nil {
@@ -218,7 +248,7 @@ func run(o *options) error {
 		d.cleanup()
 		return &startupError{err.Error()}
 	}
-	return d.serve()
+	return d.serve(sigs)
 }
 
 // start opens logs and sockets, writes the pidfile and drops privileges.
@@ -241,7 +271,6 @@ func (d *daemon) start(cfg *config.Config, daemonized bool) error {
 		return errors.New(msg)
 	}
 	checkFDs(cfg, d.log)
-	d.log.Info("RPC interface 'supervisor' initialized")
 	// The first supervisor exists before the sockets answer, so a
 	// request that arrives during the rest of start-up (removing old
 	// AUTO logs can take a while) waits for it instead of finding no
@@ -253,9 +282,7 @@ func (d *daemon) start(cfg *config.Config, daemonized bool) error {
 	if err := d.listen(cfg); err != nil {
 		return err
 	}
-	for _, msg := range d.noAuth {
-		d.log.Log(context.Background(), LevelCrit, msg)
-	}
+	d.logServers()
 	// After the sockets (a live superd on the same socket was refused
 	// above) and before anything is spawned: stop what a superd killed
 	// earlier left running.
@@ -266,7 +293,9 @@ func (d *daemon) start(cfg *config.Config, daemonized bool) error {
 		unix.Umask(int(sd.Umask))
 		if sd.Directory != "" {
 			if err := os.Chdir(sd.Directory); err != nil {
-				d.log.Log(context.Background(), LevelCrit, fmt.Sprintf("can't chdir into %q: %v", sd.Directory, err))
+				d.log.Log(context.Background(), LevelCrit, fmt.Sprintf("can't chdir into %s: %v", pyRepr(sd.Directory), err))
+			} else {
+				d.log.Info("set current directory: " + pyRepr(sd.Directory))
 			}
 		}
 	}
@@ -332,6 +361,8 @@ const errAddrInUse = "Another program is already listening on a port that one of
 func (d *daemon) listen(cfg *config.Config) error {
 	b := newBackend(d)
 	webUI, methods := d.webHandler(b, cfg)
+	const initialized = "RPC interface 'supervisor' initialized"
+	var unixLog []serverLine
 	if u := cfg.UnixServer; u != nil {
 		ln, stale, err := rpc.ListenUnixStale(u.File, os.FileMode(u.Chmod), u.UID, u.GID)
 		if stale {
@@ -344,8 +375,9 @@ func (d *daemon) listen(cfg *config.Config) error {
 			return fmt.Errorf("cannot open an HTTP server: socket.error reported %v", err)
 		}
 		d.sockPaths = append(d.sockPaths, u.File)
+		unixLog = append(unixLog, serverLine{msg: initialized})
 		if u.Username == "" {
-			d.noAuth = append(d.noAuth, "Server 'unix_http_server' running without any HTTP authentication checking")
+			unixLog = append(unixLog, serverLine{crit: true, msg: "Server 'unix_http_server' running without any HTTP authentication checking"})
 		}
 		d.serveOn(ln, rpc.NewServer(b, rpc.ServerOptions{Username: u.Username, Password: u.Password, Logger: d.log, Fallback: webUI, Methods: methods}))
 	}
@@ -357,11 +389,13 @@ func (d *daemon) listen(cfg *config.Config) error {
 			}
 			return fmt.Errorf("cannot open an HTTP server: socket.error reported %v", err)
 		}
+		d.serverLog = append(d.serverLog, serverLine{msg: initialized})
 		if s.Username == "" {
-			d.noAuth = append(d.noAuth, fmt.Sprintf("Server '%s' running without any HTTP authentication checking", s.Name))
+			d.serverLog = append(d.serverLog, serverLine{crit: true, msg: fmt.Sprintf("Server '%s' running without any HTTP authentication checking", s.Name)})
 		}
 		d.serveOn(ln, rpc.NewServer(b, rpc.ServerOptions{Username: s.Username, Password: s.Password, Logger: d.log, Fallback: webUI, Methods: methods}))
 	}
+	d.serverLog = append(d.serverLog, unixLog...)
 	return nil
 }
 
@@ -415,15 +449,7 @@ func (d *daemon) cleanup() {
 // serve runs supervisors until shutdown: each restart (SIGHUP,
 // supervisor.restart) stops every process and builds a new supervisor
 // from a fresh read of the configuration.
-func (d *daemon) serve() error {
-	sigs := make(chan os.Signal, 8)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP, syscall.SIGUSR2)
-	// SIGPIPE is caught, not ignored: writes to a closed stdout return
-	// EPIPE instead of killing superd, and children start with the
-	// default disposition (an ignored signal would be inherited).
-	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
-	defer signal.Stop(sigs)
-
+func (d *daemon) serve(sigs chan os.Signal) error {
 	if d.reaper() {
 		if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 			d.log.Warn("could not become a child subreaper: " + err.Error())
@@ -488,10 +514,7 @@ func (d *daemon) newSupervisor(cfg *config.Config) error {
 func (d *daemon) logRestarted(cfg *config.Config) {
 	sd := cfg.Supervisord
 	d.logConfigRead(cfg)
-	d.log.Info("RPC interface 'supervisor' initialized")
-	for _, msg := range d.noAuth {
-		d.log.Log(context.Background(), LevelCrit, msg)
-	}
+	d.logServers()
 	if !sd.NoCleanup {
 		process.CleanupAutoLogs(sd.ChildLogDir, sd.Identifier, d.log)
 	}
