@@ -109,7 +109,8 @@
 // (SO_PASSCRED); it ends when cleanup closes the socket. Dependencies
 // are resolved by the loop itself (settleDeps after every step): a
 // process whose dependencies are not RUNNING stays STARTING without a
-// child, and a stop waits for the process's dependants to stop.
+// child, a stop waits for the process's dependants to stop, and the
+// dependants it stopped start again once it runs again.
 //
 // Runtime group operations (scale.go: RollingRestart, ScaleGroup,
 // StartWithDeps, StopWithDeps) run on the loop like every API call;

@@ -448,6 +448,7 @@ func (s *Supervisor) stopAfterDependants(p *proc, ev event) bool {
 			continue
 		}
 		s.log.Info(fmt.Sprintf("stopping %s: it depends on %s", namespecOf(q), namespecOf(p)))
+		q.depStopped = true
 		if !s.stopAfterDependants(q, ev) {
 			s.stopNow(q, ev)
 		}
@@ -489,6 +490,19 @@ func (s *Supervisor) settleDeps() {
 					}
 					continue
 				}
+				if p.depStopped && p.m.state.stopped() && !s.stopping && s.depsBack(p) {
+					// Stopped for a dependency that runs again.
+					why := ""
+					for _, q := range s.depsOf(p) {
+						if why == "" || q.m.laststart.After(p.m.laststop) {
+							why = namespecOf(q)
+						}
+					}
+					s.log.Info(fmt.Sprintf("starting %s: %s, which it depends on, runs again", namespecOf(p), why))
+					s.apply(p, event{kind: evStart})
+					changed = true
+					continue
+				}
 				if p.m.state != Starting || p.m.pid != 0 || p.m.waiting == "" {
 					continue
 				}
@@ -511,6 +525,17 @@ func (s *Supervisor) settleDeps() {
 			}
 		}
 	}
+}
+
+// depsBack reports whether every dependency of p runs again (RUNNING,
+// and not about to be stopped).
+func (s *Supervisor) depsBack(p *proc) bool {
+	for _, q := range s.depsOf(p) {
+		if q.m.state != Running || q.pendingStop != nil {
+			return false
+		}
+	}
+	return true
 }
 
 // healthEvent publishes a change of p's health.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -480,6 +481,75 @@ func TestHTTPProbeTLSUnverified(t *testing.T) {
 		ok, msg := s.runProbe(context.Background(), probe(t, srv.URL+"/healthz"), 5*time.Second, nil)
 		if ok != c.ok || msg != c.msg {
 			t.Errorf("https probe of a self-signed server answering %d: %v %q, want %v %q", c.code, ok, msg, c.ok, c.msg)
+		}
+	}
+}
+
+// TestDependantsComeBack: processes stopped only because a dependency
+// stopped (stopProcess db stops web, and api which depends on web) are
+// started again, in dependency order, once it runs again: so the stock
+// supervisorctl's "restart db" (stopProcess then startProcess) and an
+// update that replaces db's group leave no dependant stopped. One
+// stopped explicitly meanwhile stays stopped.
+func TestDependantsComeBack(t *testing.T) {
+	t.Parallel()
+	db := shProc("db", "exec sleep 1000")
+	web := shProc("web", "exec sleep 1000")
+	web.Deps = []string{"db:db"}
+	api := shProc("api", "exec sleep 1000")
+	api.Deps = []string{"web:web"}
+	cfg := testConfig(t, groupOf(db), groupOf(web), groupOf(api))
+	h := start(t, cfg)
+	h.waitState("api", Running)
+	h.waitState("web", Running)
+	h.waitState("db", Running)
+
+	// supervisorctl restart db.
+	if err := h.s.StopProcess(h.ctx(), "db", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.s.StartProcess(h.ctx(), "db", true); err != nil {
+		t.Fatal(err)
+	}
+	webUp := h.waitState("web", Running)
+	apiUp := h.waitState("api", Running)
+	if apiUp.Time.Before(webUp.Time) {
+		t.Errorf("api started before web")
+	}
+	h.waitLog("starting web: db, which it depends on, runs again")
+
+	// supervisorctl update after db's section changed.
+	db2 := *db
+	db2.StopWaitSecs = 3
+	cfg2 := testConfig(t, groupOf(&db2), groupOf(web), groupOf(api))
+	if _, changed, _, err := h.s.Reload(h.ctx(), cfg2); err != nil || !slices.Equal(changed, []string{"db"}) {
+		t.Fatalf("reread: changed %v, %v", changed, err)
+	}
+	if err := h.s.StopProcess(h.ctx(), "db", true); err != nil { // update stops the group first
+		t.Fatal(err)
+	}
+	if err := h.s.RemoveGroup(h.ctx(), "db"); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.s.AddGroup(h.ctx(), "db"); err != nil {
+		t.Fatal(err)
+	}
+	h.waitState("web", Running)
+	h.waitState("api", Running)
+
+	// An explicit stop of a dependant keeps it stopped.
+	if err := h.s.StopProcess(h.ctx(), "db", true); err != nil {
+		t.Fatal(err)
+	}
+	kindErr(t, h.s.StopProcess(h.ctx(), "web", true), KindNotRunning, "web")
+	if err := h.s.StartProcess(h.ctx(), "db", true); err != nil {
+		t.Fatal(err)
+	}
+	// Dependants come back in the loop step that makes db RUNNING,
+	// before the start above answers: they would be STARTING by now.
+	for _, n := range []string{"web", "api"} {
+		if st := h.info(n).State; st != Stopped {
+			t.Errorf("%s is %s; stopped explicitly (web) or for a stopped dependency (api), it should stay STOPPED", n, st)
 		}
 	}
 }

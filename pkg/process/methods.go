@@ -212,6 +212,7 @@ func (s *Supervisor) stopOne(p *proc, name string, wait bool, done func(error)) 
 // stopOneDeps is stopOne; with deps false the process's dependants are
 // left running (superctl stop --no-deps, rolling restarts, scale down).
 func (s *Supervisor) stopOneDeps(p *proc, name string, wait, deps bool, done func(error)) {
+	p.depStopped = false // stopped on purpose: not started again with its dependencies
 	if !p.m.state.running() {
 		s.cancelPacedRestart(p)
 		done(&Error{Kind: KindNotRunning, Detail: name})
@@ -479,6 +480,7 @@ func (s *Supervisor) stopMany(wait bool) (func(*proc) bool, func(p *proc, n stri
 			stop(p, n, done)
 			return
 		}
+		p.depStopped = false // a target of this stop too
 		if !wait || p.m.state.stopped() {
 			done(nil)
 			return

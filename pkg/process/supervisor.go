@@ -125,6 +125,10 @@ type proc struct {
 	lastWatchdog time.Time // last sd_notify WATCHDOG=1
 	notifyStatus string    // last sd_notify STATUS=
 	pendingStop  *event    // a stop held until its dependants have stopped
+	// depStopped: stopped only because a dependency was stopped; started
+	// again once its dependencies all run (settleDeps), unless started
+	// or stopped explicitly meanwhile.
+	depStopped bool
 }
 
 // runner starts and signals children. The loop uses osRunner; tests of
@@ -414,6 +418,9 @@ func (s *Supervisor) handle(ev loopEvent) {
 
 // apply runs the step function for p and carries out its actions.
 func (s *Supervisor) apply(p *proc, ev event) {
+	if ev.kind == evStart {
+		p.depStopped = false
+	}
 	unhealthy := p.m.unhealthy
 	acts := p.m.step(ev, time.Now(), s.Mood() == MoodRunning && !s.stopping)
 	for _, a := range acts {
