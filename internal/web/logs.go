@@ -85,20 +85,80 @@ type logFile struct {
 }
 
 // logFiles returns the log at path and its backups that exist, newest
-// first.
-func logFiles(path string) []logFile {
+// first, or errRotated when a rotation moved them while they were
+// listed (a file seen under two names).
+func logFiles(path string) ([]logFile, error) {
 	var fs []logFile
 	for i := 0; ; i++ {
 		p := path
 		if i > 0 {
 			p = path + "." + strconv.Itoa(i)
 		}
-		fi, err := os.Stat(p)
+		fi, err := statLog(p)
 		if err != nil {
-			return fs
+			return fs, nil
 		}
-		fs = append(fs, logFile{path: p, key: logfile.FileKey(fi), size: fi.Size()})
+		lf := logFile{path: p, key: logfile.FileKey(fi), size: fi.Size()}
+		if i > 0 && lf.key != "" && lf.key == fs[i-1].key {
+			return nil, errRotated
+		}
+		fs = append(fs, lf)
 	}
+}
+
+// statLog is os.Stat (tests make a rotation happen while logFiles lists).
+var statLog = os.Stat
+
+// errRotated: the log rotated while it was being read; read again.
+var errRotated = errors.New("log rotated while reading")
+
+// errGone: the file a position names is no longer among the log's.
+var errGone = errors.New("that part of the log is gone (rotated away or cleared)")
+
+// logPart is a piece of a log as the page shows it: Data, at Start..End
+// of the file File (a key), and where "load earlier" goes on from it.
+type logPart struct {
+	Data         []byte
+	Start, End   int64
+	File         string
+	EarlierStart int64
+	EarlierFile  string
+}
+
+// readLogPart reads up to logHead bytes ending at before (-1: at the
+// end) of the file with key ("": the log itself), from a line start,
+// reading again when a rotation moves the files meanwhile. A log
+// without any file yet is fs.ErrNotExist; a key not found, errGone.
+func readLogPart(path, key string, before int64) (logPart, error) {
+	for try := 0; ; try++ {
+		p, err := readLogPartOnce(path, key, before)
+		if !errors.Is(err, errRotated) || try == 3 {
+			return p, err
+		}
+	}
+}
+
+func readLogPartOnce(path, key string, before int64) (logPart, error) {
+	files, err := logFiles(path)
+	if err != nil {
+		return logPart{}, err
+	}
+	if len(files) == 0 {
+		return logPart{}, fs.ErrNotExist
+	}
+	i := 0
+	if key != "" {
+		if i = findLogFile(files, key); i < 0 {
+			return logPart{}, errGone
+		}
+	}
+	data, start, end, err := readBefore(files[i], before, logHead)
+	if err != nil {
+		return logPart{}, err
+	}
+	p := logPart{Data: data, Start: start, End: end, File: files[i].key}
+	p.EarlierStart, p.EarlierFile = earlierFrom(files, i, start)
+	return p, nil
 }
 
 // findLogFile returns the index in files of the file with key, or -1.
@@ -124,13 +184,25 @@ func earlierFrom(files []logFile, i int, start int64) (int64, string) {
 	return start, files[i].key
 }
 
-// readBefore returns up to n bytes of path ending at end (-1: the end
-// of the file), starting at a line start when it does not start at 0,
-// and the offsets of what it returns.
-func readBefore(path string, end, n int64) (data []byte, start, stop int64, err error) {
-	fi, err := os.Stat(path)
+// readBefore returns up to n bytes of the file lf ending at end (-1:
+// the end of the file), starting at a line start when it does not start
+// at 0, and the offsets of what it returns; errRotated when the file
+// under lf's name is no longer lf.
+func readBefore(lf logFile, end, n int64) (data []byte, start, stop int64, err error) {
+	f, err := os.Open(lf.path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, 0, 0, errRotated
+		}
+		return nil, 0, 0, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
 	if err != nil {
 		return nil, 0, 0, err
+	}
+	if logfile.FileKey(fi) != lf.key {
+		return nil, 0, 0, errRotated
 	}
 	if end < 0 || end > fi.Size() {
 		end = fi.Size()
@@ -139,10 +211,12 @@ func readBefore(path string, end, n int64) (data []byte, start, stop int64, err 
 	if end == start {
 		return nil, start, end, nil
 	}
-	data, err = logfile.Read(path, start, end-start)
-	if err != nil {
+	data = make([]byte, end-start)
+	m, err := f.ReadAt(data, start)
+	if err != nil && !errors.Is(err, io.EOF) {
 		return nil, 0, 0, err
 	}
+	data = data[:m]
 	end = start + int64(len(data))
 	if start > 0 {
 		// begin at a line start, unless the chunk is one long line
@@ -182,16 +256,15 @@ func (h *Handler) serveLogPage(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		d.Error = rpc.ToFault(err).String
 	default:
-		files := logFiles(t.Path)
-		if len(files) == 0 {
+		p, err := readLogPart(t.Path, "", -1)
+		if err != nil {
+			if !errors.Is(err, fs.ErrNotExist) {
+				d.Error = err.Error()
+			}
 			break // no output yet: the stream waits for the file
 		}
-		data, start, end, err := readBefore(files[0].path, files[0].size, logHead)
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			d.Error = err.Error()
-		}
-		d.Text, d.End, d.File = string(data), end, files[0].key
-		d.Start, d.StartFile = earlierFrom(files, 0, start)
+		d.Text, d.End, d.File = string(p.Data), p.End, p.File
+		d.Start, d.StartFile = p.EarlierStart, p.EarlierFile
 	}
 	h.render(w, "log.html", d)
 }
@@ -211,32 +284,22 @@ func (h *Handler) serveLogRead(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad before", http.StatusBadRequest)
 		return
 	}
-	files := logFiles(t.Path)
-	i := 0
-	if key := r.URL.Query().Get("file"); key != "" {
-		i = findLogFile(files, key)
-	}
-	if i < 0 || i >= len(files) {
-		http.Error(w, "that part of the log is gone (rotated away or cleared)", http.StatusGone)
-		return
-	}
-	data, start, _, err := readBefore(files[i].path, before, logHead)
+	p, err := readLogPart(t.Path, r.URL.Query().Get("file"), before)
 	if err != nil {
 		code := http.StatusInternalServerError
-		if errors.Is(err, fs.ErrNotExist) {
-			code = http.StatusGone
+		if errors.Is(err, errGone) || errors.Is(err, fs.ErrNotExist) {
+			code, err = http.StatusGone, errGone
 		}
 		http.Error(w, err.Error(), code)
 		return
 	}
-	start, key := earlierFrom(files, i, start)
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-cache")
 	json.NewEncoder(w).Encode(struct {
 		Data  string `json:"data"`
 		Start int64  `json:"start"`
 		File  string `json:"file"`
-	}{string(data), start, key})
+	}{string(p.Data), p.EarlierStart, p.EarlierFile})
 }
 
 // sseWriter turns the bytes of a log into server-sent events: each

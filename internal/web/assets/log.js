@@ -55,7 +55,15 @@
   earlier.addEventListener("click", async () => {
     if (start <= 0) return;
     earlier.disabled = true;
-    const res = await fetch("api/log/read?" + q + "&before=" + start + "&file=" + encodeURIComponent(startFile), {headers: {"Accept": "application/json"}});
+    let res;
+    try {
+      res = await fetch("api/log/read?" + q + "&before=" + start + "&file=" + encodeURIComponent(startFile), {headers: {"Accept": "application/json"}});
+    } catch (e) {
+      // superd unreachable: try again later
+      earlier.disabled = false;
+      earlier.title = String(e);
+      return;
+    }
     if (!res.ok) {
       // 410: that part was rotated away or cleared; nothing earlier
       earlier.disabled = res.status === 410;
