@@ -169,9 +169,26 @@ func doLogs(c *controller, ctx context.Context, arg string) (bool, error) {
 		}
 		prefixes[n] = p
 	}
+	// a process named by itself that has no log (stdout_logfile=NONE,
+	// stderr with redirect_stderr) is an error, as for tail; one of a
+	// group or of all is left out quietly
+	named := map[string]bool{}
+	for _, n := range a.names {
+		named[n] = true
+	}
 	w := &prefixWriter{out: c.out}
 	offsets := make(map[string]int64, len(names))
+	var followed []string
 	for _, n := range names {
+		if ok, err := c.hasLog(ctx, n, a.channel); err != nil {
+			return false, err
+		} else if !ok {
+			if named[n] {
+				c.output(n + ": ERROR (no log file)")
+				c.exitStatus = exitGeneric
+			}
+			continue
+		}
 		data, off, err := c.logTail(ctx, n, a.channel, int64(max(a.lines, 1))*1024)
 		if err != nil {
 			c.output(n + ": ERROR (" + err.Error() + ")")
@@ -179,17 +196,18 @@ func doLogs(c *controller, ctx context.Context, arg string) (bool, error) {
 			continue
 		}
 		offsets[n] = off
+		followed = append(followed, n)
 		for _, l := range lastLines(data, a.lines) {
 			w.line(prefixes[n], l)
 		}
 	}
-	if !a.follow {
+	if !a.follow || len(followed) == 0 {
 		return false, nil
 	}
 	ctx, stop := interruptible(ctx)
 	defer stop()
 	var wg sync.WaitGroup
-	for _, n := range names {
+	for _, n := range followed {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -198,6 +216,24 @@ func doLogs(c *controller, ctx context.Context, arg string) (bool, error) {
 	}
 	wg.Wait()
 	return false, nil
+}
+
+// hasLog reports whether a process has a log file for channel: the
+// read tail does (supervisorctl's tail), which faults NO_FILE when it
+// has none; tailProcess*Log answers "" for both.
+func (c *controller) hasLog(ctx context.Context, name, channel string) (bool, error) {
+	var err error
+	if channel == "stderr" {
+		_, err = c.client.ReadProcessStderrLog(ctx, name, -1, 0)
+	} else {
+		_, err = c.client.ReadProcessStdoutLog(ctx, name, -1, 0)
+	}
+	if f := faultOf(err); f != nil && f.Code == rpc.NoFile {
+		return false, nil
+	} else if f != nil {
+		return true, nil // reported by the tail that follows
+	}
+	return err == nil, err
 }
 
 // logTail reads the last length bytes of a process log (tailProcess*Log)

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -182,6 +183,46 @@ func TestLogsFollowRestart(t *testing.T) {
 		t.Fatalf("the output (%d lines) is not a stretch of the log: lines lost around superd's restart\n%s", strings.Count(g, "\n"), g)
 	}
 	t.Logf("%d lines followed across superd's restart", strings.Count(got.String(), "\n"))
+}
+
+// TestLogsNoLogFile: superctl logs of a process without a log file
+// (stdout_logfile=NONE; stderr with redirect_stderr) says so, as
+// supervisorctl tail does, instead of printing nothing (and, with -f,
+// waiting forever); among all processes it is left out quietly.
+func TestLogsNoLogFile(t *testing.T) {
+	t.Parallel()
+	d := startDaemon(t, superdBin, "", "", "[program:nolog]\ncommand=/bin/sh -c 'echo x; exec sleep 1000'\nstdout_logfile=NONE\nstartsecs=0\n"+
+		"[program:redir]\ncommand=/bin/sh -c 'echo out; echo err >&2; exec sleep 1000'\nredirect_stderr=true\nstartsecs=0\n")
+	waitFor(t, "running", func() bool { return d.state("nolog") == "RUNNING" && d.state("redir") == "RUNNING" })
+	waitFor(t, "redir's output", func() bool {
+		out, _, _, _ := d.client.TailProcessStdoutLog(t.Context(), "redir", 0, 100)
+		return strings.Contains(out, "err\n")
+	})
+	for _, tc := range []struct {
+		args []string
+		want string
+		code int
+	}{
+		{[]string{"nolog"}, "nolog: ERROR (no log file)\n", 1},
+		{[]string{"-f", "nolog"}, "nolog: ERROR (no log file)\n", 1},
+		{[]string{"--stderr", "redir"}, "redir: ERROR (no log file)\n", 1},
+		{[]string{"redir", "nolog"}, "redir | out\nredir | err\nnolog: ERROR (no log file)\n", 1},
+		{nil, "redir | out\nredir | err\n", 0},
+	} {
+		ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+		out, err := exec.CommandContext(ctx, superctlBin, append([]string{"-c", d.conf, "logs", "--no-color"}, tc.args...)...).CombinedOutput()
+		cancel()
+		code := 0
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatalf("logs %s: %v", tc.args, err)
+		}
+		if string(out) != tc.want || code != tc.code {
+			t.Errorf("logs %s: exit %d\n%s\nwant exit %d\n%s", tc.args, code, out, tc.code, tc.want)
+		}
+	}
 }
 
 // TestTop checks superctl top --once and --json against real children:
