@@ -86,7 +86,7 @@ func startupLog(t *testing.T, bin, dir, supervisord, servers string, daemonize b
 	// loglevel=info: supervisord's debug level adds lines superd does
 	// not have (not part of this comparison).
 	conf := filepath.Join(dir, "s.conf")
-	text := fmt.Sprintf("%s[supervisord]\nlogfile=%[2]s/main.log\npidfile=%[2]s/s.pid\nstatedir=%[2]s/state\n%s\n"+
+	text := fmt.Sprintf("%s[supervisord]\nlogfile=%[2]s/main.log\npidfile=%[2]s/s.pid\nstatedir=%[2]s/state\nchildlogdir=%[2]s\n%s\n"+
 		"[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n"+
 		"[include]\nfiles=%s\n", srv, dir, strings.ReplaceAll(supervisord, "$DIR", dir), inc)
 	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {

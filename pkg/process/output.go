@@ -100,7 +100,7 @@ func CleanupAutoLogs(childlogdir, identifier string, log *slog.Logger) {
 		if re.MatchString(e.Name()) {
 			p := filepath.Join(childlogdir, e.Name())
 			if err := os.Remove(p); err != nil && log != nil {
-				log.Warn(fmt.Sprintf("Failed to clean up %q", p))
+				log.Warn("Failed to clean up " + pyRepr(p))
 			}
 		}
 	}
