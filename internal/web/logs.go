@@ -247,6 +247,25 @@ type logPageData struct {
 	Version   string
 }
 
+// logError is what the log view says when it has no log to show, in
+// superctl's words.
+func logError(t logTarget, err error) string {
+	f := rpc.ToFault(err)
+	switch {
+	case f.Code == rpc.NoFile && t.Main:
+		return "superd: ERROR (no log file)"
+	case f.Code == rpc.NoFile:
+		return t.Name + ": ERROR (no " + t.Channel + " log file)"
+	case f.Code == rpc.BadName && t.Name == "":
+		return "Error: no process name (processname=NAME, or main=1 for superd's log)"
+	case f.Code == rpc.BadName:
+		return t.Name + ": ERROR (no such process)"
+	case f.Code == rpc.BadArguments:
+		return "Error: channel must be stdout or stderr"
+	}
+	return f.String
+}
+
 // serveLogPage is the log view: the end of the log rendered on the
 // server, then streamed live by the script.
 func (h *Handler) serveLogPage(w http.ResponseWriter, r *http.Request) {
@@ -254,7 +273,7 @@ func (h *Handler) serveLogPage(w http.ResponseWriter, r *http.Request) {
 	d := logPageData{logTarget: t, CSRF: h.csrfToken(), Version: h.opts.Version}
 	switch {
 	case err != nil:
-		d.Error = rpc.ToFault(err).String
+		d.Error = logError(t, err)
 	default:
 		p, err := readLogPart(t.Path, "", -1)
 		if err != nil {

@@ -52,8 +52,15 @@ func TestLogPageEarlier(t *testing.T) {
 			t.Fatalf("line %d appears %d times in the joined log", i, n)
 		}
 	}
-	if resp, _ := d.get("/log.html?processname=nope"); resp.StatusCode != 200 {
-		t.Errorf("log.html of an unknown process: %s", resp.Status)
+	if resp, body := d.get("/log.html?processname=nope"); resp.StatusCode != 200 || !strings.Contains(body, `<div class="error">nope: ERROR (no such process)</div>`) {
+		t.Errorf("log.html of an unknown process: %s\n%s", resp.Status, body)
+	}
+	if _, body := d.get("/log.html?processname=big&channel=stderr"); !strings.Contains(body, `<div class="error">big: ERROR (no stderr log file)</div>`) &&
+		!strings.Contains(body, `data-file="`) {
+		t.Errorf("log.html of big's stderr:\n%s", body)
+	}
+	if _, body := d.get("/log.html?processname=big&channel=err"); !strings.Contains(body, `<div class="error">Error: channel must be stdout or stderr</div>`) {
+		t.Errorf("log.html with a bad channel:\n%s", body)
 	}
 	if resp, _ := d.get("/api/log/read?processname=nope&before=10"); resp.StatusCode != 404 {
 		t.Errorf("log read of an unknown process: %s", resp.Status)
