@@ -68,7 +68,7 @@ func ListenUnixStale(path string, mode os.FileMode, uid, gid int) (l net.Listene
 			return nil, false, fmt.Errorf("chown socket %s: %w", path, err)
 		}
 	}
-	return l, staleRemoved, nil
+	return withReserve(l), staleRemoved, nil
 }
 
 // socketAlive is supervisord's checkused: a socket that accepts a
@@ -83,7 +83,9 @@ func socketAlive(path string) bool {
 }
 
 // ListenTCP listens on host:port ("" host means all interfaces). An
-// address in use gives an error wrapping ErrAddrInUse.
+// address in use gives an error wrapping ErrAddrInUse. Both listeners
+// keep a few descriptors in reserve for when superd runs out
+// (fdreserve.go).
 func ListenTCP(host string, port int) (net.Listener, error) {
 	l, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
 	if err != nil {
@@ -92,7 +94,7 @@ func ListenTCP(host string, port int) (net.Listener, error) {
 		}
 		return nil, fmt.Errorf("listen tcp: %w", err)
 	}
-	return l, nil
+	return withReserve(l), nil
 }
 
 // Serve serves h on l until ctx ends, then stops: streams and deferred
