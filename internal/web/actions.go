@@ -52,7 +52,16 @@ func (h *Handler) serveAction(w http.ResponseWriter, r *http.Request) {
 		json.NewEncoder(w).Encode(actionResponse{Lines: lines, OK: ok})
 		return
 	}
-	http.Redirect(w, r, "/?message="+pyQuote(strings.Join(lines, "\n")), http.StatusSeeOther)
+	backToPage(w, strings.Join(lines, "\n"))
+}
+
+// backToPage sends the browser of a form without JavaScript back to the
+// page, showing msg. The URL is relative (http.Redirect would make it
+// /?message=...), so that it stays under the prefix of a reverse proxy
+// that serves superd at /sub/.
+func backToPage(w http.ResponseWriter, msg string) {
+	w.Header().Set("Location", "./?message="+pyQuote(msg))
+	w.WriteHeader(http.StatusSeeOther)
 }
 
 // act performs req as superctl's command of the same name would and

@@ -121,7 +121,7 @@ func (h *Handler) serveJobAction(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, actionResponse{Lines: []string{line}, OK: ok})
 		return
 	}
-	http.Redirect(w, r, "/?message="+pyQuote(line), http.StatusSeeOther)
+	backToPage(w, line)
 }
 
 func (h *Handler) jobAct(ctx context.Context, req actionRequest) (string, bool) {

@@ -243,6 +243,13 @@ func TestCrossSite(t *testing.T) {
 	if !strings.Contains(body, `"nope: ERROR (no such group)"`) {
 		t.Errorf("start nope:*: %s %s", resp.Status, body)
 	}
+	// The form of the page without JavaScript: back to the page with
+	// the lines, by a relative URL (superd behind a proxy at /sub/ sees
+	// /action, and the page is at /sub/).
+	resp, _ = d.do("POST", "/action", "csrf="+tok+"&op=start|web", "Content-Type", "application/x-www-form-urlencoded")
+	if loc := resp.Header.Get("Location"); resp.StatusCode != 303 || loc != "./?message=web%3A%20started" {
+		t.Errorf("form action: %s, Location %q, want 303 to ./?message=web%%3A%%20started", resp.Status, loc)
+	}
 
 	// The same page on the unix socket.
 	uc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
