@@ -35,6 +35,10 @@ func TestResolveCommand(t *testing.T) {
 		{argv: []string{dir}, kind: KindNotExecutable, wantErr: "command at '" + dir + "' is a directory"},
 		{argv: []string{plain}, kind: KindNotExecutable, wantErr: "command at '" + plain + "' is not executable"},
 		{argv: []string{}, kind: KindNotExecutable, wantErr: "command is empty"},
+		// command="" (or a PATH entry like ./bin): found as Python's
+		// os.path.join(dir, name) names it, not cleaned.
+		{argv: []string{""}, sd: map[string]string{"PATH": dir}, kind: KindNotExecutable, wantErr: "command at '" + dir + "/' is a directory"},
+		{argv: []string{"tool"}, sd: map[string]string{"PATH": dir + "/./"}, file: dir + "/./tool"},
 		{argv: nil, cmdErr: "No closing quotation", kind: KindNotExecutable, wantErr: `can't parse command "it's": No closing quotation`},
 	} {
 		pc := &config.Process{Name: "x", Argv: tt.argv, Command: "it's", CommandErr: tt.cmdErr, Environment: tt.env}

@@ -150,9 +150,14 @@ func resolveCommand(sd map[string]string, pc *config.Process) (string, []string,
 		st, _ = os.Stat(program)
 	} else {
 		for _, dir := range searchPath(sd, pc) {
-			found := filepath.Join(dir, program)
-			if dir == "" {
+			// As Python's os.path.join: not cleaned, so messages
+			// name the path supervisord names.
+			found := dir + "/" + program
+			switch {
+			case dir == "":
 				found = program
+			case strings.HasSuffix(dir, "/"):
+				found = dir + program
 			}
 			if s, err := os.Stat(found); err == nil {
 				st, filename = s, found
