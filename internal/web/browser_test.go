@@ -378,3 +378,34 @@ func TestBrowserJobs(t *testing.T) {
 		t.Errorf("superd_job_enabled after disable = %v", v)
 	}
 }
+
+// TestBrowserLogPauseBounded: a log view left paused on a chatty log
+// holds at most its limit (here lowered to 2000 characters), and on
+// resume says how much it skipped, then shows the newest output.
+func TestBrowserLogPauseBounded(t *testing.T) {
+	ctx := newBrowser(t)
+	t.Parallel()
+	d := startDaemon(t, superdBin, "", "", "[program:chatty]\ncommand=/bin/sh -c 'i=0; while :; do echo \"chatty line $i\"; i=$((i+1)); sleep 0.005; done'\nstartsecs=0\n")
+	waitFor(t, "chatty RUNNING", func() bool { return d.state("chatty") == "RUNNING" })
+	do(t, ctx, "lower the limit", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `window.superdLogHold = 2000`})
+		return err
+	}))
+	do(t, ctx, "open log", chromedp.Navigate(d.base+"/log.html?processname=chatty"), chromedp.WaitVisible(chromedp.CSS("#live.on")))
+	do(t, ctx, "pause", chromedp.Click(chromedp.CSS("#pause")))
+	waitFor(t, "output dropped while paused", func() bool { return eval[int](t, ctx, `window.superdLog.skipped()`) > 4000 })
+	if held := eval[int](t, ctx, `window.superdLog.held()`); held > 2000+200 {
+		t.Errorf("holding %d characters while paused, limit 2000 (plus one chunk)", held)
+	}
+	do(t, ctx, "resume", chromedp.Click(chromedp.CSS("#pause")))
+	gap := text(t, ctx, "#log .gap")
+	if !strings.Contains(gap, "characters skipped while paused") {
+		t.Errorf("no note of the skipped output: %q", gap)
+	}
+	// the newest lines follow the note, in order
+	after := eval[string](t, ctx, `(function(){const g=document.querySelector("#log .gap"); let s=""; for (let n=g.nextSibling; n; n=n.nextSibling) s+=n.textContent; return s})()`)
+	first, last := consecutive(t, "lines after the note", after)
+	if last-first < 10 {
+		t.Errorf("lines %d-%d after the note", first, last)
+	}
+}

@@ -18,8 +18,13 @@
   let startFile = pre.dataset.startFile;
   let paused = false;
   let held = [];
+  let heldSize = 0; // characters in held
+  let skipped = 0; // characters dropped from held
   let size = pre.textContent.length;
   const MAX = 4 << 20; // characters kept on the page
+  // characters held while paused (a test may set window.superdLogHold)
+  const HOLD = window.superdLogHold || MAX / 2;
+  window.superdLog = {held: () => heldSize, skipped: () => skipped};
 
   function atBottom() { return window.innerHeight + window.scrollY >= document.body.scrollHeight - 4; }
   function append(text) {
@@ -42,7 +47,16 @@
     es.onmessage = (ev) => {
       // one JSON string per data line
       const text = ev.data.split("\n").map(l => JSON.parse(l)).join("");
-      if (paused) held.push(text); else append(text);
+      if (!paused) { append(text); return; }
+      // held until resumed, the oldest dropped beyond HOLD (a tab left
+      // paused on a chatty log does not grow without end)
+      held.push(text);
+      heldSize += text.length;
+      while (heldSize > HOLD && held.length > 1) {
+        const d = held.shift();
+        heldSize -= d.length;
+        skipped += d.length;
+      }
     };
     window.scrollTo(0, document.body.scrollHeight);
   }
@@ -50,7 +64,16 @@
     paused = !paused;
     pauseBtn.textContent = paused ? "Resume" : "Pause";
     pauseBtn.classList.toggle("on", paused);
-    if (!paused && held.length) { append(held.join("")); held = []; }
+    if (paused) return;
+    if (skipped) {
+      const gap = document.createElement("span");
+      gap.className = "gap";
+      gap.textContent = "[" + skipped + " characters skipped while paused: too many to hold]\n";
+      pre.append(gap);
+      skipped = 0;
+    }
+    if (held.length) append(held.join(""));
+    held = []; heldSize = 0;
   });
   earlier.addEventListener("click", async () => {
     if (start <= 0) return;
