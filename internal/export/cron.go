@@ -54,6 +54,14 @@ func Cron(cfg *config.Config, opt Options) (*Result, error) {
 			continue
 		}
 		if j.Timezone != tz {
+			if tz == "" {
+				// Debian's cron 3.0pl1 has no CRON_TZ: it only
+				// passes it to the command's environment
+				b.WriteString("# CRON_TZ= (the job's timezone=) is read by cronie (Fedora, RHEL, Arch);\n")
+				b.WriteString("# Debian's and Ubuntu's cron ignore it and run the lines below in the\n")
+				b.WriteString("# system time zone.\n")
+				res.notef("[job:%s] timezone=%s: written as CRON_TZ=, which Debian's and Ubuntu's cron ignore (they run the line in the system time zone)", j.Name, j.Timezone)
+			}
 			tz = j.Timezone
 			b.WriteString("CRON_TZ=" + tz + "\n")
 		}

@@ -195,6 +195,7 @@ func importCronEntry(conf *confFile, st *cronState, where, line string, system b
 		sec.set("schedule", spec)
 		if st.tz != "" {
 			sec.set("timezone", st.tz)
+			sec.note("CRON_TZ=%s: read by cronie; Debian's and Ubuntu's cron ignore it (the line ran in the system time zone there: then drop timezone=)", st.tz)
 		}
 	}
 	if usr != "" {
