@@ -360,10 +360,19 @@ func (l *loader) rpcinterfaces() {
 			}
 			continue
 		}
+		var extras []string
 		for _, k := range l.p.items(s) {
 			if k != key {
 				l.get(s, k, nil, nil, true)
+				extras = append(extras, k)
 			}
+		}
+		if spec == "supervisor.rpcinterface:make_main_rpcinterface" && len(extras) > 0 {
+			// supervisord passes the other keys to the factory, which
+			// takes none, and refuses to start (a section header
+			// missing above a program's lines ends up here).
+			l.fail(s, extras[0], fmt.Errorf("Could not make %s rpc interface (make_main_rpcinterface() got an unexpected keyword argument '%s')", name, extras[0]))
+			continue
 		}
 		l.cfg.RPCInterfaces = append(l.cfg.RPCInterfaces, name)
 		if name != "supervisor" {

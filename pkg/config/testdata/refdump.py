@@ -8,6 +8,7 @@ Used by pkg/config's differential test (TestDifferential). Only the keys
 both sides can produce are emitted: supervisord, unix_http_server,
 inet_http_servers, rpcinterfaces, groups.
 """
+import inspect
 import json
 import shlex
 import sys
@@ -130,6 +131,15 @@ def dump(path):
         return {'file': path, 'error': str(e)}
     except ValueError as e:  # some errors escape usage()
         return {'file': path, 'error': str(e)}
+    # supervisord makes its RPC interfaces at start-up (http.py
+    # make_http_servers) and refuses to start when the factory rejects
+    # the section's other keys as keyword arguments.
+    for name, factory, extras in o.rpcinterface_factories:
+        if getattr(factory, '__name__', '') == 'make_main_rpcinterface':
+            try:
+                inspect.signature(factory).bind(None, **extras)
+            except TypeError:
+                return {'file': path, 'error': 'Could not make %s rpc interface' % name}
     sd = {
         'logfile': o.logfile, 'logfile_maxbytes': o.logfile_maxbytes,
         'logfile_backups': o.logfile_backups, 'loglevel': level_name(o.loglevel),
