@@ -43,7 +43,7 @@ func (h *Handler) serveAction(w http.ResponseWriter, r *http.Request) {
 	}
 	if !h.checkAction(r) {
 		h.log.Warn("web: action without a valid CSRF token refused", "peer", r.RemoteAddr, "origin", r.Header.Get("Origin"))
-		http.Error(w, "forbidden: missing or wrong CSRF token, or cross-site request", http.StatusForbidden)
+		http.Error(w, "forbidden: missing or wrong CSRF token (reload the page), or cross-site request", http.StatusForbidden)
 		return
 	}
 	lines, ok := h.act(r.Context(), req)

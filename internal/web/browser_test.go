@@ -409,3 +409,26 @@ func TestBrowserLogPauseBounded(t *testing.T) {
 		t.Errorf("lines %d-%d after the note", first, last)
 	}
 }
+
+// TestBrowserAfterRestart: a dashboard left open while superd is
+// stopped and started again (a new CSRF key) reconnects and its
+// buttons work, without a reload.
+func TestBrowserAfterRestart(t *testing.T) {
+	ctx := newBrowser(t)
+	t.Parallel()
+	d := startDaemon(t, superdBin, "", "", program(t, "web", "sleep"))
+	waitFor(t, "web RUNNING", func() bool { return d.state("web") == "RUNNING" })
+	do(t, ctx, "open dashboard", chromedp.Navigate(d.base+"/"), chromedp.WaitVisible(chromedp.CSS("#live.on")))
+	d.kill()
+	waitFor(t, "the page sees superd gone", func() bool { return eval[string](t, ctx, `document.getElementById("live").textContent`) != "live" })
+	p := testutil.Start(t, superdBin, "-n", "-c", d.conf)
+	d.cmd, d.out, d.done = p.Cmd, p.Out, p.Done
+	p.WaitReady(t, waitTimeout, func() bool { return d.state("web") == "RUNNING" })
+	waitFor(t, "the page live again", func() bool { return eval[string](t, ctx, `document.getElementById("live").textContent`) == "live" })
+	do(t, ctx, "click stop", chromedp.Click(chromedp.CSS(`tr[data-ns="web"] button.a-stop`)))
+	waitFor(t, "an answer", func() bool { return !strings.HasSuffix(text(t, ctx, "#statusmessage"), "…") })
+	if msg := text(t, ctx, "#statusmessage"); msg != "web: stopped" {
+		t.Errorf("stop after superd restarted: %q", msg)
+	}
+	waitFor(t, "web STOPPED on the page", func() bool { return pageState(t, ctx, "web") == "0" })
+}

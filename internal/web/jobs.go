@@ -113,7 +113,7 @@ func (h *Handler) serveJobAction(w http.ResponseWriter, r *http.Request) {
 	}
 	if !h.checkAction(r) {
 		h.log.Warn("web: job action without a valid CSRF token refused", "peer", r.RemoteAddr)
-		http.Error(w, "forbidden: missing or wrong CSRF token, or cross-site request", http.StatusForbidden)
+		http.Error(w, "forbidden: missing or wrong CSRF token (reload the page), or cross-site request", http.StatusForbidden)
 		return
 	}
 	line, ok := h.jobAct(r.Context(), req)

@@ -153,11 +153,26 @@ func TestJobsSection(t *testing.T) {
 	}
 	defer resp.Body.Close()
 	r := bufio.NewReader(resp.Body)
+	// next returns the data of the next message event (the csrf event
+	// is checked on the way)
+	event := ""
 	next := func() string {
 		for {
 			line, err := r.ReadString('\n')
 			if err != nil {
 				t.Fatalf("event stream: %v", err)
+			}
+			if e, ok := strings.CutPrefix(line, "event: "); ok {
+				event = strings.TrimSpace(e)
+			}
+			if line == "\n" {
+				event = ""
+			}
+			if strings.HasPrefix(line, "data: ") && event == "csrf" {
+				if line != "data: \""+token+"\"\n" {
+					t.Errorf("the stream's csrf event %q, the page's token %q", line, token)
+				}
+				continue
 			}
 			if strings.HasPrefix(line, "data: ") {
 				return line

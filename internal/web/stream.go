@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 )
@@ -20,7 +21,11 @@ func (h *Handler) serveEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	defer h.hub.unsubscribe(c)
 	rc := startSSE(w)
-	w.Write([]byte("retry: 1000\n\n"))
+	// The page's CSRF token comes first: a page that was open while
+	// superd restarted (a new key, so its token is stale) takes the new
+	// one when it reconnects. Only a page of this origin can read the
+	// stream (no CORS), as it can read the token in the page.
+	fmt.Fprintf(w, "retry: 1000\n\nevent: csrf\ndata: %q\n\n", h.csrfToken())
 	tick := time.NewTicker(keepAlive)
 	defer tick.Stop()
 	for {

@@ -5,7 +5,9 @@
 // textContent, never parsed as HTML.
 "use strict";
 (function () {
-  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  // the token of superd's actions; the event stream sends it again on
+  // every (re)connect, so a page open while superd restarted keeps working
+  let csrf = document.querySelector('meta[name="csrf-token"]').content;
   const table = document.getElementById("procs");
   const form = document.getElementById("actions");
   const msgBox = document.getElementById("statusmessage");
@@ -193,6 +195,7 @@
     es = new EventSource("api/events");
     es.onopen = () => { live.textContent = "live"; live.className = "live on"; };
     es.onmessage = (ev) => applyMessage(JSON.parse(ev.data));
+    es.addEventListener("csrf", (ev) => { csrf = JSON.parse(ev.data); });
     es.onerror = () => { live.textContent = "reconnecting"; live.className = "live off"; };
   }
   connect();
