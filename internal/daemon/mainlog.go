@@ -9,12 +9,14 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/superd/superd/pkg/rpc"
 )
 
 // supervisord's extra log levels, as slog levels.
 const (
 	LevelCrit    = slog.Level(12)
-	LevelTrace   = slog.Level(-8)
+	LevelTrace   = rpc.LevelTrace // XML-RPC calls are traced at it
 	LevelBlather = slog.Level(-12)
 )
 

@@ -268,12 +268,30 @@ func (s *Server) serveRPC(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusBadRequest)
 		return
 	}
-	v, err := s.Call(r.Context(), method, params)
+	ctx := r.Context()
+	trace := s.log.Enabled(ctx, LevelTrace)
+	if trace {
+		s.log.Log(ctx, LevelTrace, "XML-RPC method called: "+method+"()")
+	}
+	v, err := s.Call(ctx, method, params)
 	if err != nil {
-		v = ToFault(err)
+		f := ToFault(err)
+		v = f
+		if trace {
+			s.log.Log(ctx, LevelTrace, fmt.Sprintf("XML-RPC method %s() returned fault: [%d] %s", method, f.Code, f.String))
+		}
+	} else if trace {
+		s.log.Log(ctx, LevelTrace, "XML-RPC method "+method+"() returned successfully")
 	}
 	s.writeResponse(w, method, v)
 }
+
+// LevelTrace is supervisord's TRAC log level (loglevel=trace) as a slog
+// level. Each XML-RPC call is logged at it as supervisord logs it: the
+// call, then "returned successfully" or "returned fault: [code] text"
+// (a call that waits, such as startProcess, is logged when it ends;
+// supervisord logs it as returned successfully when its wait begins).
+const LevelTrace = slog.Level(-8)
 
 // respChunk is the size of the buffer responses are encoded in. A
 // response that does not fit is encoded twice: once only to count its
