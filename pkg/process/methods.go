@@ -559,7 +559,8 @@ func (s *Supervisor) SignalAll(ctx context.Context, sig syscall.Signal) ([]Resul
 }
 
 // SendStdin writes data to the process's stdin. The write happens in the
-// caller's goroutine, so a child that does not read blocks only it.
+// caller's goroutine, so a child that does not read blocks only it, and
+// only until ctx ends (then it returns ctx's error).
 func (s *Supervisor) SendStdin(ctx context.Context, name string, data []byte) error {
 	f, err := call(ctx, s, func(reply func(*os.File, error)) {
 		if err := s.busy(); err != nil {
@@ -584,7 +585,26 @@ func (s *Supervisor) SendStdin(ctx context.Context, name string, data []byte) er
 	if err != nil {
 		return err
 	}
-	if _, err := f.Write(data); err != nil {
+	// A caller that goes away (the XML-RPC client closed its
+	// connection) stops waiting for a child that does not read: else
+	// each abandoned call kept a goroutine, its connection and its data
+	// until the child read or exited. The pipe is non-blocking, so a
+	// past deadline ends the Write; it is cleared again for the next
+	// caller.
+	canceled := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		f.SetWriteDeadline(time.Now())
+		close(canceled)
+	})
+	_, err = f.Write(data)
+	if !stop() { // the func has started: let it finish first
+		<-canceled
+		f.SetWriteDeadline(time.Time{})
+		if err != nil {
+			return ctx.Err()
+		}
+	}
+	if err != nil {
 		return &Error{Kind: KindNoFile, Detail: name}
 	}
 	return nil
