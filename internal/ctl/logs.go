@@ -195,6 +195,13 @@ func doLogs(c *controller, ctx context.Context, arg string) (bool, error) {
 			c.exitStatus = exitGeneric
 			continue
 		}
+		if a.follow && data != "" && !strings.HasSuffix(data, "\n") {
+			// a line still being written: follow it from its start,
+			// so that it comes out whole once it ends
+			i := strings.LastIndexByte(data, '\n') + 1
+			off -= int64(len(data) - i)
+			data = data[:i]
+		}
 		offsets[n] = off
 		followed = append(followed, n)
 		for _, l := range lastLines(data, a.lines) {

@@ -225,6 +225,38 @@ func TestLogsNoLogFile(t *testing.T) {
 	}
 }
 
+// TestLogsFollowPartialLine: superctl logs -f started while a line is
+// half written shows it whole when it ends, not cut in two.
+func TestLogsFollowPartialLine(t *testing.T) {
+	t.Parallel()
+	fifo := testutil.ShortTempDir(t, "pl") + "/go.fifo" // the child waits on it before ending its line
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d := startDaemon(t, superdBin, "", "", "[program:p]\ncommand=/bin/sh -c 'echo first; printf abc; read x < "+fifo+"; echo \" def\"; exec sleep 1000'\nstartsecs=0\n")
+	waitFor(t, "abc written", func() bool {
+		out, _, _, _ := d.client.TailProcessStdoutLog(t.Context(), "p", 0, 100)
+		return strings.HasSuffix(out, "abc")
+	})
+	out := new(lockedBuffer)
+	cmd := exec.Command(superctlBin, "-c", d.conf, "logs", "-f", "p")
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	waitFor(t, "the first line", func() bool { return strings.Contains(out.String(), "first") })
+	if err := os.WriteFile(fifo, []byte("go\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the line's end", func() bool { return strings.Contains(out.String(), "def") })
+	cmd.Process.Signal(syscall.SIGINT)
+	cmd.Wait()
+	if got := out.String(); got != "p | first\np | abc def\n" {
+		t.Errorf("logs -f printed\n%s\nwant the half-written line whole", got)
+	}
+}
+
 // TestTop checks superctl top --once and --json against real children:
 // a busy one uses CPU, its grandchild counts in its process group.
 func TestTop(t *testing.T) {
