@@ -194,3 +194,56 @@ func TestImportReportsLeftOutOnStderr(t *testing.T) {
 		t.Errorf("stderr names an imported job:\n%s", stderr)
 	}
 }
+
+// superd names that map to one Kubernetes name (a_b, a-b, A.B; a long
+// job name whose second schedule's "-2" was cut off at 52 characters)
+// become distinct objects: kubectl apply would let the last replace the
+// others. --check reports two objects with one kind and name.
+func TestKubernetesNameCollisions(t *testing.T) {
+	t.Parallel()
+	cfg := loadText(t, `[supervisord]
+[program:a_b]
+command=/bin/a
+[program:a-b]
+command=/bin/b
+[program:A.B]
+command=/bin/c
+[job:a_b]
+command=/bin/j
+schedule=0 * * * *
+[job:this_is_a_really_long_job_name_that_goes_past_fifty_two_chars]
+command=/bin/j
+times=07:30,19:45
+`)
+	res, err := Kubernetes(cfg, Options{Image: "app:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]int{}
+	for _, doc := range strings.Split(string(res.Files[0].Data), "\n---\n") {
+		for _, l := range strings.Split(doc, "\n") {
+			if n, ok := strings.CutPrefix(l, "  name: "); ok {
+				names[n]++
+				if len(n) > 52 {
+					t.Errorf("name %s longer than 52", n)
+				}
+			}
+		}
+	}
+	if len(names) != 6 {
+		t.Errorf("%d distinct names, want 6: %v\n%s", len(names), names, res.Files[0].Data)
+	}
+	for n, c := range names {
+		if c > 1 {
+			t.Errorf("name %s used %d times", n, c)
+		}
+	}
+	if msg, err := Check("kubernetes", res.Files); err != nil {
+		t.Errorf("%v\n%s", err, msg)
+	}
+	strictK8s(t, res.Files[0].Data)
+	dup := "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n"
+	if msg, err := checkKubernetes([]File{{Name: "x.yaml", Data: []byte(dup + "---\n" + dup)}}); err == nil || !strings.Contains(msg, "second object") {
+		t.Errorf("--check accepts two Deployments named web: %q %v", msg, err)
+	}
+}
