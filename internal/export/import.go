@@ -204,34 +204,23 @@ func importMain(format string, args []string, opt importOptions, env Env, fail f
 		return fail(1, "import %s: %v", format, err)
 	}
 	fmt.Fprint(env.Stdout, conf.String(opt.Dropin))
-	reportLeftOut(env.Stderr, format, conf, inputs)
+	reportLeftOut(env.Stderr, format, conf)
 	return 0
 }
 
 // reportLeftOut tells on stderr which sections were written commented
-// out, with the file:line (or unit) notes that say why: a user who
-// redirects stdout into a file must not lose them without a word.
-func reportLeftOut(w io.Writer, format string, conf *confFile, inputs []input) {
+// out, with the notes above each (the file:line or unit, and why): a
+// user who redirects stdout into a file must not lose them without a
+// word.
+func reportLeftOut(w io.Writer, format string, conf *confFile) {
 	left := 0
 	for _, s := range conf.sections {
 		if !s.disabled {
 			continue
 		}
 		left++
-		var why []string
-		for _, c := range s.comments {
-			for _, in := range inputs {
-				if strings.HasPrefix(c, in.Path+":") || strings.HasPrefix(c, filepath.Base(in.Path)+":") {
-					why = append(why, c)
-					break
-				}
-			}
-		}
-		if len(why) == 0 && len(s.comments) > 0 {
-			why = s.comments[:1]
-		}
 		fmt.Fprintf(w, "import %s: [%s] left out (commented out in the output):\n", format, s.name)
-		for _, c := range why {
+		for _, c := range s.comments {
 			fmt.Fprintf(w, "  %s\n", c)
 		}
 	}

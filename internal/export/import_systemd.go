@@ -452,10 +452,16 @@ func importService(s *systemdUnit, sec *confSection, autostart bool, progName fu
 	case len(execs) > 1:
 		sec.note("%s: %d ExecStart= lines (Type=oneshot runs them in turn); only the first is imported", s.name, len(execs))
 	}
+	commandSet := false
 	if len(execs) > 0 {
 		if argv, ok := execArgv(s, execs[0], env, sec); ok {
-			sec.command(argv)
+			commandSet = sec.command(argv)
 		}
+	}
+	if !commandSet {
+		// a section without command= does not load: the whole output
+		// would be refused; comment it out (and say so on stderr)
+		sec.disabled = true
 	}
 	if !isJob {
 		sec.raw("autostart", strconv.FormatBool(autostart))
@@ -498,6 +504,9 @@ func importService(s *systemdUnit, sec *confSection, autostart bool, progName fu
 		sec.note("%s: Group=%s: superd runs a program with its user's primary group", s.name, g)
 	}
 	if d := s.get("Service", "WorkingDirectory"); d != "" {
+		if strings.HasPrefix(d, "-") {
+			sec.note("%s: WorkingDirectory=%s: systemd starts the service anyway when the directory is missing; superd does not (the spawn fails)", s.name, d)
+		}
 		d = strings.TrimPrefix(specifiers(s, d, sec), "-")
 		if d == "~" {
 			d = homeOf(s.u.value("Service", "User"))

@@ -247,3 +247,41 @@ times=07:30,19:45
 		t.Errorf("--check accepts two Deployments named web: %q %v", msg, err)
 	}
 }
+
+// A unit whose command cannot be written in a supervisord config (a
+// newline from a C escape) is left out, commented, so that the rest of
+// the output still loads, and named on stderr with the reason.
+// WorkingDirectory=-DIR (systemd starts anyway when DIR is missing) is
+// noted.
+func TestImportSystemdUnwritableCommand(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "shellish.service")
+	good := filepath.Join(dir, "cont.service")
+	if err := os.WriteFile(bad, []byte("[Service]\nExecStart=/usr/bin/printf \"%%s\\n\" x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(good, []byte("[Service]\nExecStart=/bin/cat\nWorkingDirectory=-/srv/missing\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runMain(t, "import", "systemd", bad, good)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	cfg, err := config.Parse("imported.conf", []byte(stdout))
+	if err != nil {
+		t.Fatalf("the output does not load: %v\n%s", err, stdout)
+	}
+	if len(cfg.Groups) != 1 || cfg.Groups[0].Name != "cont" {
+		t.Errorf("groups %v, want only cont\n%s", cfg.Groups, stdout)
+	}
+	if !strings.Contains(stdout, ";[program:shellish]\n") {
+		t.Errorf("shellish not commented out:\n%s", stdout)
+	}
+	if !strings.Contains(stderr, "[program:shellish] left out") || !strings.Contains(stderr, "cannot be written in a supervisord config") {
+		t.Errorf("stderr:\n%s", stderr)
+	}
+	if !strings.Contains(stdout, "WorkingDirectory=-/srv/missing: systemd starts the service anyway") {
+		t.Errorf("no note about WorkingDirectory=-:\n%s", stdout)
+	}
+}
