@@ -369,6 +369,19 @@ func TestBrowserJobs(t *testing.T) {
 	waitFor(t, "disabled on the page", func() bool {
 		return eval[string](t, ctx, `(document.querySelector('tr[data-job="hello"] td.enabled')||{}).textContent||""`) == "no"
 	})
+	if next := text(t, ctx, `tr[data-job="hello"] td.next`); next != "[disabled]" {
+		t.Errorf("next run of a disabled job: %q, want [disabled] as superctl jobs shows", next)
+	}
+	do(t, ctx, "hold all", chromedp.Click(chromedp.CSS(`#jobs button[value="hold|"]`)))
+	waitFor(t, "held shown", func() bool {
+		return eval[bool](t, ctx, `!document.getElementById("jobsheld").classList.contains("hidden")`)
+	})
+	do(t, ctx, "enable", chromedp.Click(chromedp.CSS(`tr[data-job="hello"] button[value="enable|hello"]`)))
+	waitFor(t, "[held] as the next run", func() bool { return text(t, ctx, `tr[data-job="hello"] td.next`) == "[held]" })
+	do(t, ctx, "release all", chromedp.Click(chromedp.CSS(`#jobs button[value="release|"]`)))
+	waitFor(t, "a next run again", func() bool { return strings.HasPrefix(text(t, ctx, `tr[data-job="hello"] td.next`), "20") })
+	do(t, ctx, "disable again", chromedp.Click(chromedp.CSS(`tr[data-job="hello"] button[value="disable|hello"]`)))
+	waitFor(t, "disabled again", func() bool { return text(t, ctx, `tr[data-job="hello"] td.next`) == "[disabled]" })
 	artifact(t, "jobs.png", get(t, ctx, chromedp.FullScreenshot(100)))
 	f := d.scrape(t)
 	if v := value(f, "superd_job_runs_total", "job", "hello", "result", "ok"); v != 1 {

@@ -292,7 +292,8 @@
       set(c[2], fmt(j.last_start));
       set(c[3], j.last_result + (j.running ? " (running)" : ""));
       c[3].className = "result r-" + j.last_result;
-      set(c[4], fmt(j.next_run));
+      // as superctl jobs shows it
+      set(c[4], !j.enabled ? "[disabled]" : j.held ? "[held]" : fmt(j.next_run));
       set(c[5], j.enabled ? "yes" : "no");
       const toggle = c[6].children[1];
       toggle.value = (j.enabled ? "disable|" : "enable|") + j.name;
