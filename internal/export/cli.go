@@ -158,6 +158,10 @@ func Main(cmd string, args []string, env Env) int {
 	if len(fs.rest) > 1 {
 		return fail(2, "export %s: unexpected argument %q", format, fs.rest[1])
 	}
+	if p := *prefix; p != "" && (unitNameBad.MatchString(p) || strings.Contains(p, "..")) {
+		// it goes into unit and file names: a '/' would write outside -o
+		return fail(2, "export %s: --prefix %q: use letters, digits and ':', '_', '.', '-' only", format, p)
+	}
 	opt := Options{Prefix: *prefix, Image: *image, Namespace: *namespace}
 	var export func(*config.Config, Options) (*Result, error)
 	oneFile := true

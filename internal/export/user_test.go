@@ -285,3 +285,27 @@ func TestImportSystemdUnwritableCommand(t *testing.T) {
 		t.Errorf("no note about WorkingDirectory=-:\n%s", stdout)
 	}
 }
+
+// --prefix goes into unit and file names: one with a '/' (or '..')
+// would name invalid units and, with -o, write outside the directory.
+func TestExportBadPrefix(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "superd.conf")
+	if err := os.WriteFile(conf, []byte("[supervisord]\n[program:web]\ncommand=/bin/cat\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out", "units")
+	for _, p := range []string{"../../esc-", "a/b-", "sp ace-"} {
+		code, _, stderr := runMain(t, "export", "systemd", "-c", conf, "-o", out, "--prefix", p)
+		if code != 2 || !strings.Contains(stderr, "--prefix") {
+			t.Errorf("--prefix %q: exit %d, stderr %q", p, code, stderr)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "esc-web.service")); err == nil {
+		t.Error("a unit was written outside -o")
+	}
+	if code, _, stderr := runMain(t, "export", "systemd", "-c", conf, "-o", out, "--prefix", "app:x_1.y-"); code != 0 {
+		t.Errorf("a valid prefix: exit %d: %s", code, stderr)
+	}
+}
