@@ -864,7 +864,7 @@ func (l *loader) processes(s *rawSection, groupName string, kind Kind) []*Proces
 			out = append(out, q)
 		}
 	}
-	if good && kind == KindProgram {
+	if good && (kind == KindProgram || kind == KindFCGIProgram) {
 		l.scaling[s] = &Scaling{NameTemplate: procName, NumprocsStart: start, Numprocs: numprocs, expand: func(num, n int) (*Process, error) {
 			// The loader is otherwise done: collect this expansion's
 			// errors apart, and keep warnings out of the Config.

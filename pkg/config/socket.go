@@ -170,5 +170,5 @@ func (l *loader) fcgiGroup(s *rawSection, hereOnly map[string]any) *Group {
 		return nil
 	}
 	return &Group{Name: name, Kind: KindFCGIProgram, Priority: prio, Processes: procs, Socket: sock,
-		Source: fmt.Sprintf("%s:%d", s.File, s.Line)}
+		Source: fmt.Sprintf("%s:%d", s.File, s.Line), Scaling: l.scaling[s]}
 }

@@ -123,15 +123,15 @@ type Group struct {
 	Socket *Socket `json:"socket,omitempty"`
 	// Source is "file:line" of the defining section header.
 	Source string `json:"-"`
-	// Scaling is set for a [program:x] group (a homogeneous group): it
-	// makes the processes of another numprocs (superctl scale). nil for
-	// [group:x] and [eventlistener:x].
+	// Scaling is set for a [program:x] or [fcgi-program:x] group (a
+	// homogeneous group): it makes the processes of another numprocs
+	// (superctl scale). nil for [group:x] and [eventlistener:x].
 	Scaling *Scaling `json:"-"`
 }
 
-// Scaling is a [program:x] section's numprocs template: what a runtime
-// change of numprocs (superd.scaleGroup) needs to name and configure
-// the processes it adds.
+// Scaling is a [program:x] or [fcgi-program:x] section's numprocs
+// template: what a runtime change of numprocs (superd.scaleGroup)
+// needs to name and configure the processes it adds.
 type Scaling struct {
 	// NameTemplate is process_name as written ("%(program_name)s_%(process_num)02d").
 	NameTemplate  string

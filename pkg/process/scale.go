@@ -173,13 +173,13 @@ func (s *Supervisor) ScaleGroup(ctx context.Context, name string, n int) ([]Step
 		sc := g.cfg.Scaling
 		switch {
 		case sc == nil:
-			reply(nil, &Error{Kind: KindBadArguments, Detail: gn + " is not a homogeneous group (only a [program:x] section's processes can be scaled)"})
+			reply(nil, &Error{Kind: KindBadArguments, Detail: gn + " is not a homogeneous group (only the processes of one [program:x] or [fcgi-program:x] section can be scaled)"})
 			return
 		case n < 0 || n > maxScale:
 			reply(nil, &Error{Kind: KindBadArguments, Detail: fmt.Sprintf("the number of processes must be 0 to %d, not %d", maxScale, n)})
 			return
 		case n > 1 && !sc.CanScale():
-			reply(nil, &Error{Kind: KindBadArguments, Detail: fmt.Sprintf("process_name of [program:%s] does not use %%(process_num): more than one process would have the same name", gn)})
+			reply(nil, &Error{Kind: KindBadArguments, Detail: fmt.Sprintf("process_name of [%s:%s] does not use %%(process_num): more than one process would have the same name", g.cfg.Kind, gn)})
 			return
 		}
 		cur := len(g.procs)

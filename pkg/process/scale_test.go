@@ -2,10 +2,12 @@ package process
 
 import (
 	"fmt"
+	"github.com/superd/superd/internal/testproc"
 	"net"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -464,5 +466,66 @@ func TestDepsStepsOrder(t *testing.T) {
 	want = "web ok (depends on workers:w0); workers:w0 ok (depends on db); workers:w1 ok (depends on db); workers:w2 ok (depends on db)"
 	if err != nil || stepsText(steps) != want {
 		t.Errorf("stop db: %v\n got  %s\n want %s", err, stepsText(steps), want)
+	}
+}
+
+// TestScaleFCGIPool: an [fcgi-program:x] pool is homogeneous too: the
+// processes scale adds share the group's socket (fd 0) and answer on
+// it; scaling to 0 closes the socket (its last user is gone) and
+// scaling up again creates it.
+func TestScaleFCGIPool(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	port := freePort(t)
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	cfg, err := config.Parse(filepath.Join(dir, "s.conf"), []byte(fmt.Sprintf(`[supervisord]
+childlogdir=%s
+[fcgi-program:php]
+command=%s
+socket=tcp://%s
+process_name=%%(program_name)s_%%(process_num)d
+startsecs=0
+`, dir, testproc.Command(t, "fcgi-serve", "php"), addr)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := start(t, cfg)
+	h.waitState("php_0", Running)
+	steps, err := h.s.ScaleGroup(h.ctx(), "php", 3)
+	if err != nil || stepsText(steps) != "php:php_1 ok (added); php:php_2 ok (added)" {
+		t.Fatalf("scale php 3: %v %s", err, stepsText(steps))
+	}
+	pids := map[string]bool{}
+	for _, n := range []string{"php:php_0", "php:php_1", "php:php_2"} {
+		pids[strconv.Itoa(h.info(n).PID)] = true
+	}
+	seen := map[string]bool{}
+	for i := 0; i < 200 && len(seen) < 3; i++ {
+		line, err := ask("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pid, _, _ := strings.Cut(line, " ")
+		if !pids[pid] {
+			t.Fatalf("answer %q from a pid superd did not start (%v)", line, pids)
+		}
+		seen[pid] = true
+	}
+	if len(seen) < 2 {
+		t.Errorf("only %v of %v answered on the shared socket", seen, pids)
+	}
+	if _, err := h.s.ScaleGroup(h.ctx(), "php", 0); err != nil {
+		t.Fatal(err)
+	}
+	h.waitLog("Closing socket tcp://" + addr)
+	if c, err := net.Dial("tcp", addr); err == nil {
+		c.Close()
+		t.Errorf("the socket still accepts with no process left")
+	}
+	if steps, err := h.s.ScaleGroup(h.ctx(), "php", 1); err != nil || stepsText(steps) != "php:php_0 ok (added)" {
+		t.Fatalf("scale php 1: %v %s", err, stepsText(steps))
+	}
+	if _, err := ask("tcp", addr); err != nil {
+		t.Errorf("socket not created again: %v", err)
 	}
 }

@@ -88,7 +88,7 @@ func LifecycleMethods(b LifecycleBackend) []Method {
 				}
 				return steps(b.RollingRestart(ctx, a[0].(string), int(a[1].(int64))))
 			}},
-		{Name: "superd.scaleGroup", Doc: "Change the number of processes of a homogeneous group (a [program:x] section) until the next reread/update: new processes are named and configured by the section's process_name template with the next process_num and started; surplus ones are stopped, highest process_num first, and removed", Params: []Param{{Type: "string", Name: "name", Doc: "The group name"}, {Type: "int", Name: "numprocs", Doc: "The number of processes wanted"}}, Returns: "array", ReturnDoc: "result  An array of process step structs (reason added or removed)",
+		{Name: "superd.scaleGroup", Doc: "Change the number of processes of a homogeneous group (a [program:x] or [fcgi-program:x] section) until the next reread/update: new processes are named and configured by the section's process_name template with the next process_num and started; surplus ones are stopped, highest process_num first, and removed", Params: []Param{{Type: "string", Name: "name", Doc: "The group name"}, {Type: "int", Name: "numprocs", Doc: "The number of processes wanted"}}, Returns: "array", ReturnDoc: "result  An array of process step structs (reason added or removed)",
 			Func: func(ctx context.Context, a []any) (any, error) {
 				return steps(b.ScaleGroup(ctx, a[0].(string), int(a[1].(int64))))
 			}},
