@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -39,6 +40,16 @@ type confFile struct {
 	header   []string
 	sections []*confSection
 	names    map[string]bool
+	// warnings are printed on stderr (once each) besides the comments
+	warnings []string
+}
+
+// warn adds a warning for stderr, once.
+func (c *confFile) warn(format string, a ...any) {
+	w := fmt.Sprintf(format, a...)
+	if !slices.Contains(c.warnings, w) {
+		c.warnings = append(c.warnings, w)
+	}
 }
 
 func newConf(header ...string) *confFile {
@@ -213,6 +224,9 @@ func importMain(format string, args []string, opt importOptions, env Env, fail f
 // user who redirects stdout into a file must not lose them without a
 // word.
 func reportLeftOut(w io.Writer, format string, conf *confFile) {
+	for _, warning := range conf.warnings {
+		fmt.Fprintf(w, "import %s: warning: %s\n", format, warning)
+	}
 	left := 0
 	for _, s := range conf.sections {
 		if !s.disabled {

@@ -2,6 +2,8 @@ package export
 
 import (
 	"fmt"
+	"os/exec"
+	"os/user"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -138,6 +140,10 @@ func importCronEntry(conf *confFile, st *cronState, where, line string, system b
 			return
 		}
 		usr, rest = rest[0], rest[1:]
+	} else if len(rest) >= 2 && looksLikeUser(rest[0]) {
+		// /etc/crontab's format under another name: the user would
+		// run as a command
+		conf.warn("%s: the command starts with %q, a user name and no command: a system crontab (user column)? Import it with --system", where, rest[0])
 	}
 	// the command is the rest of the line as written (spaces kept)
 	cmd := strings.TrimSpace(line[cronRestIndex(line, len(fields)-len(rest)):])
@@ -436,4 +442,17 @@ func shTokens(s string) ([]shToken, bool) {
 		}
 		toks = append(toks, shToken{word: b.String(), raw: s[start:i]})
 	}
+}
+
+// looksLikeUser says whether word names a user of this machine and is
+// not a command on the PATH (root, www-data, postgres...).
+func looksLikeUser(word string) bool {
+	if strings.ContainsAny(word, "/=") {
+		return false
+	}
+	if _, err := user.Lookup(word); err != nil {
+		return false
+	}
+	_, err := exec.LookPath(word)
+	return err != nil
 }

@@ -309,3 +309,29 @@ func TestExportBadPrefix(t *testing.T) {
 		t.Errorf("a valid prefix: exit %d: %s", code, stderr)
 	}
 }
+
+// A file in /etc/crontab's format (user column) under another name,
+// imported without --system, would run "root" as the command: the
+// import warns on stderr with the line and says to use --system.
+func TestImportCronUserColumnWithoutSystem(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	tab := filepath.Join(dir, "etc_crontab")
+	if err := os.WriteFile(tab, []byte("17 * * * * root cd / && run-parts --report /etc/cron.hourly\n*/5 * * * * /bin/true\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runMain(t, "import", "cron", tab)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stderr, `etc_crontab:1: the command starts with "root"`) || !strings.Contains(stderr, "--system") {
+		t.Errorf("no warning naming the line and --system:\n%s", stderr)
+	}
+	if strings.Contains(stderr, "etc_crontab:2") {
+		t.Errorf("warning about a line without a user:\n%s", stderr)
+	}
+	code, _, stderr = runMain(t, "import", "cron", "--system", tab)
+	if code != 0 || strings.Contains(stderr, "warning") {
+		t.Errorf("with --system: exit %d, stderr %q", code, stderr)
+	}
+}
