@@ -20,14 +20,14 @@ func (i Info) Description() string {
 		if i.Unhealthy != "" {
 			d += ", " + i.Unhealthy
 		}
-		return d
+		return d + i.statusSuffix()
 	case Starting:
 		// supervisord's is empty; superd says what a start waits for.
 		switch {
 		case i.Waiting != "":
 			return i.Waiting
 		case i.PID != 0 && i.Config != nil && i.Config.Ready != nil:
-			return fmt.Sprintf("pid %d, waiting until ready (%s)", i.PID, i.Config.Ready.Spec)
+			return fmt.Sprintf("pid %d, waiting until ready (%s)", i.PID, i.Config.Ready.Spec) + i.statusSuffix()
 		}
 		return ""
 	case Backoff:
@@ -55,6 +55,15 @@ func (i Info) Description() string {
 		return stop.Local().Format("Jan 02 03:04 PM")
 	}
 	return ""
+}
+
+// statusSuffix shows the child's last sd_notify STATUS= (a notify
+// probe's child only: no other child gets NOTIFY_SOCKET).
+func (i Info) statusSuffix() string {
+	if i.NotifyStatus == "" {
+		return ""
+	}
+	return ", status: " + i.NotifyStatus
 }
 
 // Timedelta formats whole seconds as Python's str(timedelta): "0:01:02",

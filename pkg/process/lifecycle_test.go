@@ -282,6 +282,9 @@ time.sleep(1000)'`, py)
 	if s := h.info("notifier").NotifyStatus; s != "warming up" {
 		t.Errorf("STATUS %q", s)
 	}
+	if d := h.info("notifier").Description(); !strings.HasSuffix(d, ", status: warming up") {
+		t.Errorf("description %q does not show the child's STATUS=", d)
+	}
 	// The watchdog stops after ~10 pings (1 s): unhealthy.
 	e := h.next("unhealthy", func(e events.Event) bool { return e.Type == events.SuperdProcessUnhealthy })
 	if !strings.Contains(e.Reason, "no WATCHDOG=1 within") {
@@ -289,6 +292,13 @@ time.sleep(1000)'`, py)
 	}
 	if d := h.info("notifier").Description(); !strings.Contains(d, ", unhealthy (") {
 		t.Errorf("description %q", d)
+	}
+	// The STATUS= goes with the child that sent it.
+	if err := h.s.StopProcess(h.ctx(), "notifier", true); err != nil {
+		t.Fatal(err)
+	}
+	if i := h.info("notifier"); i.NotifyStatus != "" {
+		t.Errorf("stopped: STATUS %q", i.NotifyStatus)
 	}
 }
 

@@ -476,6 +476,7 @@ func (s *Supervisor) do(p *proc, a action) {
 			}
 		}
 		pid, msg := s.runner.spawn(s, p)
+		p.notifyStatus = "" // the last child's sd_notify STATUS=
 		if msg == "" {
 			s.pids[pid] = p
 			s.recordSpawned(p.cfg, p.g.cfg.Name, pid)
@@ -494,6 +495,7 @@ func (s *Supervisor) do(p *proc, a action) {
 	case actProbe:
 		s.startProbe(p, a.probe, a.pid)
 	case actExited:
+		p.notifyStatus = ""
 		delete(s.pids, a.pid)
 		s.recordExited(a.pid)
 		if c := p.child; c != nil && c.pid == a.pid {
