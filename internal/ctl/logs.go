@@ -290,6 +290,10 @@ func (c *controller) followLog(ctx context.Context, w *prefixWriter, name, chann
 			for {
 				line, err := r.ReadString('\n')
 				offset += int64(len(line))
+				if key != "" && partial == "" && line == rpc.LogTruncated {
+					// the file shrank in place: it follows from its start
+					offset = 0
+				}
 				if err == nil {
 					w.line(prefix, partial+line)
 					partial = ""

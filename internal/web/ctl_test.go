@@ -257,6 +257,64 @@ func TestLogsFollowPartialLine(t *testing.T) {
 	}
 }
 
+// TestLogsFollowTruncatedRestart: superctl logs -f across a log
+// truncated in place (copytruncate) and then a superd restart: after
+// the truncation marker the output is the new content of the file from
+// its start, nothing skipped when the stream resumes.
+func TestLogsFollowTruncatedRestart(t *testing.T) {
+	t.Parallel()
+	prog := strings.Replace(counterProgram("alpha"), "stdout_logfile_maxbytes=6KB", "stdout_logfile_maxbytes=0", 1)
+	d := startDaemon(t, superdBin, "", "", strings.Replace(prog, `"alpha $i`, `"alpha $$ $i`, 1))
+	waitFor(t, "running", func() bool { return d.state("alpha") == "RUNNING" })
+	out := new(lockedBuffer)
+	cmd := exec.Command(superctlBin, "-c", d.conf, "logs", "-f", "-n", "1", "alpha")
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	waitFor(t, "lines", func() bool { return strings.Count(out.String(), "\n") > 20 })
+	if err := os.Truncate(d.dir+"/alpha.log", 0); err != nil {
+		t.Fatal(err)
+	}
+	const marker = "alpha | ==> File truncated <==\n"
+	waitFor(t, "the truncation seen", func() bool { return strings.Contains(out.String(), marker) })
+	waitFor(t, "lines after the truncation", func() bool {
+		_, after, _ := strings.Cut(out.String(), marker)
+		return strings.Count(after, "\n") > 5
+	})
+	info, err := d.client.GetProcessInfo(t.Context(), "alpha")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.kill()
+	p := testutil.Start(t, superdBin, "-n", "-c", d.conf)
+	d.cmd, d.out, d.done = p.Cmd, p.Out, p.Done
+	p.WaitReady(t, waitTimeout, func() bool { return d.state("alpha") == "RUNNING" })
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("output:\n%s\ndaemon:\n%s", out.String()[max(0, len(out.String())-1500):], d.out.String())
+		}
+	})
+	waitFor(t, "lines of the new child", func() bool {
+		return regexp.MustCompile(`(?m)^alpha \| alpha \d+ \d+ `).MatchString(strings.ReplaceAll(out.String(), fmt.Sprintf("alpha %d ", info.PID), "old "))
+	})
+	cmd.Process.Signal(syscall.SIGINT)
+	cmd.Wait()
+	_, after, _ := strings.Cut(out.String(), marker)
+	var got strings.Builder
+	for _, line := range strings.SplitAfter(after, "\n") {
+		got.WriteString(strings.TrimPrefix(line, "alpha | "))
+	}
+	log, err := os.ReadFile(d.dir + "/alpha.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(log), got.String()) {
+		t.Errorf("after the truncation the output is not the log from its start:\n%.300s\nlog:\n%.300s", got.String(), log)
+	}
+}
+
 // TestTop checks superctl top --once and --json against real children:
 // a busy one uses CPU, its grandchild counts in its process group.
 func TestTop(t *testing.T) {

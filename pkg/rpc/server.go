@@ -492,6 +492,12 @@ func (s *Server) streamFile(w http.ResponseWriter, r *http.Request, path string,
 	}
 }
 
+// LogTruncated is the line a /logtail stream sends when the log shrank
+// in place (copytruncate); the file follows from its start. A client
+// counting bytes to resume (LogTailAt) counts from 0 after it, in the
+// same file.
+const LogTruncated = logfile.Truncated
+
 // LogPositionHeader is the header of a /logtail or /mainlogtail answer
 // that says where in the log the stream starts: "KEY:OFFSET", the file's
 // key (logfile.FileKey) and the offset in it (a superd extension).
