@@ -82,12 +82,13 @@ func socketAlive(path string) bool {
 	return true
 }
 
-// ListenTCP listens on host:port ("" host means all interfaces). An
-// address in use gives an error wrapping ErrAddrInUse. Both listeners
-// keep a few descriptors in reserve for when superd runs out
-// (fdreserve.go).
+// ListenTCP listens on host:port over IPv4 only, as supervisord's
+// AF_INET inet_http_server ("" host means all IPv4 interfaces, not
+// IPv6 too). An address in use gives an error wrapping ErrAddrInUse.
+// Both listeners keep a few descriptors in reserve for when superd runs
+// out (fdreserve.go).
 func ListenTCP(host string, port int) (net.Listener, error) {
-	l, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
+	l, err := net.Listen("tcp4", net.JoinHostPort(host, strconv.Itoa(port)))
 	if err != nil {
 		if errors.Is(err, syscall.EADDRINUSE) {
 			return nil, fmt.Errorf("listen tcp: %w (%w)", ErrAddrInUse, err)
