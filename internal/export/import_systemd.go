@@ -734,6 +734,10 @@ func importTimer(conf *confFile, t, svc *systemdUnit, progName func(string) stri
 		importService(svc, sec, true, progName)
 		if sch[0] != "" {
 			sec.set(sch[0], sch[1])
+		} else {
+			// a job without a schedule does not load: the whole
+			// output would be refused
+			sec.disabled = true
 		}
 		if sch[2] != "" {
 			sec.set("timezone", sch[2])
@@ -1151,8 +1155,17 @@ func calendarToSchedule(spec string) (kind, text, zone string, err error) {
 		}
 		fs = append(fs, v)
 	}
-	d, _ := field(strings.ToLower(dow))
+	d, err := cronWeekdays(dow)
+	if err != nil {
+		return "", "", "", err
+	}
 	fs = append(fs, d)
+	if d != "*" && !strings.HasPrefix(fs[3], "*") {
+		// "Mon *-*-1..7" is the first Monday: systemd runs on the
+		// days that match both; cron (and superd) on the days that
+		// match either, when neither field starts with '*'
+		return "", "", "", fmt.Errorf("a weekday and a day of the month (%s, %s) must both match in systemd; in a cron schedule either one is enough, so superd cannot express it (a guard in the command can: [ \"$(date +%%u)\" = N ] || exit 0)", dow, dparts[2])
+	}
 	sec := fs[0]
 	cron := strings.Join(fs[1:], " ")
 	if sec != "0" {
@@ -1182,6 +1195,52 @@ func calendarToSchedule(spec string) (kind, text, zone string, err error) {
 		return "", "", "", fmt.Errorf("as %s %q: %v", kind, text, err)
 	}
 	return kind, text, zone, nil
+}
+
+var weekdayNames = []string{"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+
+// cronWeekdays writes OnCalendar='s weekday part (Mon..Fri,Sun) as a
+// cron day-of-week field. systemd's week runs Monday to Sunday, cron's
+// Sunday (0) to Saturday: a range ending on Sunday (Sat..Sun, Mon..Sun)
+// is written with Sunday as 7, which cron also takes.
+func cronWeekdays(dow string) (string, error) {
+	if dow == "*" {
+		return "*", nil
+	}
+	day := func(w string) (int, error) {
+		w = strings.ToLower(w)
+		for i, n := range weekdayNames {
+			if len(w) >= 3 && strings.HasPrefix(n, w) {
+				return i + 1, nil
+			}
+		}
+		return 0, fmt.Errorf("weekday %q: not a day name", w)
+	}
+	var out []string
+	for _, part := range strings.Split(dow, ",") {
+		a, b, isRange := strings.Cut(part, "..")
+		from, err := day(a)
+		if err != nil {
+			return "", err
+		}
+		if !isRange {
+			out = append(out, weekdayNames[from-1][:3])
+			continue
+		}
+		to, err := day(b)
+		if err != nil {
+			return "", err
+		}
+		switch {
+		case to < from:
+			return "", fmt.Errorf("weekday range %q goes backwards (systemd's week starts on Monday)", part)
+		case to == 7:
+			out = append(out, fmt.Sprintf("%d-7", from))
+		default:
+			out = append(out, weekdayNames[from-1][:3]+"-"+weekdayNames[to-1][:3])
+		}
+	}
+	return strings.Join(out, ","), nil
 }
 
 var leadingZeros = regexp.MustCompile(`\b0+([0-9])`)

@@ -335,3 +335,43 @@ func TestImportCronUserColumnWithoutSystem(t *testing.T) {
 		t.Errorf("with --system: exit %d, stderr %q", code, stderr)
 	}
 }
+
+// OnCalendar= weekday rules: "Mon *-*-1..7" (the first Monday) needs
+// both fields to match, which no cron schedule says (cron runs when
+// either does): the job is left out with the reason instead of running
+// on 11 days a month; a range to Sunday (Sat..Sun) is 6-7, not the
+// backwards sat-sun; a timer without any usable schedule leaves its job
+// out, so that the rest of the output loads.
+func TestImportTimerWeekdays(t *testing.T) {
+	t.Parallel()
+	svc := []byte("[Service]\nType=oneshot\nExecStart=/bin/true\n")
+	imp := func(timer string) (*confFile, *config.Config) {
+		t.Helper()
+		conf, err := importSystemd([]input{{Path: "j.service", Data: svc}, {Path: "j.timer", Data: []byte("[Timer]\n" + timer + "[Install]\nWantedBy=timers.target\n")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := config.Parse("imported.conf", []byte(conf.String(false)))
+		if err != nil {
+			t.Fatalf("%v\n%s", err, conf.String(false))
+		}
+		return conf, cfg
+	}
+	conf, cfg := imp("OnCalendar=Mon *-*-1..7 12:00\n")
+	if len(cfg.Jobs) != 0 || !conf.sections[0].disabled || !strings.Contains(conf.String(false), "must both match in systemd") {
+		t.Errorf("first Monday:\n%s", conf.String(false))
+	}
+	_, cfg = imp("OnCalendar=Sat..Sun 10:00\nOnCalendar=Mon,Wed..Fri,Sun 12:00\nOnCalendar=Mon *-*-*/2 08:00\n")
+	var got []string
+	for _, j := range cfg.Jobs {
+		got = append(got, j.ScheduleText)
+	}
+	want := "0 10 * * 6-7|0 12 * * mon,wed-fri,sun|0 8 */2 * mon"
+	if strings.Join(got, "|") != want {
+		t.Errorf("schedules %q, want %q", strings.Join(got, "|"), want)
+	}
+	conf, cfg = imp("OnCalendar=2027-*-* 12:00\n")
+	if len(cfg.Jobs) != 0 || !conf.sections[0].disabled {
+		t.Errorf("a year:\n%s", conf.String(false))
+	}
+}
