@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -371,13 +372,33 @@ func (s *Supervisor) procByFull(full string) *proc {
 	return nil
 }
 
+// notAdded reports whether the dependency full ("group:process") is in
+// the latest configuration but its group is not added yet (an update
+// adding web and its db adds web's group first). A process missing
+// from an active group (scaled down) does not count.
+func (s *Supervisor) notAdded(full string) bool {
+	gn, pn, _ := strings.Cut(full, ":")
+	if s.groups[gn] != nil || s.latest == nil {
+		return false
+	}
+	g := s.latest.Group(gn)
+	return g != nil && slices.ContainsFunc(g.Processes, func(pc *config.Process) bool { return pc.Name == pn })
+}
+
 // depsBlock says what p waits for ("" when every dependency that still
 // exists is RUNNING).
 func (s *Supervisor) depsBlock(p *proc) string {
 	var waits []string
 	for _, d := range p.cfg.Deps {
 		q := s.procByFull(d)
-		if q == nil || q.m.state == Running {
+		if q == nil {
+			if s.notAdded(d) {
+				gn, pn, _ := strings.Cut(d, ":")
+				waits = append(waits, Namespec(gn, pn)+" (not added)")
+			}
+			continue
+		}
+		if q.m.state == Running {
 			continue
 		}
 		waits = append(waits, fmt.Sprintf("%s (%s)", namespecOf(q), q.m.state))

@@ -563,3 +563,41 @@ func TestDependantsComeBack(t *testing.T) {
 		}
 	}
 }
+
+// TestDependencyNotAddedYet: an update that adds web and the db it
+// depends on adds web's group first (supervisorctl adds them in the
+// order reloadConfig lists them); web must wait for db to be added and
+// RUNNING instead of starting without it. A start that waits for a
+// dependency that is not added gives up instead of hanging.
+func TestDependencyNotAddedYet(t *testing.T) {
+	t.Parallel()
+	other := shProc("other", "exec sleep 1000")
+	h := start(t, testConfig(t, groupOf(other)), stamped)
+	h.waitState("other", Running)
+	db := shProc("db", "exec sleep 1000")
+	db.StartSecs = 1
+	web := shProc("web", "exec sleep 1000")
+	web.Deps = []string{"db:db"}
+	cfg := testConfig(t, groupOf(other), groupOf(web), groupOf(db))
+	if added, _, _, err := h.s.Reload(h.ctx(), cfg); err != nil || len(added) != 2 {
+		t.Fatalf("reread: added %v, %v", added, err)
+	}
+	if err := h.s.AddGroup(h.ctx(), "web"); err != nil {
+		t.Fatal(err)
+	}
+	if i := h.info("web"); i.State != Starting || i.PID != 0 || i.Description() != "waiting for db (not added)" {
+		t.Errorf("web added before db: %v pid %d %q", i.State, i.PID, i.Description())
+	}
+	if err := h.s.StopProcess(h.ctx(), "web", true); err != nil {
+		t.Fatal(err)
+	}
+	kindErr(t, h.s.StartProcess(h.ctx(), "web", true), KindAbnormalTermination, "web")
+	if err := h.s.AddGroup(h.ctx(), "db"); err != nil {
+		t.Fatal(err)
+	}
+	dbUp := h.waitState("db", Running)
+	webUp := h.waitState("web", Running)
+	if webUp.Time.Before(dbUp.Time) {
+		t.Errorf("web RUNNING before db")
+	}
+}

@@ -189,6 +189,9 @@ func (s *Supervisor) awaitStart(p *proc, name string, done func(error)) {
 		resolved = true
 		return true
 	}
+	if w() { // a dependency that is not added changes nothing later
+		return
+	}
 	p.waiters = append(p.waiters, w)
 	if len(p.cfg.Deps) > 0 {
 		deps, _ := depClosure(p, s.depsOf)
@@ -198,10 +201,14 @@ func (s *Supervisor) awaitStart(p *proc, name string, done func(error)) {
 	}
 }
 
-// depFatal reports whether a dependency of p (direct or not) is FATAL.
+// depFatal reports whether a dependency of p (direct or not) is FATAL
+// or not added: p may never start, so a start does not wait forever.
 func (s *Supervisor) depFatal(p *proc) bool {
 	deps, _ := depClosure(p, s.depsOf)
-	return slices.ContainsFunc(deps, func(q *proc) bool { return q.m.state == Fatal })
+	deps = append(deps, p)
+	return slices.ContainsFunc(deps, func(q *proc) bool {
+		return q.m.state == Fatal && q != p || slices.ContainsFunc(q.cfg.Deps, s.notAdded)
+	})
 }
 
 // stopOne is supervisord's stopProcess for one process.

@@ -407,6 +407,9 @@ func (s *Supervisor) StartWithDeps(ctx context.Context, name string, wait bool) 
 				}
 				return true
 			}
+			if check() {
+				return
+			}
 			p.waiters = append(p.waiters, check)
 			for _, q := range deps {
 				q.waiters = append(q.waiters, check)
