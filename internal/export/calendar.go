@@ -202,9 +202,9 @@ func (c *cronSpec) onCalendar(zone string) []string {
 			dow + "*-" + mon + "-* " + clock + suffix,
 		}
 	}
-	if c.dowStar {
-		dow = ""
-	}
+	// a starred field (* or */N) makes both fields apply, as systemd
+	// applies a weekday and a date: a restricted starred weekday (*/2)
+	// stays (dow is "" when every day is allowed)
 	return []string{dow + "*-" + mon + "-" + dom + " " + clock + suffix}
 }
 

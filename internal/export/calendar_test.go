@@ -22,6 +22,9 @@ var calendarCases = []struct{ kind, text, zone string }{
 	{"schedule", "15 */6 * jan-mar,oct *", "America/New_York"},
 	{"schedule", "0 12 */10 * 7", ""},
 	{"schedule", "0 12 */10 * *", ""},
+	// a starred but restricted weekday: both day fields apply (cronie)
+	{"schedule", "0 10 1-7 * */2", ""},
+	{"schedule", "0 8 */2 * mon", ""},
 	{"schedule", "*/20 */5 9-17 * * 1-5", ""},
 	{"schedule", "5/15 3 * * *", ""},
 	{"schedule", "0 8-18/2 * * 1,3,5", ""},
