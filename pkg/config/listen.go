@@ -1,6 +1,7 @@
 package config
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -8,6 +9,7 @@ import (
 	"os/user"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // listenOptions are superd's socket activation options of [program:x]
@@ -206,7 +208,43 @@ func overlaps(a, b Socket) bool {
 	if a.Network == "unix" {
 		return a.Path == b.Path
 	}
-	return a.Port == b.Port && (a.Host == b.Host || wildcard(a.Host) || wildcard(b.Host))
+	if a.Port != b.Port {
+		return false
+	}
+	if a.Host == b.Host || wildcard(a.Host) || wildcard(b.Host) {
+		return true
+	}
+	// Different names may be one address (localhost and 127.0.0.1).
+	ipsA, ipsB := hostIPs(a.Host), hostIPs(b.Host)
+	for _, x := range ipsA {
+		for _, y := range ipsB {
+			if x.Equal(y) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// hostIPs returns the addresses of a tcp socket's host: itself for an
+// IP literal, else what the resolver says (nothing if it fails within
+// 2 s: the names then only collide when spelled alike).
+func hostIPs(host string) []net.IP {
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if ip := net.ParseIP(host); ip != nil {
+		return []net.IP{ip}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	addrs, err := net.DefaultResolver.LookupIPAddr(ctx, host)
+	if err != nil {
+		return nil
+	}
+	ips := make([]net.IP, 0, len(addrs))
+	for _, a := range addrs {
+		ips = append(ips, a.IP)
+	}
+	return ips
 }
 
 // checkListen rejects a listen= socket that another program's listen=,
