@@ -2,10 +2,10 @@ package web_test
 
 import (
 	"fmt"
-	"html"
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -16,6 +16,7 @@ var (
 	ctimeRe = regexp.MustCompile(`[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}`)
 	titleRe = regexp.MustCompile(`<title>([^<]*)</title>`)
 	preRe   = regexp.MustCompile(`(?s)<pre>(.*?)</pre>`)
+	nameRe  = regexp.MustCompile(`<a href="tail.html\?processname=[^"]*"[^>]*>([^<]*)</a>`)
 )
 
 // answer is what a script sees of a response.
@@ -24,6 +25,7 @@ type answer struct {
 	Location    string
 	ContentType string
 	Title, Pre  string
+	Names       string // the text of the process name links of index.html
 	// Spans counts supervisord's state spans of the process table
 	// (scripts count them: grep -c statusrunning).
 	Spans string
@@ -43,8 +45,20 @@ func (d *daemon) answer(method, path, body string, hdr ...string) answer {
 	if m := titleRe.FindStringSubmatch(text); m != nil && resp.StatusCode == 200 {
 		a.Title = m[1]
 	}
+	// <pre> and the process names as sent: a script that greps the page
+	// sees "a+b 'q'", not "a&#43;b &#39;q&#39;"
 	if m := preRe.FindStringSubmatch(text); m != nil {
-		a.Pre = html.UnescapeString(m[1])
+		a.Pre = m[1]
+	}
+	if a.Title == "Supervisor Status" {
+		// (in supervisord's order of groups and names, superd lists
+		// the programs alone in their group first)
+		var names []string
+		for _, m := range nameRe.FindAllStringSubmatch(text, -1) {
+			names = append(names, m[1])
+		}
+		slices.Sort(names)
+		a.Names = strings.Join(names, " ")
 	}
 	for _, c := range []string{"statusrunning", "statuserror", "statusnominal"} {
 		a.Spans += fmt.Sprintf("%s=%d/%d ", c, strings.Count(text, `<span class="`+c+`">`), strings.Count(text, c))
@@ -66,7 +80,8 @@ func TestCompatURLs(t *testing.T) {
 	t.Parallel()
 	programs := program(t, "web", "print-lines-wait", "3", "hello <b> & x") +
 		"[program:other]\ncommand=" + strings.Split(program(t, "x", "sleep"), "command=")[1] + "autostart=false\n" +
-		"[group:pool]\nprograms=w1,w2\n" + program(t, "w1", "sleep") + program(t, "w2", "sleep")
+		"[group:pool]\nprograms=w1,w2\n" + program(t, "w1", "sleep") + program(t, "w2", "sleep") +
+		program(t, "a+b", "print-lines-wait", "1", `it's "a+b" > c`)
 	steps := []struct{ method, path, body string }{
 		{"GET", "/", ""},
 		{"GET", "/index.html", ""},
@@ -92,6 +107,8 @@ func TestCompatURLs(t *testing.T) {
 		{"GET", "/tail.html", ""},
 		{"GET", "/tail.html?processname=nope", ""},
 		{"GET", "/tail.html?processname=pool:w2", ""},
+		{"GET", "/tail.html?processname=a%2Bb", ""},
+		{"GET", "/tail.html?processname=", ""},
 		{"GET", "/ok.html", ""},
 		{"GET", "/nope.html", ""},
 		{"GET", "/index.html?action=stopall", ""},

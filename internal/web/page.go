@@ -86,6 +86,9 @@ func uptime(secs int64) string {
 	return s
 }
 
+// textEscaper escapes text for an HTML text node (& and <).
+var textEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;")
+
 func funcs(loc *time.Location) template.FuncMap {
 	return template.FuncMap{
 		"stateClass": stateClass,
@@ -93,6 +96,22 @@ func funcs(loc *time.Location) template.FuncMap {
 		// query escapes a value for a URL query as supervisord does;
 		// typed as a URL so html/template only normalizes it.
 		"query": func(s string) template.URL { return template.URL(pyQuote(s)) },
+		// text escapes only what must be escaped in HTML text, & and <,
+		// as supervisord's pages do: a script reading the page sees
+		// "a+b 'q'" as supervisord shows it, not html/template's
+		// "a&#43;b &#39;q&#39;".
+		"text": func(s string) template.HTML { return template.HTML(textEscaper.Replace(s)) },
+		// tailTitle is tail.html's whole <title> element with text's
+		// escaping (html/template escapes even trusted HTML inside
+		// <title>)
+		// (a missing or empty name is None, as in supervisord).
+		"tailTitle": func(name *string) template.HTML {
+			n := "None"
+			if name != nil && *name != "" {
+				n = *name
+			}
+			return template.HTML("<title>Supervisor tail of process " + textEscaper.Replace(n) + "</title>")
+		},
 		"unixTime": func(t int64) string {
 			if t == 0 {
 				return ""
