@@ -275,6 +275,7 @@ func cmdCheck(o *options, args []string) int {
 	for _, w := range cfg.Warnings {
 		fmt.Fprintln(o.stderr, "warning: "+w)
 	}
+	checkEnvFiles(o.stderr, cfg)
 	name := o.configFile
 	if name == "" {
 		name = "built-in default configuration"

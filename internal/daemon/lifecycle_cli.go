@@ -28,6 +28,25 @@ func checkLifecycle(w io.Writer, cfg *config.Config) {
 	}
 }
 
+// checkEnvFiles warns, for superd check, about the environment files a
+// spawn would reject now: a line that does not parse (file:line) or a
+// missing required file. They are warnings: the files are read again
+// at every spawn and may be fixed or created before.
+func checkEnvFiles(w io.Writer, cfg *config.Config) {
+	seen := map[string]bool{}
+	for _, g := range cfg.Groups {
+		for _, p := range g.Processes {
+			if seen[p.Program] || len(p.EnvFiles) == 0 {
+				continue
+			}
+			seen[p.Program] = true
+			if _, err := config.ReadEnvFiles(p.EnvFiles); err != nil {
+				fmt.Fprintf(w, "warning: [%s:%s] %v\n", g.Kind, p.Program, err)
+			}
+		}
+	}
+}
+
 func secs(d time.Duration) string {
 	if d%time.Second == 0 {
 		return fmt.Sprintf("%ds", int64(d/time.Second))

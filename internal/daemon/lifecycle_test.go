@@ -2,7 +2,10 @@ package daemon
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -117,5 +120,42 @@ func TestLifecycleConfigInfo(t *testing.T) {
 		if !found {
 			t.Errorf("system.listMethods lacks %s", m)
 		}
+	}
+}
+
+// TestCheckReadsEnvFiles: superd check reads the environment files
+// that exist and warns about a line the spawn would reject (with its
+// file:line) and about a missing required file; the configuration is
+// still valid (the files are read again at every spawn).
+func TestCheckReadsEnvFiles(t *testing.T) {
+	t.Parallel()
+	dir := shortTempDir(t)
+	bad := filepath.Join(dir, "bad.env")
+	if err := os.WriteFile(bad, []byte("A=1\nnot an assignment\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	conf := writeConfig(t, dir, fmt.Sprintf(`[program:db]
+command=sleep 1000
+environment_file=%s, -%s/optional.env
+[program:web]
+command=sleep 1000
+environment_file=%s/missing.env
+`, bad, dir, dir))
+	cmd := exec.Command(superdBin, "check", "-c", conf)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("check: %v\n%s", err, stderr.String())
+	}
+	for _, want := range []string{
+		"warning: [program:db] environment_file " + bad + `:2: expected KEY=VALUE, got "not an assignment"` + "\n",
+		"warning: [program:web] couldn't read environment_file " + dir + "/missing.env: open " + dir + "/missing.env: no such file or directory\n",
+	} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("check stderr lacks %q:\n%s", want, stderr.String())
+		}
+	}
+	if strings.Contains(stderr.String(), "optional.env") {
+		t.Errorf("a missing optional file is not worth a warning:\n%s", stderr.String())
 	}
 }
