@@ -583,7 +583,19 @@ func importService(s *systemdUnit, sec *confSection, autostart bool, progName fu
 		sec.raw("exitcodes", joinInts(codes))
 	}
 	if !isJob {
-		burst, interval := s.get("Unit", "StartLimitBurst"), s.get("Unit", "StartLimitIntervalSec")
+		// [Unit] since systemd 230; [Service] (and StartLimitInterval=)
+		// before, still read by systemd and common in older units
+		first := func(keys ...[2]string) string {
+			for _, k := range keys {
+				if v := s.get(k[0], k[1]); v != "" {
+					return v
+				}
+			}
+			return ""
+		}
+		burst := first([2]string{"Unit", "StartLimitBurst"}, [2]string{"Service", "StartLimitBurst"})
+		interval := first([2]string{"Unit", "StartLimitIntervalSec"}, [2]string{"Unit", "StartLimitInterval"},
+			[2]string{"Service", "StartLimitIntervalSec"}, [2]string{"Service", "StartLimitInterval"})
 		if iv, err := parseTimespan(interval); err == nil && iv == 0 && burst == "" {
 			// no start limit: never give up
 			sec.raw("startretries_forever", "true")

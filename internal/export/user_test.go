@@ -375,3 +375,24 @@ func TestImportTimerWeekdays(t *testing.T) {
 		t.Errorf("a year:\n%s", conf.String(false))
 	}
 }
+
+// StartLimitBurst=/StartLimitIntervalSec= (and the older
+// StartLimitInterval=) in [Service], where units written before systemd
+// 230 have them and systemd still reads them, map as in [Unit].
+func TestImportStartLimitInService(t *testing.T) {
+	t.Parallel()
+	for _, body := range []string{
+		"[Service]\nExecStart=/bin/cat\nStartLimitBurst=5\nStartLimitIntervalSec=60\n",
+		"[Service]\nExecStart=/bin/cat\nStartLimitBurst=5\nStartLimitInterval=60\n",
+		"[Unit]\nStartLimitBurst=5\nStartLimitIntervalSec=60\n[Service]\nExecStart=/bin/cat\n",
+	} {
+		conf, err := importSystemd([]input{{Path: "w.service", Data: []byte(body)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := conf.String(false)
+		if !strings.Contains(text, "startretries = 4\n") || !strings.Contains(text, "startsecs = 12\n") || strings.Contains(text, "StartLimit") {
+			t.Errorf("%q:\n%s", body, text)
+		}
+	}
+}
