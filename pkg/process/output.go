@@ -106,6 +106,22 @@ func CleanupAutoLogs(childlogdir, identifier string, log *slog.Logger) {
 	}
 }
 
+// retryAutoLogs creates, at a spawn, an AUTO log file that could not
+// be created before (childlogdir full or missing): without it the
+// program's output was dropped until superd itself restarted, even
+// after space came back. (A channel that also goes to syslog has a
+// writer already, which an old child's output may still use: it is
+// left as it is.)
+func (s *Supervisor) retryAutoLogs(p *proc) {
+	if p.cfg.Stdout.File == "AUTO" && p.stdoutPath == "" && !p.stdoutAuto && p.stdoutLog == nil {
+		p.stdoutPath = s.logPath(p.cfg, "stdout", "AUTO")
+	}
+	stderr := !p.cfg.RedirectStderr || p.g.cfg.Kind == config.KindEventListener
+	if stderr && p.cfg.Stderr.File == "AUTO" && p.stderrPath == "" && !p.stderrAuto && p.stderrLog == nil {
+		p.stderrPath = s.logPath(p.cfg, "stderr", "AUTO")
+	}
+}
+
 // ensureLogs opens the log writers of p (at its first spawn). An error
 // is a spawn error, as supervisord's make_dispatchers failing.
 func (s *Supervisor) ensureLogs(p *proc) error {

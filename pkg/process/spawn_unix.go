@@ -373,6 +373,7 @@ func (s *Supervisor) spawn(p *proc) (pid int, spawnErr string) {
 		if err != nil {
 			return 0, err.Error()
 		}
+		s.retryAutoLogs(p)
 		err = s.ensureLogs(p)
 		if err == nil {
 			pipes, err = makePipes(!pc.RedirectStderr || listener)
