@@ -392,6 +392,51 @@ func TestBrowserJobs(t *testing.T) {
 	}
 }
 
+// TestBrowserJobsLive: changes made elsewhere reach an open page
+// without a reload: a job added by reread/update appears on a page
+// opened without jobs, a job disabled through XML-RPC (superctl jobs
+// disable) shows [disabled], and the section goes when the last job is
+// removed.
+func TestBrowserJobsLive(t *testing.T) {
+	ctx := newBrowser(t)
+	t.Parallel()
+	d := startDaemon(t, superdBin, "", "", "[supervisord]\nstatedir=$DIR/state\n\n[program:web]\ncommand=sleep 1000\n")
+	do(t, ctx, "open dashboard", chromedp.Navigate(d.base+"/"), chromedp.WaitVisible(chromedp.CSS("#live.on")))
+	if eval[bool](t, ctx, `!!document.getElementById("jobs")`) {
+		t.Fatal("a jobs section without jobs")
+	}
+	conf, err := os.ReadFile(d.conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withJob := append(slices.Clone(conf), "\n[job:hello]\ncommand=/bin/true\ninterval=01:00:00\n"...)
+	if err := os.WriteFile(d.conf, withJob, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, err := d.client.ReloadConfig(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the added job on the open page", func() bool {
+		return eval[bool](t, ctx, `!!document.querySelector('#jobs tr[data-job="hello"]')`)
+	})
+	do(t, ctx, "wait for the live stream", chromedp.WaitVisible(chromedp.CSS("#live.on")))
+	eval[bool](t, ctx, `window.noReload = true`)
+	if err := d.client.DisableJob(t.Context(), "hello"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "[disabled] on the open page", func() bool { return text(t, ctx, `tr[data-job="hello"] td.next`) == "[disabled]" })
+	if err := os.WriteFile(d.conf, conf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, err := d.client.ReloadConfig(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the jobs section gone", func() bool { return eval[bool](t, ctx, `!document.getElementById("jobs")`) })
+	if !eval[bool](t, ctx, `window.noReload === true`) {
+		t.Error("the page was loaded again for a disable or a removal")
+	}
+}
+
 // TestBrowserLogPauseBounded: a log view left paused on a chatty log
 // holds at most its limit (here lowered to 2000 characters), and on
 // resume says how much it skipped, then shows the newest output.

@@ -64,6 +64,9 @@ func (t *tracker) healthy(ns string) (healthy, known bool) {
 }
 
 func (t *tracker) observeJob(e events.Event) {
+	if e.Type == events.SuperdJobChanged {
+		return // no run to count; open pages reload the section
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	name := e.Job

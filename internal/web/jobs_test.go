@@ -203,7 +203,16 @@ func TestJobsSection(t *testing.T) {
 	waitFor(t, "the run counted", func() bool {
 		return strings.Contains(scrape(), `superd_job_runs_total{job="backup",result="failed"} 1`)
 	})
+	// A control's change (hold: no job name) reaches open pages too, and
+	// counts no run.
+	bus.Publish(events.Event{Type: events.SuperdJobChanged, Reason: "held"})
+	if ev := next(); !strings.Contains(ev, `"jobs":true`) {
+		t.Errorf("after SUPERD_JOB_CHANGED: %q", ev)
+	}
 	m := scrape()
+	if strings.Contains(m, `job=""`) {
+		t.Errorf("SUPERD_JOB_CHANGED made a series for job \"\":\n%s", m)
+	}
 	for _, want := range []string{`superd_job_duration_seconds_bucket{job="backup",le="5"} 1`,
 		`superd_job_duration_seconds_bucket{job="backup",le="1"} 0`, `superd_job_next_run_timestamp_seconds{job="backup"} 1.7000864e+09`, `superd_job_enabled{job="backup"} 1`} {
 		if !strings.Contains(m, want) {

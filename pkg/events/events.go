@@ -56,6 +56,7 @@ const (
 	SuperdJobStarted  Type = "SUPERD_JOB_STARTED"  // a run started (PID set)
 	SuperdJobFinished Type = "SUPERD_JOB_FINISHED" // a run ended: Result ok failed timeout interrupted
 	SuperdJobSkipped  Type = "SUPERD_JOB_SKIPPED"  // a due run did not start: Reason
+	SuperdJobChanged  Type = "SUPERD_JOB_CHANGED"  // a control or the configuration changed a job: Reason says how (Job "" for hold/release)
 
 	// A program's health checks (healthcheck=): Reason says why it is
 	// unhealthy; HEALTHY follows when a check passes again.
@@ -106,6 +107,7 @@ var parents = map[Type]Type{
 	SuperdJobStarted:  SuperdJob,
 	SuperdJobFinished: SuperdJob,
 	SuperdJobSkipped:  SuperdJob,
+	SuperdJobChanged:  SuperdJob,
 
 	SuperdProcessHealth:    Everything,
 	SuperdProcessUnhealthy: SuperdProcessHealth,

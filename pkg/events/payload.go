@@ -49,6 +49,8 @@ func (e Event) Payload() string {
 		b.WriteString("when:" + strconv.FormatInt(e.When, 10))
 	case e.Type.Is(ProcessGroup):
 		b.WriteString("groupname:" + e.Group + "\n")
+	case e.Type == SuperdJobChanged:
+		b.WriteString("jobname:" + e.Job + " change:" + e.Reason)
 	case e.Type.Is(SuperdJob):
 		b.WriteString("jobname:" + e.Job + " trigger:" + e.Trigger + " pid:" + strconv.Itoa(e.PID))
 		switch e.Type {

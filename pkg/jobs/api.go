@@ -178,6 +178,7 @@ func (s *Scheduler) SetEnabled(ctx context.Context, name string, on bool) error 
 			now := time.Now()
 			j.last = now
 			s.plan(j, now)
+			s.changed(name, map[bool]string{true: "enabled", false: "disabled"}[on])
 		}
 		j.rec.Enabled = &on
 		if on == j.cfg.Enabled {
@@ -216,6 +217,7 @@ func (s *Scheduler) SetSchedule(ctx context.Context, name, spec string) error {
 		now := time.Now()
 		j.last = now
 		s.plan(j, now)
+		s.changed(name, "schedule")
 		s.w.put(state.JobWrite{Name: name, Record: recCopy(j.rec)})
 		return struct{}{}, nil
 	})
@@ -233,6 +235,7 @@ func (s *Scheduler) SetHeld(ctx context.Context, held bool) error {
 				j.last = now
 				s.plan(j, now)
 			}
+			s.changed("", map[bool]string{true: "held", false: "released"}[held])
 		}
 		h := held
 		s.w.put(state.JobWrite{Hold: &h})
@@ -334,6 +337,14 @@ func (s *Scheduler) Update(ctx context.Context, cfg *config.Config) (added, chan
 			s.addJob(jc, rec, now, false)
 		}
 		s.prune(now)
+		for _, l := range []struct {
+			names []string
+			how   string
+		}{{a, "added"}, {c, "changed"}, {r, "removed"}} {
+			for _, name := range l.names {
+				s.changed(name, l.how)
+			}
+		}
 		return res{a, c, r}, nil
 	})
 	return out.a, out.c, out.r, err

@@ -436,3 +436,53 @@ func TestNotifications(t *testing.T) {
 		t.Errorf("notifications:\n%s", joined)
 	}
 }
+
+// TestControlsPublishChanges: every control that changes a job, and an
+// update that adds, changes or removes jobs, publishes
+// SUPERD_JOB_CHANGED saying how, so that open dashboards update at once;
+// a control that changes nothing publishes nothing.
+func TestControlsPublishChanges(t *testing.T) {
+	t.Parallel()
+	h := start(t, "[job:a]\ncommand=true\n"+never+"\n\n[job:b]\ncommand=true\n"+never+"\n")
+	ctx := context.Background()
+	next := func(job, how string) {
+		t.Helper()
+		e := h.wait(10*time.Second, func(e events.Event) bool { return e.Type == events.SuperdJobChanged })
+		if e.Job != job || e.Reason != how {
+			t.Fatalf("got SUPERD_JOB_CHANGED job %q %q, want %q %q", e.Job, e.Reason, job, how)
+		}
+		if want := "jobname:" + job + " change:" + how; e.Payload() != want {
+			t.Errorf("payload %q, want %q", e.Payload(), want)
+		}
+	}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(h.sched.SetEnabled(ctx, "a", false))
+	next("a", "disabled")
+	must(h.sched.SetEnabled(ctx, "a", false)) // no change: no event
+	must(h.sched.SetEnabled(ctx, "a", true))
+	next("a", "enabled")
+	must(h.sched.SetSchedule(ctx, "b", "interval 05:00"))
+	next("b", "schedule")
+	must(h.sched.SetHeld(ctx, true))
+	next("", "held")
+	must(h.sched.SetHeld(ctx, false))
+	next("", "released")
+
+	path := filepath.Join(h.dir, "superd.conf")
+	conf := "[supervisord]\nlogfile=%(here)s/superd.log\nchildlogdir=%(here)s\n" +
+		"[job:b]\ncommand=false\n" + never + "\n\n[job:c]\ncommand=true\n" + never + "\n"
+	must(os.WriteFile(path, []byte(conf), 0o644))
+	cfg, err := config.Load(path)
+	must(err)
+	if _, _, _, err := h.sched.Update(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	next("c", "added")
+	next("b", "changed")
+	next("a", "removed")
+}

@@ -500,6 +500,12 @@ func (s *Scheduler) beginStop(force bool) {
 	}
 }
 
+// changed publishes SUPERD_JOB_CHANGED for the job name ("" for all)
+// with how it changed, so that views of the jobs (the dashboard) update.
+func (s *Scheduler) changed(name, how string) {
+	s.emit(events.Event{Type: events.SuperdJobChanged, Job: name, Reason: how})
+}
+
 // emit publishes e on the bus.
 func (s *Scheduler) emit(e events.Event) {
 	if s.opts.Bus != nil {

@@ -183,7 +183,11 @@
       if (r) { r.tr.remove(); rows.delete(ns); }
     }
     recount();
-    if (m.jobs && refreshJobs) refreshJobs();
+    if (m.jobs) {
+      // The first job of a page that had none needs the section the
+      // server renders: load the page again.
+      if (refreshJobs) refreshJobs(); else location.reload();
+    }
     const st = window.superdStats;
     st.messages++;
     st.maxApply = Math.max(st.maxApply, performance.now() - t0);
@@ -302,8 +306,10 @@
     }
     refreshJobs = async function () {
       const res = await fetch("api/jobs", {headers: {"Accept": "application/json"}});
+      if (res.status === 404) { jobs.remove(); refreshJobs = null; return; } // no jobs any more
       if (!res.ok) return;
       const d = await res.json();
+      if (!d.Jobs.length) { jobs.remove(); refreshJobs = null; return; } // the last job was removed
       held.classList.toggle("hidden", !d.Held);
       const names = new Set(d.Jobs.map(j => j.name));
       for (const tr of [...jtb.querySelectorAll("tr.job, tr.history")]) if (!names.has(tr.dataset.job)) tr.remove();
