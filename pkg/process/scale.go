@@ -288,6 +288,7 @@ func (s *Supervisor) removeProc(p *proc) error {
 	gc.Processes = slices.DeleteFunc(slices.Clone(g.cfg.Processes), func(pc *config.Process) bool { return pc == p.cfg })
 	g.cfg = &gc
 	s.log.Info(fmt.Sprintf("removed: %s (scaled down)", namespecOf(p)))
+	s.retainListen() // its own listen_reuseport sockets
 	return nil
 }
 

@@ -93,16 +93,33 @@ func (s *Supervisor) openListen(g *config.Group) {
 	}
 }
 
-// retainListen closes the listen= sockets that neither an active group
-// nor the latest configuration uses any more (the program was removed,
-// or its listen= changed, by update; or a restart of superd dropped it).
+// retainListen closes the listen= sockets no process needs any more:
+// a socket is kept while a process of an active group uses it, or the
+// latest configuration has it for a group not added yet (update will
+// add it; a restart of superd keeps what the new configuration still
+// has). So update closes the sockets of a removed program or an old
+// listen=, and scale down those of the processes it removed (with
+// listen_reuseport each process has its own socket, and the kernel
+// would keep handing it connections nobody accepts).
 func (s *Supervisor) retainListen() {
-	keep := sockets.Keys(s.latest)
+	keep := map[string]bool{}
+	add := func(pc *config.Process) {
+		for i := range pc.Listen {
+			keep[sockets.Key(&pc.Listen[i], pc.Name, pc.ListenReusePort)] = true
+		}
+	}
+	if s.latest != nil {
+		for _, g := range s.latest.Groups {
+			if s.groups[g.Name] == nil {
+				for _, pc := range g.Processes {
+					add(pc)
+				}
+			}
+		}
+	}
 	for _, g := range s.groups {
 		for _, pc := range g.cfg.Processes {
-			for i := range pc.Listen {
-				keep[sockets.Key(&pc.Listen[i], pc.Name, pc.ListenReusePort)] = true
-			}
+			add(pc)
 		}
 	}
 	s.socks.Retain(keep)

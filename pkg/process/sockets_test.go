@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"github.com/superd/superd/internal/testproc"
 	"net"
 	"os"
 	"path/filepath"
@@ -322,5 +323,53 @@ func TestFCGISocketTakenBeforeStart(t *testing.T) {
 	}
 	if n := h.s.socks.Refs("web"); n != 0 {
 		t.Fatalf("%d references after the failed start", n)
+	}
+}
+
+// TestReusePortScaleDownClosesSocket: with listen_reuseport each
+// process has its own SO_REUSEPORT socket, and the kernel spreads new
+// connections over all of them; a process removed by scale down must
+// take its socket along, or the connections the kernel hashes to it
+// wait forever with nobody to accept them.
+func TestReusePortScaleDownClosesSocket(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	port := freePort(t)
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	cfg, err := config.Parse(filepath.Join(dir, "s.conf"), []byte(fmt.Sprintf(`[supervisord]
+childlogdir=%s
+[program:sa]
+command=%s
+process_name=sa%%(process_num)d
+numprocs=3
+listen=tcp://%s
+listen_reuseport=true
+startsecs=0
+`, dir, testproc.Command(t, "listen-serve"), addr)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := start(t, cfg)
+	for _, n := range []string{"sa0", "sa1", "sa2"} {
+		h.waitState(n, Running)
+	}
+	if _, err := h.s.ScaleGroup(h.ctx(), "sa", 1); err != nil {
+		t.Fatal(err)
+	}
+	if held := h.s.socks.Held(); len(held) != 1 || !strings.HasSuffix(held[0], "#sa0") {
+		t.Errorf("sockets held after scaling down to sa0: %v", held)
+	}
+	pid := strconv.Itoa(h.info("sa:sa0").PID)
+	for i := 0; i < 30; i++ {
+		c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.SetDeadline(time.Now().Add(3 * time.Second))
+		line, err := bufio.NewReader(c).ReadString('\n')
+		c.Close()
+		if got, _, _ := strings.Cut(line, " "); err != nil || got != pid {
+			t.Fatalf("connection %d: %q %v (only sa0, pid %s, is left)", i, line, err, pid)
+		}
 	}
 }
