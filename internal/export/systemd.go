@@ -488,7 +488,16 @@ func execSection(cfg *config.Config, u *unit, p *config.Process, note func(strin
 	argv := append([]string(nil), p.Argv...)
 	if filepath.IsAbs(argv[0]) {
 		argv[0] = filepath.Clean(argv[0])
-	} else if !strings.Contains(argv[0], "/") {
+	} else if strings.Contains(argv[0], "/") {
+		// a relative path: the child runs it from directory= (it
+		// chdirs, then execs); systemd takes absolute paths only
+		if p.Directory != "" && filepath.IsAbs(p.Directory) {
+			note("command %s: a relative path, run from directory=%s: written as %s", argv[0], p.Directory, filepath.Join(p.Directory, argv[0]))
+			argv[0] = filepath.Join(p.Directory, argv[0])
+		} else {
+			note("command %s: a relative path (to superd's working directory); systemd needs an absolute one", argv[0])
+		}
+	} else {
 		if abs, err := lookPath(argv[0], cfg, p); err == nil {
 			argv[0] = abs
 		} else {

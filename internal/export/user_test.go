@@ -396,3 +396,26 @@ func TestImportStartLimitInService(t *testing.T) {
 		}
 	}
 }
+
+// A command given as a relative path (bin/server) runs from directory=
+// (the child chdirs, then execs): the unit gets the absolute path, since
+// systemd refuses a relative one ("Neither a valid executable name nor
+// an absolute path").
+func TestSystemdRelativeCommand(t *testing.T) {
+	t.Parallel()
+	cfg := loadText(t, "[supervisord]\n[program:rel]\ncommand=bin/server --port 80\ndirectory=/srv/app\n[program:nodir]\ncommand=./run.sh\n")
+	res, err := Systemd(cfg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	units := map[string]string{}
+	for _, f := range res.Files {
+		units[f.Name] = string(f.Data)
+	}
+	if u := units["rel.service"]; !strings.Contains(u, "\nExecStart=/srv/app/bin/server --port 80\n") || !strings.Contains(u, "a relative path, run from directory=/srv/app") {
+		t.Errorf("rel.service:\n%s", u)
+	}
+	if u := units["nodir.service"]; !strings.Contains(u, "systemd needs an absolute one") {
+		t.Errorf("nodir.service says nothing about its relative command:\n%s", u)
+	}
+}
