@@ -345,6 +345,10 @@ func doScale(c *controller, ctx context.Context, arg string) (bool, error) {
 			c.output(stepLine(s, s.Reason))
 		}
 	}
-	c.output(fmt.Sprintf("%s: %d processes", group, n))
+	if n == 1 {
+		c.output(group + ": 1 process")
+	} else {
+		c.output(fmt.Sprintf("%s: %d processes", group, n))
+	}
 	return false, nil
 }

@@ -146,6 +146,10 @@ func TestLifecycleCommands(t *testing.T) {
 	if r.rc != 2 || !strings.Contains(r.stdout, "web: ERROR (process_name of [program:web] does not use %(process_num)") {
 		t.Errorf("scale web 2: rc %d %q", r.rc, r.stdout)
 	}
+	r = run("scale", "web", "1") // nothing to do, in the singular
+	if r.rc != 0 || r.stdout != "web: 1 process\n" {
+		t.Errorf("scale web 1: rc %d %q", r.rc, r.stdout)
+	}
 	r = run("scale", "nope", "2")
 	if r.rc != 2 || r.stdout != "nope: ERROR (no such group)\n" {
 		t.Errorf("scale nope: rc %d %q", r.rc, r.stdout)
