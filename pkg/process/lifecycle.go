@@ -67,6 +67,10 @@ func (s *Supervisor) startProbe(p *proc, kind string, pid int) {
 	ctx, cancel := context.WithCancel(context.Background())
 	run.cancel = cancel
 	env := p.probeEnv
+	as := probeAs{dir: p.cfg.Directory}
+	if pr.Kind == "exec" {
+		as.cred, _ = credential(p.cfg) // a failure already failed the spawn
+	}
 	go func() {
 		wait := func(d time.Duration) bool {
 			t := time.NewTimer(d)
@@ -84,7 +88,7 @@ func (s *Supervisor) startProbe(p *proc, kind string, pid int) {
 			}
 			ok, msg := true, ""
 			if pr.Kind != "notify" { // a watchdog is judged by the loop
-				ok, msg = s.runProbe(ctx, pr, timeout, env)
+				ok, msg = s.runProbe(ctx, pr, timeout, env, as)
 			}
 			if ctx.Err() != nil {
 				return
@@ -126,8 +130,15 @@ func (s *Supervisor) probeResult(ev loopEvent) {
 	s.apply(p, event{kind: evHealth, pid: ev.pid, ok: ok, msg: msg})
 }
 
+// probeAs is who runs an exec probe, and where: the program's user=
+// and directory=.
+type probeAs struct {
+	cred *syscall.Credential
+	dir  string
+}
+
 // runProbe makes one attempt of pr; msg says why it failed.
-func (s *Supervisor) runProbe(ctx context.Context, pr *config.Probe, timeout time.Duration, env []string) (bool, string) {
+func (s *Supervisor) runProbe(ctx context.Context, pr *config.Probe, timeout time.Duration, env []string, as probeAs) (bool, string) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	switch pr.Kind {
@@ -158,7 +169,7 @@ func (s *Supervisor) runProbe(ctx context.Context, pr *config.Probe, timeout tim
 		}
 		return false, "HTTP " + resp.Status
 	case "exec":
-		return s.execProbe(ctx, pr.Argv, env, timeout)
+		return s.execProbe(ctx, pr.Argv, env, timeout, as)
 	}
 	return false, "unknown probe " + pr.Kind
 }
@@ -181,7 +192,7 @@ var probeClient = &http.Client{
 // execProbe runs argv in its own process group and passes on exit 0.
 // In reaper mode the reaper owns wait4(-1), so the child is registered
 // with it (as a spawned program's is) instead of waited for here.
-func (s *Supervisor) execProbe(ctx context.Context, argv []string, env []string, timeout time.Duration) (bool, string) {
+func (s *Supervisor) execProbe(ctx context.Context, argv []string, env []string, timeout time.Duration, as probeAs) (bool, string) {
 	path, err := exec.LookPath(argv[0])
 	if err != nil {
 		return false, shortErr(err)
@@ -191,7 +202,8 @@ func (s *Supervisor) execProbe(ctx context.Context, argv []string, env []string,
 		return false, err.Error()
 	}
 	defer devnull.Close()
-	attr := &os.ProcAttr{Env: env, Files: []*os.File{devnull, devnull, devnull}, Sys: &syscall.SysProcAttr{Setpgid: true}}
+	attr := &os.ProcAttr{Env: env, Dir: as.dir, Files: []*os.File{devnull, devnull, devnull},
+		Sys: &syscall.SysProcAttr{Setpgid: true, Credential: as.cred}}
 	var osp *os.Process
 	var done <-chan syscall.WaitStatus
 	if s.reaper != nil {

@@ -488,7 +488,7 @@ func TestHTTPProbeTLSUnverified(t *testing.T) {
 		mu.Lock()
 		code = c.code
 		mu.Unlock()
-		ok, msg := s.runProbe(context.Background(), probe(t, srv.URL+"/healthz"), 5*time.Second, nil)
+		ok, msg := s.runProbe(context.Background(), probe(t, srv.URL+"/healthz"), 5*time.Second, nil, probeAs{})
 		if ok != c.ok || msg != c.msg {
 			t.Errorf("https probe of a self-signed server answering %d: %v %q, want %v %q", c.code, ok, msg, c.ok, c.msg)
 		}
@@ -600,4 +600,21 @@ func TestDependencyNotAddedYet(t *testing.T) {
 	if webUp.Time.Before(dbUp.Time) {
 		t.Errorf("web RUNNING before db")
 	}
+}
+
+// TestExecProbeRunsAsTheProgram: an exec: probe runs with the
+// program's user= and directory=, as the program itself (it checks the
+// program, and a config that lowers a program's privileges should not
+// run its checks as root).
+func TestExecProbeRunsAsTheProgram(t *testing.T) {
+	t.Parallel()
+	if os.Getuid() != 0 {
+		t.Skip("needs root to switch to nobody")
+	}
+	p := shProc("web", "exec sleep 1000")
+	p.User, p.Directory = "nobody", "/tmp"
+	p.Ready = probe(t, `exec:sh -c 'test "$(id -un)" = nobody && test "$(pwd)" = /tmp'`)
+	p.ReadyTimeout, p.StartRetries = 3*time.Second, 0
+	h := start(t, testConfig(t, groupOf(p)))
+	h.expectStates("web", "STARTING", "RUNNING")
 }
