@@ -28,11 +28,14 @@ const (
 )
 
 // minRestartInterval is the least time between two starts of a process
-// when the second is an automatic restart: supervisord restarts an
-// EXITED process on its loop's next pass, after a poll() of up to a
-// second, so a program that exits at once (startsecs=0, autorestart)
-// crash-loops there at about one start a second, not as fast as fork
-// allows.
+// when both are automatic restarts: supervisord restarts an EXITED
+// process on its loop's next pass, which comes at once while anything
+// else happens (a signal, a request, output) and otherwise after a
+// poll() of up to a second, so a program that exits at once
+// (startsecs=0, autorestart) crash-loops there at about one start a
+// second, not as fast as fork allows. The first automatic restart after
+// any other start (a program killed by a signal soon after a manual
+// start or restart) is immediate, as on a busy supervisord.
 const minRestartInterval = time.Second
 
 // evKind is the kind of input to the step function.
@@ -108,6 +111,7 @@ type machine struct {
 	exitStatus int
 	spawnErr   string
 	pid        int
+	autoStart  bool // the last start was an immediate automatic restart
 
 	// superd's lifecycle extensions (zero: supervisord's behaviour).
 	waiting     string    // STARTING without a child: what it waits for (set by the loop)
@@ -164,6 +168,7 @@ func (m *machine) step(ev event, now time.Time, spawnOK bool) []action {
 		m.spawnErr = ""
 		m.exitStatus = 0
 		m.laststart = now
+		m.autoStart = false
 		m.restartAt, m.restartWhy = time.Time{}, ""
 		m.waiting, m.probeErr, m.readyKill = "", "", false
 		acts = append(acts, action{kind: actCancel})
@@ -203,10 +208,14 @@ func (m *machine) step(ev event, now time.Time, spawnOK bool) []action {
 			if spawnOK && (m.backoff <= m.cfg.StartRetries || m.cfg.StartRetriesForever) {
 				acts = append(acts, m.step(event{kind: evStart}, now, spawnOK)...)
 			}
-		case ev.timer == timerRestart && m.state == Backoff,
-			ev.timer == timerAutoRestart && m.state == Exited:
+		case ev.timer == timerRestart && m.state == Backoff:
 			if spawnOK {
 				acts = append(acts, m.step(event{kind: evStart}, now, spawnOK)...)
+			}
+		case ev.timer == timerAutoRestart && m.state == Exited:
+			if spawnOK {
+				acts = append(acts, m.step(event{kind: evStart}, now, spawnOK)...)
+				m.autoStart = m.state == Starting // still a crash loop
 			}
 		case ev.timer == timerReady && m.state == Starting && m.pid != 0 && !m.readyKill:
 			// Not ready in time: a failed start. The child is stopped
@@ -410,11 +419,12 @@ func (m *machine) exit(ev event, now time.Time, spawnOK bool) []action {
 			acts = append(acts, logAct(slog.LevelInfo, "restarting %s in %s (%s)", m.name, d, how))
 			return append(acts, action{kind: actTimer, timer: timerRestart, after: d})
 		}
-		if d := m.laststart.Add(minRestartInterval).Sub(now); d > 0 && m.state == Exited {
+		if d := m.laststart.Add(minRestartInterval).Sub(now); d > 0 && m.state == Exited && m.autoStart {
 			// A crash loop: EXITED until a second after the last start.
 			return append(acts, action{kind: actTimer, timer: timerAutoRestart, after: d})
 		}
 		acts = append(acts, m.step(event{kind: evStart}, now, spawnOK)...)
+		m.autoStart = m.state == Starting
 	}
 	return acts
 }

@@ -107,15 +107,20 @@ func TestStep(t *testing.T) {
 			},
 		},
 		{
-			// A crash loop (startsecs=0): restarted a second after the
-			// previous start, EXITED meanwhile, as supervisord's next pass.
+			// A crash loop (startsecs=0): the first automatic restart
+			// after a start is immediate; the next ones come a second
+			// after the previous start, EXITED meanwhile, as
+			// supervisord's next pass.
 			name: "quick exit restarts a second after the start",
 			cfg:  func(c *config.Process) { c.Autorestart = config.AutorestartTrue; c.StartSecs = 0 },
 			clock: func(i int) time.Time {
-				return now.Add([]time.Duration{0, 0, 300 * time.Millisecond, time.Second, time.Second}[i])
+				return now.Add([]time.Duration{0, 0, 100 * time.Millisecond, 100 * time.Millisecond, 400 * time.Millisecond, time.Second + 100*time.Millisecond, time.Second + 100*time.Millisecond}[i])
 			},
 			steps: []step{
 				{start, true, nil, Starting},
+				{spawned, true, nil, Running},
+				{event{kind: evExit, pid: 42, status: exited(3)}, true, []string{"cancel", "emit RUNNING>EXITED unexpected pid=42",
+					"log WARN exited: x (exit status 3; not expected)", "exited 42", "cancel", "emit EXITED>STARTING tries=0", "spawn"}, Starting},
 				{spawned, true, nil, Running},
 				{event{kind: evExit, pid: 42, status: exited(3)}, true, []string{"cancel", "emit RUNNING>EXITED unexpected pid=42",
 					"log WARN exited: x (exit status 3; not expected)", "exited 42", "timer 700ms 6"}, Exited},
