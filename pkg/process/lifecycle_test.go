@@ -562,6 +562,25 @@ func TestDependantsComeBack(t *testing.T) {
 			t.Errorf("%s is %s; stopped explicitly (web) or for a stopped dependency (api), it should stay STOPPED", n, st)
 		}
 	}
+	// So does stop all, also for processes already stopped for their
+	// dependency.
+	if err := h.s.StartProcess(h.ctx(), "api", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.s.StopProcess(h.ctx(), "db", true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.s.StopAll(h.ctx(), true); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.s.StartProcess(h.ctx(), "db", true); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"web", "api"} {
+		if st := h.info(n).State; st != Stopped {
+			t.Errorf("%s is %s after stop all and start db; it should stay STOPPED", n, st)
+		}
+	}
 }
 
 // TestDependencyNotAddedYet: an update that adds web and the db it

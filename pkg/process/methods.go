@@ -471,6 +471,9 @@ func (s *Supervisor) stopMany(wait bool) (func(*proc) bool, func(p *proc, n stri
 	var was map[*proc]bool
 	pred := func(p *proc) bool { // runs on the loop
 		s.cancelPacedRestart(p)
+		// A target of this stop, running or stopped for a dependency
+		// before: not started again with its dependencies.
+		p.depStopped = false
 		if !s.anyDeps {
 			return isRunning(p)
 		}
@@ -487,7 +490,6 @@ func (s *Supervisor) stopMany(wait bool) (func(*proc) bool, func(p *proc, n stri
 			stop(p, n, done)
 			return
 		}
-		p.depStopped = false // a target of this stop too
 		if !wait || p.m.state.stopped() {
 			done(nil)
 			return
