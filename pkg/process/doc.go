@@ -106,7 +106,9 @@
 // RUNNING, and cleanup cancels the rest. Children with notify probes
 // share one abstract-namespace datagram socket (NOTIFY_SOCKET) whose
 // reader goroutine posts every datagram with the sender's pid
-// (SO_PASSCRED); it ends when cleanup closes the socket. Dependencies
+// (SO_PASSCRED) and its process group, looked up at once (a helper
+// such as systemd-notify may be gone when the loop gets to it); it
+// ends when cleanup closes the socket. Dependencies
 // are resolved by the loop itself (settleDeps after every step): a
 // process whose dependencies are not RUNNING stays STARTING without a
 // child, a stop waits for the process's dependants to stop, and the

@@ -308,7 +308,12 @@ func (s *Supervisor) notifyAddr() string {
 				}
 			}
 			if pid > 0 {
-				s.post(loopEvent{kind: leNotify, pid: pid, msg: string(buf[:n])})
+				// The sender's process group, now: a short-lived
+				// helper (systemd-notify) is still waiting for the
+				// barrier it sends next, but may be gone by the time
+				// the loop looks.
+				pgid, _ := unix.Getpgid(pid)
+				s.post(loopEvent{kind: leNotify, pid: pid, pgid: pgid, msg: string(buf[:n])})
 			}
 		}
 	}()
@@ -322,13 +327,11 @@ func (s *Supervisor) closeNotify() {
 }
 
 // notified handles one sd_notify datagram from pid: the child itself,
-// or a process in its process group (a wrapper's child).
-func (s *Supervisor) notified(pid int, msg string) {
+// or a process in its process group pgid (a wrapper's child).
+func (s *Supervisor) notified(pid, pgid int, msg string) {
 	p := s.pids[pid]
-	if p == nil {
-		if pg, err := unix.Getpgid(pid); err == nil {
-			p = s.pids[pg]
-		}
+	if p == nil && pgid > 0 {
+		p = s.pids[pgid]
 	}
 	if p == nil || p.m.pid == 0 {
 		s.log.Debug(fmt.Sprintf("sd_notify from unknown pid %d ignored: %q", pid, msg))

@@ -637,3 +637,50 @@ func TestExecProbeRunsAsTheProgram(t *testing.T) {
 	h := start(t, testConfig(t, groupOf(p)))
 	h.expectStates("web", "STARTING", "RUNNING")
 }
+
+// TestNotifyFromShortLivedHelper: READY=1 sent by a helper in the
+// child's process group that exits at once (systemd-notify --ready in a
+// shell script) counts even when superd's loop handles the datagram
+// only after the helper is gone: the sender's process group is looked
+// up when the datagram is received, while systemd-notify still waits
+// for its barrier.
+func TestNotifyFromShortLivedHelper(t *testing.T) {
+	t.Parallel()
+	py := python(t)
+	done := filepath.Join(t.TempDir(), "helper-gone")
+	// The helper waits for a barrier as systemd-notify does: a second
+	// datagram carrying a pipe's write end; it exits once the receiver
+	// has closed it.
+	helper := `import os, socket, array
+a = os.environ["NOTIFY_SOCKET"]
+if a.startswith("@"): a = "\0" + a[1:]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.sendto(b"READY=1", a)
+r, w = os.pipe()
+s.sendmsg([b"BARRIER=1"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [w]))], 0, a)
+os.close(w)
+os.read(r, 1)`
+	p := shProc("svc", fmt.Sprintf("sleep 0.5; %s -c '%s'; touch %s; exec sleep 1000", py, helper, done))
+	p.Ready = probe(t, "notify")
+	p.ReadyTimeout, p.StartRetries = 10*time.Second, 0
+	h := start(t, testConfig(t, groupOf(p)))
+	h.waitState("svc", Starting)
+	// Hold the loop until the helper has exited and been reaped.
+	_, err := call(h.ctx(), h.s, func(reply func(struct{}, error)) {
+		end := time.Now().Add(deadline)
+		for time.Now().Before(end) {
+			if _, err := os.Stat(done); err == nil {
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		reply(struct{}{}, nil)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(done); err != nil {
+		t.Fatalf("the helper did not finish: %v", err)
+	}
+	h.expectStates("svc", "RUNNING")
+}

@@ -187,6 +187,7 @@ type loopEvent struct {
 	probe  string // leProbe: "ready" or "health"
 	ok     bool
 	msg    string
+	pgid   int // leNotify: the sender's process group when it was received
 }
 
 // New prepares a supervisor for cfg. Nothing is started until Run.
@@ -405,7 +406,7 @@ func (s *Supervisor) handle(ev loopEvent) {
 	case leProbe:
 		s.probeResult(ev)
 	case leNotify:
-		s.notified(ev.pid, ev.msg)
+		s.notified(ev.pid, ev.pgid, ev.msg)
 	case leStopReport:
 		p := ev.p
 		p.report = nil
