@@ -317,6 +317,7 @@ func (l *loader) resolveDeps(groups []*Group) {
 			}
 			s := sectionOf(p)
 			set := map[string]bool{}
+			var problems []string // every bad name of the line, reported at once
 			for _, name := range p.DependsOn {
 				var targets []*Process
 				gn, pn, hasColon := strings.Cut(name, ":")
@@ -341,20 +342,25 @@ func (l *loader) resolveDeps(groups []*Group) {
 					}
 				}
 				if targets == nil {
-					if s != nil {
-						l.fail(s, "depends_on", fmt.Errorf("unknown program or group %q", name))
+					if hasColon && pn != "*" && pn != "" && byGroup[gn] != nil {
+						problems = append(problems, fmt.Sprintf("unknown process %q", name))
+					} else {
+						problems = append(problems, fmt.Sprintf("unknown program or group %q", name))
 					}
 					continue
 				}
 				for _, q := range targets {
 					if q.Program == p.Program {
-						if s != nil {
-							l.fail(s, "depends_on", fmt.Errorf("%s cannot depend on itself", p.Program))
+						if msg := p.Program + " cannot depend on itself"; !slices.Contains(problems, msg) {
+							problems = append(problems, msg)
 						}
 						continue
 					}
 					set[full(q)] = true
 				}
+			}
+			if len(problems) > 0 && s != nil {
+				l.fail(s, "depends_on", errors.New(strings.Join(problems, "; ")))
 			}
 			p.Deps = slices.Sorted(func(yield func(string) bool) {
 				for k := range set {

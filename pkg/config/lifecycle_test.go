@@ -121,6 +121,9 @@ func TestLifecycleErrors(t *testing.T) {
 		{"[program:a]\ncommand=/bin/true\ndepends_on=nope\n", `s.conf:4: [program:a] depends_on: unknown program or group "nope"`},
 		{"[program:a]\ncommand=/bin/true\ndepends_on=b\n[program:b]\ncommand=/bin/true\ndepends_on=c\n[program:c]\ncommand=/bin/true\ndepends_on=a\n", "dependency cycle: a -> b -> c -> a"},
 		{"[program:a]\ncommand=/bin/true\ndepends_on=a\n", "a cannot depend on itself"},
+		// Every bad name of the line at once, not only the first.
+		{"[program:a]\ncommand=/bin/true\ndepends_on=nope, b:x, a, c\n[program:b]\ncommand=/bin/true\n",
+			`s.conf:4: [program:a] depends_on: unknown program or group "nope"; unknown process "b:x"; a cannot depend on itself; unknown program or group "c"`},
 		{"[program:a]\ncommand=/bin/true\nready=tcp://localhost\n", `s.conf:4: [program:a] ready:`},
 		{"[program:a]\ncommand=/bin/true\nready=ftp://x\n", "expected tcp://host:port"},
 		{"[program:a]\ncommand=/bin/true\nready=notify\nready_timeout=soon\n", `s.conf:5: [program:a] ready_timeout: "soon" is not a number of seconds`},
