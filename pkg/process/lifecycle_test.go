@@ -684,3 +684,37 @@ os.read(r, 1)`
 	}
 	h.expectStates("svc", "RUNNING")
 }
+
+// TestHealthRestartWaitsRestartDelay: a restart for failed health
+// checks is an automatic restart after RUNNING like an exit's, so it
+// waits restart_delay too (BACKOFF "restarting in 1 s (unhealthy)"),
+// as systemd's RestartSec= applies to a watchdog restart; without it a
+// process that is unhealthy right after each start is restarted
+// without pause.
+func TestHealthRestartWaitsRestartDelay(t *testing.T) {
+	t.Parallel()
+	flag := filepath.Join(t.TempDir(), "sick")
+	p := shProc("web", "exec sleep 1000")
+	p.Health = probe(t, fmt.Sprintf("exec:/bin/sh -c 'test ! -f %s'", flag))
+	p.HealthInterval, p.HealthTimeout, p.HealthRetries = 100*time.Millisecond, time.Second, 1
+	p.RestartDelay = time.Second
+	h := start(t, testConfig(t, groupOf(p)), stamped)
+	h.waitState("web", Running)
+	if err := os.WriteFile(flag, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stopped := h.waitState("web", Stopped)
+	b := h.waitState("web", Backoff)
+	if b.FromState != "STOPPED" {
+		t.Errorf("BACKOFF from %s", b.FromState)
+	}
+	if d := h.info("web").Description(); d != "restarting in 1 s (unhealthy)" {
+		t.Errorf("BACKOFF description %q", d)
+	}
+	os.Remove(flag)
+	st := h.waitState("web", Starting)
+	if w := st.Time.Sub(stopped.Time); w < 900*time.Millisecond {
+		t.Errorf("restarted %v after the unhealthy stop, before restart_delay", w)
+	}
+	h.waitState("web", Running)
+}

@@ -360,7 +360,7 @@ func (m *machine) exit(ev event, now time.Time, spawnOK bool) []action {
 	m.laststop = now
 	expected := slices.Contains(m.cfg.ExitCodes, es)
 	acts := []action{{kind: actCancel}}
-	restart := false
+	restart, healthRestart := false, false
 	m.healthFails, m.unhealthy = 0, ""
 	switch {
 	case m.killing:
@@ -373,6 +373,7 @@ func (m *machine) exit(ev event, now time.Time, spawnOK bool) []action {
 		}
 		acts = append(acts, logAct(level, "stopped: %s (%s)", m.name, how))
 		restart, m.healthKill = m.healthKill, false // healthcheck_action=restart
+		healthRestart = restart
 	case m.state == Starting && m.readyKill:
 		// Stopped for not becoming ready: a failed start (spawnErr says why).
 		m.readyKill = false
@@ -412,9 +413,12 @@ func (m *machine) exit(ev event, now time.Time, spawnOK bool) []action {
 	m.pid = 0
 	acts = append(acts, action{kind: actExited, pid: ev.pid})
 	if restart && spawnOK {
-		if d := m.restartDelay(now); d > 0 && m.state == Exited {
+		if d := m.restartDelay(now); d > 0 && (m.state == Exited || healthRestart) {
 			// restart_delay: BACKOFF until the restart, saying why.
 			m.restartAt, m.restartWhy = now.Add(d), how
+			if healthRestart {
+				m.restartWhy = "unhealthy"
+			}
 			acts = append(acts, m.change(Backoff, true)...)
 			acts = append(acts, logAct(slog.LevelInfo, "restarting %s in %s (%s)", m.name, d, how))
 			return append(acts, action{kind: actTimer, timer: timerRestart, after: d})
