@@ -437,7 +437,12 @@ func (s *Supervisor) startDeps(p *proc) {
 			if _, _, err := resolveCommand(q.g.env, q.cfg); err != nil {
 				continue
 			}
-			s.log.Info(fmt.Sprintf("starting %s: %s depends on it", namespecOf(q), namespecOf(p)))
+			if !q.cfg.Autostart || !q.m.laststart.IsZero() {
+				// (an autostart process never started yet is about
+				// to be started anyway: at startup, or as update adds
+				// its group)
+				s.log.Info(fmt.Sprintf("starting %s: %s depends on it", namespecOf(q), namespecOf(p)))
+			}
 			s.apply(q, event{kind: evStart})
 		}
 	}

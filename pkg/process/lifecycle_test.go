@@ -116,6 +116,12 @@ s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bi
 		c.Close()
 	}
 	h.waitLog("success: db entered RUNNING state, ready (tcp://")
+	// db starts at startup anyway (autostart): not "for web".
+	for _, l := range h.log.lines() {
+		if strings.Contains(l, "web depends on it") {
+			t.Errorf("startup log says db was started for web: %q", l)
+		}
+	}
 	// Stopping db stops web first.
 	if err := h.s.StopProcess(h.ctx(), "db", true); err != nil {
 		t.Fatal(err)
