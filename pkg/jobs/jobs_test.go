@@ -486,3 +486,58 @@ func TestControlsPublishChanges(t *testing.T) {
 	next("b", "changed")
 	next("a", "removed")
 }
+
+// TestQueuedScheduledRunsObeyHoldAndDisable: with overlap=queue, runs
+// the schedule queued behind a slow one do not start after the job was
+// disabled or all jobs were held (a manual run queued behind still does:
+// an explicit request beats the hold).
+func TestQueuedScheduledRunsObeyHoldAndDisable(t *testing.T) {
+	t.Parallel()
+	for _, how := range []string{"disable", "hold"} {
+		t.Run(how, func(t *testing.T) {
+			t.Parallel()
+			h := start(t, "[job:q]\ncommand=/bin/sleep 2.5\ninterval=1\noverlap=queue\n")
+			ctx := context.Background()
+			h.wait(10*time.Second, func(e events.Event) bool { return e.Type == events.SuperdJobStarted && e.Job == "q" })
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				in, err := h.sched.Info(ctx, "q")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if in.Running && in.Queued >= 1 {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("nothing queued: %+v", in)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			var err error
+			if how == "hold" {
+				err = h.sched.SetHeld(ctx, true)
+			} else {
+				err = h.sched.SetEnabled(ctx, "q", false)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := h.sched.RunNow(ctx, "q"); err != nil {
+				t.Fatal(err)
+			}
+			h.wait(10*time.Second, finished("q"))
+			e := h.wait(10*time.Second, func(e events.Event) bool { return e.Type == events.SuperdJobStarted && e.Job == "q" })
+			if e.Trigger != TriggerManual {
+				t.Errorf("after %s, a queued run started with trigger %q, want only the manual one", how, e.Trigger)
+			}
+			h.wait(10*time.Second, finished("q"))
+			in, err := h.sched.Info(ctx, "q")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if in.Running || in.Queued != 0 {
+				t.Errorf("after %s and the manual run: running %v, queued %d", how, in.Running, in.Queued)
+			}
+		})
+	}
+}

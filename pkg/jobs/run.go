@@ -264,6 +264,12 @@ func (s *Scheduler) startQueued(j *job) {
 	for len(j.queue) > 0 && len(j.runs) == 0 && !s.stopping && s.jobs[j.cfg.Name] == j {
 		p := j.queue[0]
 		j.queue = j.queue[1:]
+		if (p.trigger == TriggerSchedule || p.trigger == TriggerCatchup) && !s.scheduled(j) {
+			// disabled or held since it was queued: the schedule no
+			// longer runs (a queued manual run still does)
+			s.log.Info(fmt.Sprintf("job %s: dropped the queued %s run (%s)", j.cfg.Name, p.trigger, map[bool]string{true: "jobs held", false: "disabled"}[s.held]))
+			continue
+		}
 		s.start(j, p.trigger, p.due)
 	}
 }
