@@ -299,13 +299,7 @@ func (d *daemon) start(cfg *config.Config, daemonized bool) error {
 			}
 		}
 	}
-	if sd.Pidfile != "" {
-		if err := os.WriteFile(sd.Pidfile, []byte(strconv.Itoa(d.pid)+"\n"), 0o644); err != nil {
-			d.log.Log(context.Background(), LevelCrit, "could not write pidfile "+sd.Pidfile)
-		} else {
-			d.pidfile = sd.Pidfile
-		}
-	}
+	pidOK := d.writePidfile(sd.Pidfile)
 	if err := d.openListen(cfg); err != nil {
 		return err
 	}
@@ -318,8 +312,25 @@ func (d *daemon) start(cfg *config.Config, daemonized bool) error {
 	if !sd.NoCleanup {
 		process.CleanupAutoLogs(sd.ChildLogDir, sd.Identifier, d.log)
 	}
-	d.log.Info(fmt.Sprintf("supervisord started with pid %d", d.pid))
+	if pidOK {
+		d.log.Info(fmt.Sprintf("supervisord started with pid %d", d.pid))
+	}
 	return nil
+}
+
+// writePidfile writes the pidfile at path (none when path is ""); it
+// reports whether "supervisord started with pid" is to be logged, which
+// supervisord logs only once its pidfile is written (a failure is CRIT).
+func (d *daemon) writePidfile(path string) bool {
+	if path == "" {
+		return true
+	}
+	if err := os.WriteFile(path, []byte(strconv.Itoa(d.pid)+"\n"), 0o644); err != nil {
+		d.log.Log(context.Background(), LevelCrit, "could not write pidfile "+path)
+		return false
+	}
+	d.pidfile = path
+	return true
 }
 
 func (d *daemon) openMainLog(cfg *config.Config, daemonized bool) error {
@@ -509,8 +520,8 @@ func (d *daemon) newSupervisor(cfg *config.Config) error {
 }
 
 // logRestarted logs what supervisord logs when it starts again after a
-// restart (its main loop runs anew): the start-up lines, and AUTO child
-// logs of the previous run are cleaned up.
+// restart (its main loop runs anew): the start-up lines, AUTO child
+// logs of the previous run are cleaned up and the pidfile is written anew.
 func (d *daemon) logRestarted(cfg *config.Config) {
 	sd := cfg.Supervisord
 	d.logConfigRead(cfg)
@@ -518,7 +529,15 @@ func (d *daemon) logRestarted(cfg *config.Config) {
 	if !sd.NoCleanup {
 		process.CleanupAutoLogs(sd.ChildLogDir, sd.Identifier, d.log)
 	}
-	d.log.Info(fmt.Sprintf("supervisord started with pid %d", d.pid))
+	// supervisord removes its pidfile at the end of each run and writes
+	// it again, at the path the re-read configuration names.
+	if d.pidfile != "" {
+		os.Remove(d.pidfile)
+		d.pidfile = ""
+	}
+	if d.writePidfile(sd.Pidfile) {
+		d.log.Info(fmt.Sprintf("supervisord started with pid %d", d.pid))
+	}
 }
 
 // wait handles signals and API requests until the supervisor has
