@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -300,6 +301,10 @@ func TestListenerHook(t *testing.T) {
 	eventually(t, "listener stdout log", func() bool {
 		b, _ := os.ReadFile(p.Stdout.File)
 		return string(b) == "READY\n"
+	})
+	// supervisord's PEventListenerDispatcher logs the bytes' repr at DEBG.
+	eventually(t, "listener DEBG line", func() bool {
+		return slices.Contains(h.log.lines(), "DEBG 'l' stdout output:\nb'READY\\n'")
 	})
 	if err := h.s.StopProcess(h.ctx(), "pool:l", true); err != nil {
 		t.Fatal(err)

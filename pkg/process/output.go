@@ -15,6 +15,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"unicode/utf8"
 
 	"github.com/superd/superd/pkg/config"
 	"github.com/superd/superd/pkg/events"
@@ -332,6 +333,10 @@ func (r *outReader) forceClose() {
 
 func (r *outReader) chunk(data []byte) {
 	if r.listener != nil {
+		// supervisord's PEventListenerDispatcher logs the bytes' repr.
+		if r.debug {
+			r.s.log.Log(context.Background(), slog.LevelDebug, fmt.Sprintf("'%s' %s output:\n%s", r.name, r.channel, events.PyBytesRepr(data)))
+		}
 		if r.w != nil {
 			r.w.Write(data)
 		}
@@ -423,7 +428,11 @@ func (r *outReader) log(data []byte) {
 		r.w.Write(data)
 	}
 	if r.debug {
-		r.s.log.Log(context.Background(), slog.LevelDebug, fmt.Sprintf("'%s' %s output:\n%s", r.name, r.channel, data))
+		text := string(data)
+		if !utf8.Valid(data) {
+			text = "Undecodable: " + events.PyBytesRepr(data)
+		}
+		r.s.log.Log(context.Background(), slog.LevelDebug, fmt.Sprintf("'%s' %s output:\n%s", r.name, r.channel, text))
 	}
 	if r.events {
 		typ := events.ProcessLogStdout

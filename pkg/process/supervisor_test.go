@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/superd/superd/internal/testproc"
 	"github.com/superd/superd/pkg/config"
@@ -443,5 +444,28 @@ func TestShutdownStateAndIdempotentStop(t *testing.T) {
 	h.s.Shutdown(true) // no-op
 	if err := h.s.Run(h.ctx()); err == nil {
 		t.Errorf("second Run: no error")
+	}
+}
+
+// TestDebugCopyUndecodable: the main log's DEBG copy of output that is not
+// UTF-8 is supervisord's "Undecodable: b'...'" (dispatchers.py _log), not
+// the raw bytes.
+func TestDebugCopyUndecodable(t *testing.T) {
+	t.Parallel()
+	p := newProc(t, "echo", "echo-stdin")
+	p.Stdout.EventsEnabled = true
+	h := start(t, testConfig(t, groupOf(p)))
+	h.waitState("echo", Running)
+	if err := h.s.SendStdin(h.ctx(), "echo", []byte("hi \xff\xfe\n")); err != nil {
+		t.Fatal(err)
+	}
+	h.waitOutput("echo", "hi \xff\xfe\n")
+	want := "DEBG 'echo' stdout output:\nUndecodable: b'hi \\xff\\xfe\\n'"
+	end := time.Now().Add(deadline)
+	for !slices.Contains(h.log.lines(), want) {
+		if time.Now().After(end) {
+			t.Fatalf("no %q in\n%q", want, h.log.lines())
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
