@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 
@@ -111,6 +112,7 @@ func (o *options) usageError(msg string) int {
 // Main runs superd with args (without the program name) and returns
 // the exit status.
 func Main(argv0 string, args []string, stdout, stderr io.Writer) int {
+	argv0 = pathOfArgv0(argv0)
 	o := &options{argv0: argv0, args: args, stdout: stdout, stderr: stderr, set: map[string]string{}}
 	if len(args) > 0 {
 		switch args[0] {
@@ -185,6 +187,20 @@ func Main(argv0 string, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// pathOfArgv0 returns argv0, or for a bare name found through PATH the
+// path the shell executed: supervisord's sys.argv[0] is that path, and
+// it names it in its usage errors and searches for the config file
+// relative to it (<bin>/../etc/supervisord.conf).
+func pathOfArgv0(argv0 string) string {
+	if argv0 == "" || strings.Contains(argv0, "/") {
+		return argv0
+	}
+	if p, err := exec.LookPath(argv0); err == nil {
+		return p
+	}
+	return argv0
 }
 
 func pyList(ss []string) string {
