@@ -541,3 +541,76 @@ func TestQueuedScheduledRunsObeyHoldAndDisable(t *testing.T) {
 		})
 	}
 }
+
+// TestRunLostToACrashIsRecorded: a run in progress is marked in the
+// job's persisted record; a superd started on a record with such a mark
+// (the previous one was killed while the run went on) records the run
+// as interrupted instead of losing it from the history.
+func TestRunLostToACrashIsRecorded(t *testing.T) {
+	t.Parallel()
+	body := "[job:long]\ncommand=/bin/sleep 60\n" + never + "\n"
+	h := start(t, body)
+	ctx := context.Background()
+	if err := h.sched.RunNow(ctx, "long"); err != nil {
+		t.Fatal(err)
+	}
+	h.wait(10*time.Second, func(e events.Event) bool { return e.Type == events.SuperdJobStarted && e.Job == "long" })
+	var rec state.JobRecord
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		p, err := h.store.LoadJobs()
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec = p.Records["long"]
+		if len(rec.Running) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the run in progress is not in the persisted record: %+v", rec)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if rec.Running[0].Trigger != TriggerManual || rec.Running[0].Start.IsZero() {
+		t.Errorf("running mark %+v", rec.Running[0])
+	}
+	h.stop() // a clean stop records it interrupted and clears the mark
+	st, err := state.Open(filepath.Join(h.dir, "state"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := st.LoadJobs()
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(p.Records["long"].Running); n != 0 {
+		t.Errorf("after a clean stop, %d runs still marked running", n)
+	}
+
+	// a crash: the record still says running when the next superd starts
+	h2 := &harness{t: t, dir: t.TempDir()}
+	st, err = state.Open(filepath.Join(h2.dir, "state"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.PutJob("long", rec); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	h2.startIn(body)
+	hist, err := h2.sched.History(ctx, "long", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hist) != 1 || hist[0].Result != ResultInterrupted || hist[0].Trigger != TriggerManual || !hist[0].Start.Equal(rec.Running[0].Start) {
+		t.Fatalf("history after the crash: %+v", hist)
+	}
+	in, err := h2.sched.Info(ctx, "long")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.LastResult != ResultInterrupted || in.Runs != rec.Runs+1 {
+		t.Errorf("info after the crash: last %s, runs %d (was %d)", in.LastResult, in.Runs, rec.Runs)
+	}
+}

@@ -98,12 +98,39 @@ func (s *Scheduler) start(j *job, trigger string, due time.Time) {
 	r.pid = pid
 	r.start = time.Now() // spawned: lateness is measured from here
 	j.runs = append(j.runs, r)
+	s.markRunning(j)
+	s.w.put(state.JobWrite{Name: j.cfg.Name, Record: recCopy(j.rec)})
 	s.logf(slog.LevelInfo, "job %s: started (%s) with pid %d", j.cfg.Name, trigger, pid)
 	s.emit(events.Event{Type: events.SuperdJobStarted, Job: j.cfg.Name, PID: pid, Trigger: trigger})
 	if t := j.cfg.Timeout; t > 0 {
 		r.timers = append(r.timers, time.AfterFunc(t, func() {
 			s.post(func() { s.timeout(r) })
 		}))
+	}
+}
+
+// markRunning keeps j's record's list of runs in progress in step with
+// j.runs, so that a superd killed while they ran leaves a trace of them
+// (recordLost, at the next start).
+func (s *Scheduler) markRunning(j *job) {
+	j.rec.Running = nil
+	for _, r := range j.runs {
+		j.rec.Running = append(j.rec.Running, state.Run{Start: r.start, Trigger: r.trigger, Due: r.due})
+	}
+}
+
+// recordLost records as interrupted the runs j's persisted record says
+// were in progress: the previous superd was killed (SIGKILL, a crash, a
+// power cut) before they ended. Their children were stopped by the crash
+// recovery before the scheduler started; End is now.
+func (s *Scheduler) recordLost(j *job, now time.Time) {
+	lost := j.rec.Running
+	j.rec.Running = nil
+	for _, r := range lost {
+		s.log.Warn(fmt.Sprintf("job %s: the run started at %s (%s) was in progress when the previous superd was killed: recorded as interrupted",
+			j.cfg.Name, r.Start.Format(time.DateTime), r.Trigger))
+		s.record(j, state.Run{Start: r.Start, End: now, Result: ResultInterrupted, ExitStatus: -1, Trigger: r.Trigger,
+			SkipReason: "superd was killed while it ran", Due: r.Due})
 	}
 }
 
@@ -211,6 +238,7 @@ func (s *Scheduler) maybeFinish(r *run) {
 	}
 	j := r.j
 	j.runs = slices.DeleteFunc(j.runs, func(x *run) bool { return x == r })
+	s.markRunning(j) // written with the run, by record
 	code := exitStatus(r.status)
 	result, reason := ResultFailed, ""
 	switch {

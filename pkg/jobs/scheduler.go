@@ -442,6 +442,9 @@ func (s *Scheduler) addJob(jc *config.Job, rec state.JobRecord, now time.Time, a
 			j.history = h
 		}
 	}
+	if atStart {
+		s.recordLost(j, now)
+	}
 	s.openLogs(j)
 	s.jobs[jc.Name] = j
 	s.names = append(s.names, jc.Name)

@@ -28,6 +28,10 @@ type JobRecord struct {
 	// Runs and Failures count every run ever recorded.
 	Runs     int `json:"runs,omitempty"`
 	Failures int `json:"failures,omitempty"`
+	// Running is the runs in progress when the record was written
+	// (Start, Trigger, Due): a superd that finds some at start was
+	// killed while they ran, and records them as interrupted.
+	Running []Run `json:"running,omitempty"`
 }
 
 // Run is one entry of a job's history.
