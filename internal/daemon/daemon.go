@@ -599,14 +599,24 @@ func (d *daemon) wait(sup *process.Supervisor, sigs <-chan os.Signal, done <-cha
 			name := unix.SignalName(sig)
 			switch sig {
 			case syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT:
+				// supervisord logs every exit signal, repeated ones too.
+				d.log.Warn(fmt.Sprintf("received %s indicating exit request", name))
 				if stopping {
+					if next != nil {
+						// A restart in progress becomes a shutdown
+						// (supervisord's mood turns SHUTDOWN).
+						next = nil
+						d.mu.Lock()
+						d.shutdown, d.restarting = true, false
+						d.mu.Unlock()
+						sup.Shutdown(false)
+					}
 					if sig == syscall.SIGINT {
 						d.log.Warn("received SIGINT again, forcing immediate stop")
 						sup.Shutdown(true)
 					}
 					continue
 				}
-				d.log.Warn(fmt.Sprintf("received %s indicating exit request", name))
 				stopping = true
 				d.mu.Lock()
 				d.shutdown = true

@@ -1,0 +1,64 @@
+package daemon
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestTermDuringRestartExits runs supervisord and superd side by side:
+// a SIGTERM that arrives while a SIGHUP restart is still stopping the
+// programs turns the restart into a shutdown (supervisord's mood
+// becomes SHUTDOWN): the daemon exits 0 instead of starting again, and
+// each exit signal is logged, the repeated one too.
+func TestTermDuringRestartExits(t *testing.T) {
+	requireReference(t)
+	for _, bin := range []string{"/usr/bin/supervisord", superdBin} {
+		name := filepath.Base(bin)
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			dir := shortTempDir(t)
+			conf := writeConfig(t, dir, `
+[program:stubborn]
+command=/bin/sh -c "trap '' TERM; touch %(here)s/trapped; while :; do sleep 1; done"
+startsecs=0
+stopwaitsecs=4
+`)
+			in := startDaemon(t, bin, dir, conf)
+			in.allRunning(1)
+			waitFor(t, name+": stubborn ignores SIGTERM", func() bool {
+				_, err := os.Stat(filepath.Join(dir, "trapped"))
+				return err == nil
+			})
+			logPath := filepath.Join(dir, "main.log")
+			logHas := func(s string, n int) func() bool {
+				return func() bool {
+					b, _ := os.ReadFile(logPath)
+					return strings.Count(string(b), s) >= n
+				}
+			}
+			in.cmd.Process.Signal(syscall.SIGHUP)
+			waitFor(t, name+": waiting for stubborn to die", logHas("waiting for stubborn to die", 1))
+			in.cmd.Process.Signal(syscall.SIGTERM)
+			waitFor(t, name+": the SIGTERM logged", logHas("received SIGTERM indicating exit request", 1))
+			in.cmd.Process.Signal(syscall.SIGTERM)
+			waitFor(t, name+": the second SIGTERM logged", logHas("received SIGTERM indicating exit request", 2))
+			select {
+			case <-in.done:
+			case <-time.After(waitTimeout):
+				b, _ := os.ReadFile(logPath)
+				t.Fatalf("%s: still running after SIGTERM during a restart:\n%s", name, b)
+			}
+			if code := in.cmd.ProcessState.ExitCode(); code != 0 {
+				t.Errorf("%s: exit status %d, want 0", name, code)
+			}
+			b, _ := os.ReadFile(logPath)
+			if n := strings.Count(string(b), "spawned: 'stubborn'"); n != 1 {
+				t.Errorf("%s: stubborn spawned %d times, want once (no restart):\n%s", name, n, b)
+			}
+		})
+	}
+}
