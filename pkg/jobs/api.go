@@ -176,6 +176,9 @@ func (s *Scheduler) SetEnabled(ctx context.Context, name string, on bool) error 
 		if j.enabled != on {
 			j.enabled = on
 			now := time.Now()
+			if on {
+				s.resumed(j, now)
+			}
 			j.last = now
 			s.plan(j, now)
 			s.changed(name, map[bool]string{true: "enabled", false: "disabled"}[on])
@@ -232,6 +235,9 @@ func (s *Scheduler) SetHeld(ctx context.Context, held bool) error {
 			s.held = held
 			now := time.Now()
 			for _, j := range s.jobs {
+				if !held && j.enabled && s.resumed(j, now) {
+					s.w.put(state.JobWrite{Name: j.cfg.Name, Record: recCopy(j.rec)})
+				}
 				j.last = now
 				s.plan(j, now)
 			}
@@ -355,6 +361,9 @@ func (s *Scheduler) changeJob(j *job, oc, jc *config.Job, now time.Time) {
 	j.cfg = jc
 	if jc.Enabled != oc.Enabled && j.rec.Enabled == nil {
 		j.enabled = jc.Enabled
+		if j.enabled && !s.held && s.resumed(j, now) {
+			s.w.put(state.JobWrite{Name: jc.Name, Record: recCopy(j.rec)})
+		}
 	}
 	sched, err := schedule.Parse(jc.ScheduleKind, jc.ScheduleText, jc.Location)
 	if err != nil {

@@ -614,3 +614,55 @@ func TestRunLostToACrashIsRecorded(t *testing.T) {
 		t.Errorf("info after the crash: last %s, runs %d (was %d)", in.LastResult, in.Runs, rec.Runs)
 	}
 }
+
+// TestCatchupIgnoresRunsMissedWhileDisabledOrHeld: catchup= runs a run
+// missed while superd was down, not one missed while the job was
+// disabled or jobs were held: after enable/release, a restart of superd
+// before the next fire time must not start a catchup run.
+func TestCatchupIgnoresRunsMissedWhileDisabledOrHeld(t *testing.T) {
+	t.Parallel()
+	for _, how := range []string{"disabled", "held"} {
+		t.Run(how, func(t *testing.T) {
+			t.Parallel()
+			body := "[job:cu]\ncommand=/bin/sleep 30\ninterval=3600\ncatchup=true\n"
+			h := &harness{t: t, dir: t.TempDir()}
+			st, err := state.Open(filepath.Join(h.dir, "state"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec := state.JobRecord{LastFire: time.Now().Add(-2 * time.Hour)}
+			if how == "disabled" {
+				off := false
+				rec.Enabled = &off
+			} else if err := st.SetHold(true); err != nil {
+				t.Fatal(err)
+			}
+			if err := st.PutJob("cu", rec); err != nil {
+				t.Fatal(err)
+			}
+			st.Close()
+			h.startIn(body)
+			ctx := context.Background()
+			if in, _ := h.sched.Info(ctx, "cu"); in.Running {
+				t.Fatalf("a catchup run started while %s", how)
+			}
+			if how == "disabled" {
+				err = h.sched.SetEnabled(ctx, "cu", true)
+			} else {
+				err = h.sched.SetHeld(ctx, false)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.stop()
+			h.startIn(body)
+			in, err := h.sched.Info(ctx, "cu")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if in.Running || in.Runs != 0 {
+				t.Errorf("after %s, then resumed, a restart caught up a run missed while %s: %+v", how, how, in)
+			}
+		})
+	}
+}

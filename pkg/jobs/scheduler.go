@@ -411,6 +411,19 @@ func (s *Scheduler) evaluate(j *job, now time.Time) {
 	s.plan(j, now)
 }
 
+// resumed is called when j's schedule runs again (enabled, released):
+// with catchup= it moves the last handled fire time to now, so that the
+// runs missed while disabled or held are not caught up by the next
+// superd start (catchup is for runs missed while superd was down). It
+// reports whether the record changed (the caller writes it).
+func (s *Scheduler) resumed(j *job, now time.Time) bool {
+	if !j.cfg.Catchup {
+		return false
+	}
+	j.rec.LastFire = now
+	return true
+}
+
 func recCopy(r state.JobRecord) *state.JobRecord { return &r }
 
 // addJob adds a configured job: its persisted record, history, log
