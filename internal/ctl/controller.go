@@ -37,6 +37,8 @@ type controller struct {
 	errw       io.Writer
 	in         lineReader
 	exitStatus int
+	// jsonOut is stdout while a --json command runs (out is stderr then).
+	jsonOut io.Writer
 
 	// completeInfo caches getAllProcessInfo for completion until the
 	// next command runs.
@@ -111,12 +113,22 @@ func (c *controller) onecmd(ctx context.Context, line string) bool {
 	if !found {
 		return c.unknown(line)
 	}
+	if _, asJSON := jsonFlag(arg); asJSON && jsonCommands[cmd] {
+		// stdout holds the JSON or nothing: every other line (errors,
+		// usage) goes to stderr.
+		c.jsonOut, c.out = c.out, c.errw
+		defer func() { c.out, c.jsonOut = c.jsonOut, nil }()
+	}
 	stop, err := command.run(c, ctx, arg)
 	if err != nil {
 		return c.handleError(ctx, line, err)
 	}
 	return stop
 }
+
+// jsonCommands are the commands whose --json output is one JSON value.
+var jsonCommands = map[string]bool{"status": true, "pid": true, "avail": true, "version": true,
+	"reread": true, "scale": true}
 
 func (c *controller) unknown(line string) bool {
 	c.output("*** Unknown syntax: " + line)

@@ -153,5 +153,9 @@ func (c *controller) writeJSON(v any) {
 		c.exitStatus = exitGeneric
 		return
 	}
-	c.out.Write(append(b, '\n'))
+	out := c.out
+	if c.jsonOut != nil {
+		out = c.jsonOut
+	}
+	out.Write(append(b, '\n'))
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -319,5 +320,29 @@ func TestJSONOutput(t *testing.T) {
 	r = run("reread", "--json")
 	if err := json.Unmarshal([]byte(r.stdout), &rr); err != nil || len(rr) != 3 || rr["added"] == nil || len(rr["changed"]) != 0 {
 		t.Errorf("reread --json: %q err %v", r.stdout, err)
+	}
+}
+
+// TestJSONErrorsOnStderr: with --json, stdout holds JSON or nothing;
+// every error (no server, usage) goes to stderr, with supervisorctl's
+// exit codes.
+func TestJSONErrorsOnStderr(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	url := "unix://" + filepath.Join(dir, "nosock")
+	for _, tc := range []struct {
+		args []string
+		rc   int
+		err  string
+	}{
+		{[]string{"-s", url, "status", "--json"}, statusUnknown, url + " no such file\n"},
+		{[]string{"-s", url, "pid", "--json"}, 7, url + " no such file\n"},
+		{[]string{"-s", url, "version", "x", "--json"}, exitGeneric, "Error: version accepts no arguments\n"},
+		{[]string{"-s", url, "avail", "x", "--json"}, exitGeneric, "Error: avail accepts no arguments\n"},
+	} {
+		r := runCtl(t, dir, superctlBin, "", tc.args...)
+		if r.stdout != "" || r.rc != tc.rc || !strings.HasPrefix(r.stderr, tc.err) {
+			t.Errorf("%v: rc %d (want %d) stdout %q stderr %q (want it to start with %q)", tc.args, r.rc, tc.rc, r.stdout, r.stderr, tc.err)
+		}
 	}
 }
