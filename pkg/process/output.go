@@ -409,7 +409,8 @@ func (r *outReader) toggle() {
 }
 
 // log is supervisord's _log: the data goes to the capture buffer in
-// capture mode, else to the log file, the main log (debug) and events.
+// capture mode, else to the log file; in both modes to the main log
+// (debug) and events.
 func (r *outReader) log(data []byte) {
 	if len(data) == 0 {
 		return
@@ -417,14 +418,12 @@ func (r *outReader) log(data []byte) {
 	if r.strip {
 		data = StripANSI(data)
 	}
+	// Capture mode changes only where the file copy goes (supervisord's
+	// childlog is the capture log then): the main log's DEBG copy and
+	// the PROCESS_LOG events still get the bytes.
 	if r.capMode {
-		r.capBuf = append(r.capBuf, data...)
-		if over := int64(len(r.capBuf)) - r.capMax; over > 0 {
-			r.capBuf = append(r.capBuf[:0], r.capBuf[over:]...)
-		}
-		return
-	}
-	if r.w != nil {
+		r.capBuf = boundWrite(r.capBuf, data, r.capMax)
+	} else if r.w != nil {
 		r.w.Write(data)
 	}
 	if r.debug {
@@ -442,6 +441,16 @@ func (r *outReader) log(data []byte) {
 		r.s.emit(events.Event{Type: typ, Process: r.name, Group: r.group, PID: r.pid, Channel: r.channel,
 			Data: append([]byte(nil), data...)})
 	}
+}
+
+// boundWrite is supervisord's BoundIO.write: when buf+data would pass max,
+// as many bytes as data has are first dropped from the front of buf (all
+// of buf when data is longer), then data is appended whole.
+func boundWrite(buf, data []byte, max int64) []byte {
+	if int64(len(buf)+len(data)) > max {
+		buf = append(buf[:0], buf[min(len(data), len(buf)):]...)
+	}
+	return append(buf, data...)
 }
 
 // StripANSI removes ANSI escape sequences as supervisord's stripEscapes:

@@ -367,6 +367,7 @@ func TestSendStdinAndEvents(t *testing.T) {
 	p.Stdout.EventsEnabled = true
 	c := newProc(t, "cap", "capture", "hello listener")
 	c.Stdout.CaptureMaxBytes = 1024
+	c.Stdout.File = filepath.Join(t.TempDir(), "cap.log")
 	c.Stdout.EventsEnabled = true
 	h := start(t, testConfig(t, groupOf(p), groupOf(c)))
 	h.waitState("echo", Running)
@@ -385,8 +386,32 @@ func TestSendStdinAndEvents(t *testing.T) {
 			logged = append(logged, e.Data...)
 		}
 	}
-	if string(logged) != "before\nafter the capture block ends\n" {
+	// supervisord's _log emits PROCESS_LOG for the captured bytes too:
+	// capture mode only changes where the log file's copy goes.
+	if string(logged) != "before\nhello listenerafter the capture block ends\n" {
 		t.Errorf("cap logged %q", logged)
+	}
+	b, err := os.ReadFile(c.Stdout.File)
+	if err != nil || string(b) != "before\nafter the capture block ends\n" {
+		t.Errorf("cap log file %q %v", b, err)
+	}
+}
+
+// TestCaptureBound: the capture buffer is supervisord's BoundIO: a write
+// that would take it past capture_maxbytes first drops as many bytes from
+// its front as the write has (all of them when the write is longer, so a
+// single write is kept whole), not the bytes over the limit.
+func TestCaptureBound(t *testing.T) {
+	t.Parallel()
+	var got []string
+	r := &outReader{capMax: 10, capMode: true}
+	for _, w := range []string{"abcdef", "ghij", "klm", "0123456789ABCDEF"} {
+		r.capBuf = boundWrite(r.capBuf, []byte(w), r.capMax)
+		got = append(got, string(r.capBuf))
+	}
+	want := []string{"abcdef", "abcdefghij", "defghijklm", "0123456789ABCDEF"}
+	if !slices.Equal(got, want) {
+		t.Errorf("capture buffer %q, want %q", got, want)
 	}
 }
 
