@@ -405,9 +405,13 @@ func (c *controller) jobsTail(ctx context.Context, args []string, asJSON bool) e
 			}
 			return c.jobError(name, err)
 		}
-		if noff < off { // rotated or cleared
-			more, noff, _, _ = c.client.TailJobLog(ctx, name, 0, 1<<20)
-		}
+		// supervisord's tail semantics: the answer is the last bytes of
+		// the log up to noff (at most the length asked), not what follows
+		// off; keep only what is new since off.
+		if start := noff - len(more); noff >= off && off > start {
+			more = more[off-start:]
+		} // else rotated or cleared (noff < off), or more than the length
+		// was written since: print what came
 		off = noff
 		c.out.Write([]byte(more))
 	}

@@ -355,3 +355,46 @@ func TestJobsBadCount(t *testing.T) {
 		}
 	}
 }
+
+// TestJobsTailFollowOnce: `superctl jobs tail -f` prints each line of a
+// run's output once while the run writes it (tailJobLog has
+// supervisord's tail semantics: a read from an offset with a large
+// length returns the end of the log, not what follows the offset).
+func TestJobsTailFollowOnce(t *testing.T) {
+	t.Parallel()
+	dir := shortTempDir(t)
+	conf := writeConfig(t, dir, "[job:lines]\ncommand=/bin/sh -c 'for i in 1 2 3 4 5; do echo line $i; sleep 0.4; done'\nschedule=@yearly\n")
+	withSuperdKeys(t, conf, dir)
+	in := startDaemon(t, superdBin, dir, conf)
+	outPath := filepath.Join(dir, "tail.out")
+	f, err := os.Create(outPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cmd := exec.Command(superctlBin, "-c", conf, "jobs", "tail", "-f", "lines")
+	cmd.Stdout, cmd.Stderr = f, f
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }()
+	waitFor(t, "the tail banner", func() bool {
+		data, _ := os.ReadFile(outPath)
+		return strings.Contains(string(data), "Ctrl-C")
+	})
+	if _, code := ctl(t, superctlBin, conf, "jobs", "run", "lines"); code != 0 {
+		t.Fatalf("jobs run: exit %d", code)
+	}
+	waitHistory(t, in.client, "lines", func(r []rpc.JobRun) bool { return len(r) == 1 })
+	waitFor(t, "line 5 in the tail", func() bool {
+		data, _ := os.ReadFile(outPath)
+		return strings.Contains(string(data), "line 5\n")
+	})
+	time.Sleep(1200 * time.Millisecond) // two more polls of the follower: nothing new may appear
+	data, _ := os.ReadFile(outPath)
+	for i := 1; i <= 5; i++ {
+		if n := strings.Count(string(data), fmt.Sprintf("line %d\n", i)); n != 1 {
+			t.Errorf("line %d printed %d times:\n%s", i, n, data)
+		}
+	}
+}
