@@ -51,7 +51,9 @@
 //   - notifiers: each notification (notify_command, sendmail) is a
 //     one-shot child spawned through pkg/process from a short-lived
 //     goroutine that writes the report to its stdin; a notifier that
-//     fails is logged; none of this blocks scheduling.
+//     fails is logged, one still running after Options.NotifyTimeout
+//     (default 5 minutes) is killed with its group, so the goroutine
+//     ends; none of this blocks scheduling.
 //
 // # Manual runs
 //

@@ -666,3 +666,28 @@ func TestCatchupIgnoresRunsMissedWhileDisabledOrHeld(t *testing.T) {
 		})
 	}
 }
+
+// TestHungNotifierIsKilled: a notify_command that never ends is killed
+// (with its process group) after Options.NotifyTimeout, instead of one
+// more process piling up at every failure.
+func TestHungNotifierIsKilled(t *testing.T) {
+	t.Parallel()
+	h := start(t, "[job:bad]\ncommand=/bin/false\n"+never+"\n"+
+		"notify_command=/bin/sh -c 'sleep 60 & echo $! > %(here)s/n.tmp && mv %(here)s/n.tmp %(here)s/n.pid; wait'\n",
+		func(o *Options) { o.NotifyTimeout = 500 * time.Millisecond })
+	if err := h.sched.RunNow(context.Background(), "bad"); err != nil {
+		t.Fatal(err)
+	}
+	pid := testproc.WaitPID(t, filepath.Join(h.dir, "n.pid"), 10*time.Second)
+	deadline := time.Now().Add(10 * time.Second)
+	for syscall.Kill(pid, 0) == nil {
+		if st, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil && strings.Contains(string(st), ") Z ") {
+			break // killed, waiting for its reaper
+		}
+		if time.Now().After(deadline) {
+			syscall.Kill(pid, syscall.SIGKILL)
+			t.Fatalf("the hung notifier's child (pid %d) still runs", pid)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

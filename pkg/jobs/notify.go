@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -124,6 +125,10 @@ func (s *Scheduler) spawnNotifier(j *job, what, command string, argv []string, e
 	log := s.log
 	sp := s.opts.Spawner
 	ctx := s.ctx
+	limit := s.opts.NotifyTimeout
+	if limit <= 0 {
+		limit = DefaultNotifyTimeout
+	}
 	go func() {
 		var mu sync.Mutex
 		var out []byte
@@ -145,7 +150,17 @@ func (s *Scheduler) spawnNotifier(j *job, what, command string, argv []string, e
 			log.Error(fmt.Sprintf("job %s: %s %s could not start: %v", name, what, command, err))
 			return
 		}
+		var killed atomic.Bool
+		timer := time.AfterFunc(limit, func() {
+			killed.Store(true)
+			sp.SignalOneShot(ctx, pid, syscall.SIGKILL, true)
+		})
 		ws := <-done
+		timer.Stop()
+		if killed.Load() {
+			log.Error(fmt.Sprintf("job %s: %s %s (pid %d) did not finish within %s: killed", name, what, command, pid, limit))
+			return
+		}
 		if !ws.Exited() || ws.ExitStatus() != 0 {
 			mu.Lock()
 			msg := strings.TrimSpace(string(out))

@@ -54,7 +54,16 @@ type Options struct {
 	// the programs is not RUNNING, "" when all are. It is called on the
 	// scheduler's goroutine.
 	NotRunning func(ctx context.Context, programs []string) string
+	// NotifyTimeout is how long a notifier (notify_command, sendmail)
+	// may run before it is killed with its process group; 0 means
+	// DefaultNotifyTimeout.
+	NotifyTimeout time.Duration
 }
+
+// DefaultNotifyTimeout bounds a notifier's run, so that a hung one
+// (a webhook that never answers) does not stay forever, one more at
+// each failure.
+const DefaultNotifyTimeout = 5 * time.Minute
 
 // Scheduler runs the jobs of a configuration.
 type Scheduler struct {
