@@ -344,3 +344,39 @@ func TestOutputCounts(t *testing.T) {
 		return maps.Equal(got, want)
 	})
 }
+
+// TestListenerLogStripANSI: with strip_ansi, an event listener's
+// stdout_logfile gets the stripped bytes (supervisord's
+// PEventListenerDispatcher strips them too); the listener protocol gets
+// them as they are.
+func TestListenerLogStripANSI(t *testing.T) {
+	t.Parallel()
+	p := newProc(t, "l", "echo-stdin")
+	p.Group = "pool"
+	p.Stdout.File = filepath.Join(t.TempDir(), "l.log")
+	g := &config.Group{Name: "pool", Kind: config.KindEventListener, Priority: -1, Processes: []*config.Process{p},
+		Listener: &config.Listener{Events: []string{"PROCESS_STATE"}, BufferSize: 10}}
+	cfg := testConfig(t, g)
+	cfg.Supervisord.StripANSI = true
+	hook := &fakeHook{detach: make(chan struct{})}
+	h := start(t, cfg, func(o *Options) { o.Listeners = hook })
+	h.waitState("l", Running)
+	hook.mu.Lock()
+	stdin := hook.stdin
+	hook.mu.Unlock()
+	if stdin == nil {
+		t.Fatal("no Attach")
+	}
+	if _, err := stdin.Write([]byte("\x1b[32mREADY\x1b[0m\n")); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "listener output", func() bool {
+		hook.mu.Lock()
+		defer hook.mu.Unlock()
+		return hook.out.String() == "\x1b[32mREADY\x1b[0m\n"
+	})
+	eventually(t, "stripped listener stdout log", func() bool {
+		b, _ := os.ReadFile(p.Stdout.File)
+		return string(b) == "READY\n"
+	})
+}

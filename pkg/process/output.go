@@ -338,7 +338,11 @@ func (r *outReader) chunk(data []byte) {
 			r.s.log.Log(context.Background(), slog.LevelDebug, fmt.Sprintf("'%s' %s output:\n%s", r.name, r.channel, events.PyBytesRepr(data)))
 		}
 		if r.w != nil {
-			r.w.Write(data)
+			if r.strip {
+				r.w.Write(StripANSI(data))
+			} else {
+				r.w.Write(data)
+			}
 		}
 		r.listener.Output(r.group, r.name, r.pid, data)
 		return
