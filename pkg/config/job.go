@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	_ "time/tzdata" // timezone= works in a bare container
@@ -146,6 +147,14 @@ func (l *loader) job(s *rawSection) *Job {
 	if name == "" {
 		l.fail(s, "", errors.New("a job needs a name: [job:name]"))
 		return nil
+	}
+	// numprocs makes no sense for a job: say so, rather than what
+	// numprocs would need in a program (process_name with %(process_num)s)
+	if o := l.p.get(s, "numprocs"); o != nil {
+		if n, err := strconv.Atoi(strings.TrimSpace(o.Value)); err == nil && n != 1 {
+			l.fail(s, "numprocs", fmt.Errorf("[%s] runs one command; numprocs is not supported for jobs", s.Name))
+			return nil
+		}
 	}
 	nerr := len(l.errs)
 	// The options shared with [program:x] go through the same code.

@@ -104,6 +104,7 @@ func TestJobErrors(t *testing.T) {
 		{"[job:a]\ncommand=/bin/true\nschedule=0 0 30 2 *\n", "s.conf:5: [job:a] schedule: cron expression \"0 0 30 2 *\" never fires"},
 		{"[job:a]\ncommand=/bin/true\ntimes=25:00\n", "s.conf:5: [job:a] times: "},
 		{"[job:a]\ncommand=/bin/true\ninterval=ten\n", "s.conf:5: [job:a] interval: "},
+		{"[job:a]\ncommand=/bin/true\ninterval=5\nnumprocs=2\n", "s.conf:6: [job:a] numprocs: [job:a] runs one command; numprocs is not supported for jobs"},
 	}
 	for _, c := range cases {
 		_, err := Parse("s.conf", []byte(jobHead+c.body))
