@@ -116,14 +116,17 @@ func notRunning(ctx context.Context, sup *process.Supervisor, names []string) st
 	if err != nil {
 		return "cannot check requires: " + err.Error()
 	}
+	return requiresNotRunning(infos, names)
+}
+
+// requiresNotRunning is notRunning on a snapshot: a name matches a
+// process by its name, its group, or group:name (also web:web for a
+// single program, as supervisorctl takes it).
+func requiresNotRunning(infos []process.Info, names []string) string {
 	for _, n := range names {
 		found := false
 		for _, in := range infos {
-			spec := in.Name
-			if in.Group != in.Name {
-				spec = in.Group + ":" + in.Name
-			}
-			if in.Name != n && spec != n && in.Group != n {
+			if in.Name != n && in.Group+":"+in.Name != n && in.Group != n {
 				continue
 			}
 			found = true

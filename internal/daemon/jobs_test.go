@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/superd/superd/pkg/process"
 	"github.com/superd/superd/pkg/rpc"
 )
 
@@ -395,6 +396,30 @@ func TestJobsTailFollowOnce(t *testing.T) {
 	for i := 1; i <= 5; i++ {
 		if n := strings.Count(string(data), fmt.Sprintf("line %d\n", i)); n != 1 {
 			t.Errorf("line %d printed %d times:\n%s", i, n, data)
+		}
+	}
+}
+
+// TestRequiresNotRunning: requires= names match a process by name,
+// group or group:name, web:web included.
+func TestRequiresNotRunning(t *testing.T) {
+	t.Parallel()
+	infos := []process.Info{
+		{Name: "web", Group: "web", State: process.Running},
+		{Name: "w_0", Group: "w", State: process.Running},
+		{Name: "w_1", Group: "w", State: process.Stopped},
+	}
+	for _, c := range []struct {
+		names []string
+		want  string
+	}{
+		{[]string{"web", "web:web", "w_0", "w:w_0"}, ""},
+		{[]string{"web:web", "w"}, "w is STOPPED"},
+		{[]string{"w:w_1"}, "w:w_1 is STOPPED"},
+		{[]string{"web:w_0"}, "web:w_0 is not a configured program"},
+	} {
+		if got := requiresNotRunning(infos, c.names); got != c.want {
+			t.Errorf("%q: %q, want %q", c.names, got, c.want)
 		}
 	}
 }

@@ -324,6 +324,7 @@ func (l *loader) checkRequires() {
 		for _, p := range g.Processes {
 			known[p.Name] = true
 			known[p.Namespec()] = true
+			known[p.Group+":"+p.Name] = true // web:web, as supervisorctl takes it
 		}
 	}
 	for _, j := range l.cfg.Jobs {

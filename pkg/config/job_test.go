@@ -199,3 +199,18 @@ print(','.join(g.name for g in o.process_group_configs))
 		t.Errorf("superd: %d jobs %d groups", len(cfg.Jobs), len(cfg.Groups))
 	}
 }
+
+// TestJobRequiresGroupColonName: requires= takes group:name also for a
+// single program, whose group has its name (web:web, as supervisorctl
+// accepts it).
+func TestJobRequiresGroupColonName(t *testing.T) {
+	t.Parallel()
+	cfg, err := Parse("s.conf", []byte(jobHead+"[program:web]\ncommand=/bin/true\n[program:w]\ncommand=/bin/true\nprocess_name=w_%(process_num)s\nnumprocs=2\n"+
+		"[job:a]\ncommand=/bin/true\ninterval=5\nrequires=web:web, web, w, w:w_1, w_0\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Job("a").Requires; len(got) != 5 {
+		t.Errorf("requires %q", got)
+	}
+}
