@@ -691,3 +691,58 @@ func TestHungNotifierIsKilled(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestRetriesOfScheduledRunsStopWhenHeld: a failed scheduled run's
+// pending retry is dropped once jobs are held or the job is disabled
+// (maintenance: nothing of the schedule runs); a manual run's retries go
+// on, like the manual run itself.
+func TestRetriesOfScheduledRunsStopWhenHeld(t *testing.T) {
+	t.Parallel()
+	for _, how := range []string{"hold", "disable", "manual"} {
+		t.Run(how, func(t *testing.T) {
+			t.Parallel()
+			sched := "interval=1"
+			if how == "manual" {
+				sched = never
+			}
+			h := start(t, "[job:f]\ncommand=/bin/false\n"+sched+"\nretries=3\nretry_delay=2\n")
+			ctx := context.Background()
+			if how == "manual" {
+				if err := h.sched.RunNow(ctx, "f"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			e := h.wait(10*time.Second, finished("f"))
+			if e.Result != ResultFailed {
+				t.Fatalf("first run: %+v", e)
+			}
+			var err error
+			switch how {
+			case "hold", "manual":
+				err = h.sched.SetHeld(ctx, true)
+			case "disable":
+				err = h.sched.SetEnabled(ctx, "f", false)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if how == "manual" {
+				if e := h.wait(10*time.Second, finished("f")); e.Trigger != TriggerRetry {
+					t.Errorf("a manual run's retry while held: %+v", e)
+				}
+				return
+			}
+			time.Sleep(3500 * time.Millisecond) // past the retry's time
+			hist, err := h.sched.History(ctx, "f", 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range hist {
+				if r.Trigger == TriggerRetry {
+					t.Errorf("after %s, a retry of the scheduled run ran: %+v", how, hist)
+					break
+				}
+			}
+		})
+	}
+}

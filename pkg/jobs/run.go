@@ -25,6 +25,7 @@ func (s *Scheduler) trigger(j *job, trigger string, due time.Time) {
 	if trigger != TriggerRetry {
 		j.retryAt = time.Time{}
 		j.retries = j.cfg.Retries
+		j.retryRoot = trigger
 	}
 	if len(j.runs) > 0 {
 		switch j.cfg.Overlap {

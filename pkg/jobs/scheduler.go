@@ -134,6 +134,10 @@ type job struct {
 	runs    []*run
 	queue   []pending
 	retryAt time.Time
+	// retryRoot is the trigger of the run the retries are for
+	// (schedule, catchup or manual): retries of a scheduled run wait
+	// for nothing while held or disabled, they are dropped.
+	retryRoot string
 	retries int // retries left for the current failure
 	retryOf time.Time
 
@@ -390,7 +394,11 @@ func (s *Scheduler) fire(now time.Time) {
 		j := s.jobs[name]
 		if !j.retryAt.IsZero() && !now.Before(j.retryAt) {
 			j.retryAt = time.Time{}
-			s.trigger(j, TriggerRetry, j.retryOf)
+			if j.retryRoot != TriggerManual && !s.scheduled(j) {
+				s.log.Info(fmt.Sprintf("job %s: dropped the retry of the %s run (%s)", j.cfg.Name, j.retryRoot, map[bool]string{true: "jobs held", false: "disabled"}[s.held]))
+			} else {
+				s.trigger(j, TriggerRetry, j.retryOf)
+			}
 		}
 		if !s.scheduled(j) {
 			continue
