@@ -138,8 +138,8 @@ type job struct {
 	// (schedule, catchup or manual): retries of a scheduled run wait
 	// for nothing while held or disabled, they are dropped.
 	retryRoot string
-	retries int // retries left for the current failure
-	retryOf time.Time
+	retries   int // retries left for the current failure
+	retryOf   time.Time
 
 	history []state.Run // newest last, at most state.HistoryLimit
 
