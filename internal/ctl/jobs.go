@@ -13,7 +13,7 @@ import (
 // jobsHelp is `help jobs`. The jobs command is a superd extension, so
 // it is not in the list `help` prints (which stays supervisorctl's).
 var jobsHelp = helpLines(
-	"jobs\t\t\t\tList the scheduled jobs: schedule, last and next run",
+	"jobs [list]\t\t\tList the scheduled jobs: schedule, last and next run",
 	"jobs run <name> [...]\t\tRun jobs now (also while held or disabled)",
 	"jobs enable <name> [...]\tEnable jobs' schedules",
 	"jobs disable <name> [...]\tDisable jobs' schedules",
@@ -48,6 +48,11 @@ func doJobs(c *controller, ctx context.Context, arg string) (bool, error) {
 	}
 	sub, args := args[0], args[1:]
 	switch sub {
+	case "list":
+		if len(args) > 0 {
+			return false, c.jobsUsage("jobs list takes no argument")
+		}
+		return false, c.jobsList(ctx, asJSON)
 	case "run", "enable", "disable":
 		return false, c.jobsEach(ctx, sub, args, asJSON)
 	case "schedule":

@@ -423,3 +423,22 @@ func TestRequiresNotRunning(t *testing.T) {
 		}
 	}
 }
+
+// TestJobsListAlias: `superctl jobs list` is `superctl jobs`.
+func TestJobsListAlias(t *testing.T) {
+	t.Parallel()
+	dir := shortTempDir(t)
+	conf := writeConfig(t, dir, "[job:tick]\ncommand=/bin/true\nschedule=@yearly\n")
+	withSuperdKeys(t, conf, dir)
+	startDaemon(t, superdBin, dir, conf)
+	want, code := ctl(t, superctlBin, conf, "jobs")
+	if code != 0 || !strings.Contains(want, "tick") {
+		t.Fatalf("jobs: exit %d\n%s", code, want)
+	}
+	if got, code := ctl(t, superctlBin, conf, "jobs", "list"); code != 0 || got != want {
+		t.Errorf("jobs list: exit %d\n%s\nwant\n%s", code, got, want)
+	}
+	if got, code := ctl(t, superctlBin, conf, "jobs", "list", "tick"); code != 2 || !strings.HasPrefix(got, "Error: jobs list takes no argument\n") {
+		t.Errorf("jobs list tick: exit %d\n%s", code, got)
+	}
+}
