@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"syscall"
 )
 
 // Read returns bytes of the file at path with supervisord's readLog
@@ -94,12 +95,26 @@ func Tail(path string, offset, length int64) (data []byte, newOffset int64, over
 	return data, sz, overflow, nil
 }
 
+// fileSize is supervisord's f.seek(0, 2); f.tell(). A file that cannot
+// seek fails, and so does a pipe or socket (behind /dev/stdout in a
+// container, a FIFO) even where the kernel lets it seek: reading its
+// bytes would take them from its real reader.
 func fileSize(f *os.File) (int64, error) {
 	fi, err := f.Stat()
 	if err != nil {
 		return 0, fmt.Errorf("read log: %w", err)
 	}
-	return fi.Size(), nil
+	switch {
+	case fi.Mode().IsRegular() || fi.IsDir():
+		return fi.Size(), nil // a directory fails when read
+	case fi.Mode()&(fs.ModeNamedPipe|fs.ModeSocket) != 0:
+		return 0, fmt.Errorf("read log: %s: %w", f.Name(), syscall.ESPIPE)
+	}
+	size, err := f.Seek(0, io.SeekEnd) // /dev/null: 0; a tty: ESPIPE
+	if err != nil {
+		return 0, fmt.Errorf("read log: %w", err)
+	}
+	return size, nil
 }
 
 // readAt reads up to n bytes at off. size (the file size when looked

@@ -3,6 +3,8 @@ package logfile
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -157,5 +159,37 @@ json.dump(out, sys.stdout)
 			t.Errorf("Tail(%d, %d) = %q, %d, %v; supervisord %q, %d, %v",
 				a[0], a[1], d, off, ov, want[i].Tail, want[i].Offset, want[i].Overflow)
 		}
+	}
+}
+
+// TestReadPipe: a log "file" that is a pipe (/dev/stdout in a container)
+// is FAILED for Read and (”, offset, false) for Tail, as supervisord's
+// seek fails there, and its bytes stay in the pipe for its reader.
+func TestReadPipe(t *testing.T) {
+	t.Parallel()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	const data = "a line for the container log\n"
+	if _, err := w.WriteString(data); err != nil {
+		t.Fatal(err)
+	}
+	path := fmt.Sprintf("/proc/self/fd/%d", w.Fd())
+	if got, err := Read(path, 0, 10); err == nil || errors.Is(err, ErrBadArguments) || errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Read(pipe, 0, 10) = %q, %v; want a FAILED error", got, err)
+	}
+	if _, err := Read(path, -5, 3); !errors.Is(err, ErrBadArguments) {
+		t.Errorf("Read(pipe, -5, 3): %v, want BAD_ARGUMENTS (checked first)", err)
+	}
+	if got, off, over, err := Tail(path, 7, 10); len(got) != 0 || off != 7 || over || err != nil {
+		t.Errorf("Tail(pipe, 7, 10) = %q, %d, %v, %v; want nothing, 7, false", got, off, over, err)
+	}
+	w.Close()
+	rest, err := io.ReadAll(r)
+	if err != nil || string(rest) != data {
+		t.Errorf("the pipe's reader got %q, %v; want %q", rest, err, data)
 	}
 }
