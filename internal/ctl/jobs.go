@@ -3,6 +3,7 @@ package ctl
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -234,6 +235,12 @@ func (c *controller) jobsEach(ctx context.Context, sub string, names []string, a
 func (c *controller) jobsSchedule(ctx context.Context, args []string, asJSON bool) error {
 	if len(args) < 2 {
 		return c.jobsUsage("jobs schedule needs a job name and a spec (or --reset)")
+	}
+	if args[0] == "--reset" { // jobs schedule --reset NAME
+		args = append(args[1:], "--reset")
+	}
+	if args[1] == "--reset" && len(args) > 2 || slices.Contains(args[2:], "--reset") {
+		return c.jobsUsage("usage: jobs schedule <name> --reset")
 	}
 	name, spec := args[0], strings.Join(args[1:], " ")
 	if spec == "--reset" {

@@ -442,3 +442,24 @@ func TestJobsListAlias(t *testing.T) {
 		t.Errorf("jobs list tick: exit %d\n%s", code, got)
 	}
 }
+
+// TestJobsScheduleResetArgs: --reset before or after the name resets;
+// anything more with it is a usage error, not a spec "--reset x".
+func TestJobsScheduleResetArgs(t *testing.T) {
+	t.Parallel()
+	dir := shortTempDir(t)
+	conf := writeConfig(t, dir, "[job:tick]\ncommand=/bin/true\nschedule=@yearly\n")
+	withSuperdKeys(t, conf, dir)
+	in := startDaemon(t, superdBin, dir, conf)
+	for _, reset := range [][]string{{"jobs", "schedule", "tick", "--reset"}, {"jobs", "schedule", "--reset", "tick"}} {
+		if out, code := ctl(t, superctlBin, conf, "jobs", "schedule", "tick", "interval", "5"); code != 0 {
+			t.Fatalf("schedule: exit %d\n%s", code, out)
+		}
+		if out, code := ctl(t, superctlBin, conf, reset...); code != 0 || getJob(t, in.client, "tick").ScheduleSource != "config" {
+			t.Errorf("%v: exit %d\n%s", reset, code, out)
+		}
+	}
+	if out, code := ctl(t, superctlBin, conf, "jobs", "schedule", "tick", "--reset", "x"); code != 2 || !strings.HasPrefix(out, "Error: usage: jobs schedule <name> --reset\n") {
+		t.Errorf("--reset x: exit %d\n%s", code, out)
+	}
+}
