@@ -746,3 +746,34 @@ func TestRetriesOfScheduledRunsStopWhenHeld(t *testing.T) {
 		})
 	}
 }
+
+// TestSpawnErrorNotifies: a run whose command cannot be started is a
+// failure like any other: it is published as finished (failed) and
+// notifies, with the reason as the report's output.
+func TestSpawnErrorNotifies(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	notify := filepath.Join(dir, "notify")
+	os.WriteFile(notify, []byte("#!/bin/sh\n{ echo \"$JOB_RESULT $JOB_EXITSTATUS\"; cat; } > "+dir+"/tmp.n && mv "+dir+"/tmp.n "+dir+"/notified\n"), 0o755)
+	h := start(t, "[job:gone]\ncommand=/nonexistent/script.sh\n"+never+"\nnotify_command="+notify+"\n")
+	if err := h.sched.RunNow(context.Background(), "gone"); err != nil {
+		t.Fatal(err)
+	}
+	if e := h.wait(10*time.Second, finished("gone")); e.Result != ResultFailed || e.ExitStatus != -1 {
+		t.Errorf("finished: %+v", e)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		data, err := os.ReadFile(filepath.Join(dir, "notified"))
+		if err == nil {
+			if s := string(data); !strings.HasPrefix(s, "failed -1\nsuperd job gone on ") || !strings.Contains(s, "/nonexistent/script.sh") {
+				t.Errorf("report %q", s)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no notification for a run that could not start")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

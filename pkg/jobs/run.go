@@ -91,8 +91,13 @@ func (s *Scheduler) start(j *job, trigger string, due time.Time) {
 		s.log.Warn(fmt.Sprintf("job %s: could not start: %s", j.cfg.Name, msg))
 		r.end = time.Now()
 		r.finished = true
-		s.record(j, state.Run{Start: r.start, End: r.end, Result: ResultFailed, ExitStatus: -1, Trigger: trigger,
-			SkipReason: "spawn error: " + msg, Due: due})
+		run := state.Run{Start: r.start, End: r.end, Result: ResultFailed, ExitStatus: -1, Trigger: trigger,
+			SkipReason: "spawn error: " + msg, Due: due}
+		s.emit(events.Event{Type: events.SuperdJobFinished, Job: j.cfg.Name, Trigger: trigger, Result: ResultFailed, ExitStatus: -1})
+		s.record(j, run)
+		// a failure like any other: it notifies, the reason as output
+		out := []byte("could not start: " + msg + "\n")
+		s.notify(j, run, out, int64(len(out)))
 		s.afterFailure(j, ResultFailed, due)
 		return
 	}
