@@ -174,6 +174,10 @@ func Main(argv0 string, args []string, stdout, stderr io.Writer) int {
 			o.set[ov.name] = ov.arg
 		}
 	}
+	if o.configFile == "" && os.Geteuid() == 0 {
+		// supervisord's warning (a Python UserWarning on stderr)
+		fmt.Fprintln(stderr, "UserWarning: "+rootSearchWarning)
+	}
 	if code := o.resolveConfig(); code >= 0 {
 		return code
 	}
@@ -188,6 +192,9 @@ func Main(argv0 string, args []string, stdout, stderr io.Writer) int {
 	}
 	return 0
 }
+
+// rootSearchWarning is what supervisord warns, run as root without -c.
+const rootSearchWarning = `Supervisord is running as root and it is searching for its configuration file in default locations (including its current working directory); you probably want to specify a "-c" argument specifying an absolute path to a configuration file for improved security.`
 
 // pathOfArgv0 returns argv0, or for a bare name found through PATH the
 // path the shell executed: supervisord's sys.argv[0] is that path, and
