@@ -638,6 +638,9 @@ func (d *daemon) wait(sup *process.Supervisor, sigs <-chan os.Signal, done <-cha
 				sup.Restart()
 			case syscall.SIGUSR2:
 				d.log.Info("received SIGUSR2 indicating log reopen request")
+				// supervisord logs this before its handlers reopen: it
+				// ends the renamed file.
+				d.log.Info("supervisord logreopen")
 				d.mu.Lock()
 				w := d.mainFile
 				d.mu.Unlock()
@@ -652,7 +655,6 @@ func (d *daemon) wait(sup *process.Supervisor, sigs <-chan os.Signal, done <-cha
 						d.log.Error("could not reopen job logs: " + err.Error())
 					}
 				}
-				d.log.Info("supervisord logreopen")
 			}
 		}
 	}
