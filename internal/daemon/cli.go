@@ -87,6 +87,7 @@ type options struct {
 	configFile string
 	set        map[string]string
 	subreaper  bool
+	profile    bool // --profile_options given (ignored)
 }
 
 // pyRepr quotes s as Python's repr does.
@@ -157,8 +158,15 @@ func Main(argv0 string, args []string, stdout, stderr io.Writer) int {
 			o.configFile = ov.arg
 		case "subreaper":
 			o.subreaper = true
-		case "profile_options":
-		case "nodaemon", "silent", "nocleanup", "strip_ansi":
+		case "profile_options", "nodaemon", "silent", "nocleanup", "strip_ansi":
+			// supervisord: a flag given twice conflicts like any option
+			if _, dup := o.set[ov.name]; dup || (ov.name == "profile_options" && o.profile) {
+				return o.usageError(fmt.Sprintf("conflicting command line option %s", pyRepr(ov.flag)))
+			}
+			if ov.name == "profile_options" {
+				o.profile = true // accepted and ignored
+				continue
+			}
 			o.set[ov.name] = "1"
 		default:
 			if _, dup := o.set[ov.name]; dup {

@@ -218,6 +218,12 @@ func TestCommandLineErrors(t *testing.T) {
 		{[]string{"-y", "5m"}, "Error: invalid value for -y '5m': invalid literal for int() with base 10: '5m'\n"},
 		{[]string{"-d", "/nonexistent"}, "Error: invalid value for -d '/nonexistent': /nonexistent is not an existing directory\n"},
 		{[]string{"-u", "nosuchuser"}, "Error: Invalid user name nosuchuser\n"},
+		// a repeated flag conflicts too (before -v is acted on)
+		{[]string{"-n", "--nodaemon", "-v"}, "Error: conflicting command line option '--nodaemon'\n"},
+		{[]string{"-k", "-k"}, "Error: conflicting command line option '-k'\n"},
+		{[]string{"-t", "--strip_ansi"}, "Error: conflicting command line option '--strip_ansi'\n"},
+		{[]string{"-s", "-s"}, "Error: conflicting command line option '-s'\n"},
+		{[]string{"--profile_options=a", "--profile_options=b"}, "Error: conflicting command line option '--profile_options'\n"},
 	}
 	for _, c := range cases {
 		out, err := exec.Command(superdBin, c.args...).CombinedOutput()
