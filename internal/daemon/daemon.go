@@ -624,7 +624,11 @@ func (d *daemon) wait(sup *process.Supervisor, sigs <-chan os.Signal, done <-cha
 				sup.Shutdown(false)
 			case syscall.SIGHUP:
 				if stopping {
-					d.log.Warn("ignored SIGHUP indicating restart request (shutdown in progress)")
+					if next != nil { // a restart already: supervisord's mood stays RESTARTING
+						d.log.Warn("received SIGHUP indicating restart request")
+					} else {
+						d.log.Warn("ignored SIGHUP indicating restart request (shutdown in progress)")
+					}
 					continue
 				}
 				d.log.Warn("received SIGHUP indicating restart request")

@@ -62,3 +62,49 @@ stopwaitsecs=4
 		})
 	}
 }
+
+// TestHupDuringRestart runs supervisord and superd side by side: a
+// second SIGHUP while a restart is stopping the programs is logged as
+// "received SIGHUP indicating restart request" (supervisord's mood is
+// RESTARTING, not SHUTDOWN, so it does not say "ignored"), and the
+// daemon restarts once.
+func TestHupDuringRestart(t *testing.T) {
+	requireReference(t)
+	for _, bin := range []string{"/usr/bin/supervisord", superdBin} {
+		name := filepath.Base(bin)
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			dir := shortTempDir(t)
+			conf := writeConfig(t, dir, `
+[program:stubborn]
+command=/bin/sh -c "trap '' TERM; touch %(here)s/trapped; while :; do sleep 1; done"
+startsecs=0
+stopwaitsecs=3
+`)
+			in := startDaemon(t, bin, dir, conf)
+			in.allRunning(1)
+			waitFor(t, name+": stubborn ignores SIGTERM", func() bool {
+				_, err := os.Stat(filepath.Join(dir, "trapped"))
+				return err == nil
+			})
+			logPath := filepath.Join(dir, "main.log")
+			logHas := func(s string, n int) func() bool {
+				return func() bool {
+					b, _ := os.ReadFile(logPath)
+					return strings.Count(string(b), s) >= n
+				}
+			}
+			in.cmd.Process.Signal(syscall.SIGHUP)
+			waitFor(t, name+": waiting for stubborn to die", logHas("waiting for stubborn to die", 1))
+			in.cmd.Process.Signal(syscall.SIGHUP)
+			waitFor(t, name+": restarted", logHas("spawned: 'stubborn'", 2))
+			b, _ := os.ReadFile(logPath)
+			if n := strings.Count(string(b), "received SIGHUP indicating restart request"); n != 2 {
+				t.Errorf("%s: 'received SIGHUP indicating restart request' logged %d times, want 2:\n%s", name, n, b)
+			}
+			if strings.Contains(string(b), "ignored SIGHUP") {
+				t.Errorf("%s: the second SIGHUP was 'ignored':\n%s", name, b)
+			}
+		})
+	}
+}
