@@ -369,6 +369,21 @@ func (d *daemon) openMainLog(cfg *config.Config, daemonized bool) error {
 // errAddrInUse is supervisord's message for a socket that is in use.
 const errAddrInUse = "Another program is already listening on a port that one of our HTTP servers is configured to use.  Shut this program down first before starting supervisord."
 
+// socketError is supervisord's message for a socket that cannot be
+// opened: "... reported errno.ENOENT (2)" for a system error; other
+// errors keep their own text.
+func socketError(err error) error {
+	const help = "Cannot open an HTTP server: socket.error reported"
+	var en syscall.Errno
+	if errors.As(err, &en) {
+		if name := unix.ErrnoName(en); name != "" {
+			return fmt.Errorf("%s errno.%s (%d)", help, name, int(en))
+		}
+		return fmt.Errorf("%s %d", help, int(en))
+	}
+	return fmt.Errorf("%s %v", help, err)
+}
+
 func (d *daemon) listen(cfg *config.Config) error {
 	b := newBackend(d)
 	webUI, methods := d.webHandler(b, cfg)
@@ -383,7 +398,7 @@ func (d *daemon) listen(cfg *config.Config) error {
 			if errors.Is(err, rpc.ErrAddrInUse) {
 				return errors.New(errAddrInUse)
 			}
-			return fmt.Errorf("cannot open an HTTP server: socket.error reported %v", err)
+			return socketError(err)
 		}
 		d.sockPaths = append(d.sockPaths, u.File)
 		unixLog = append(unixLog, serverLine{msg: initialized})
@@ -398,7 +413,7 @@ func (d *daemon) listen(cfg *config.Config) error {
 			if errors.Is(err, syscall.EADDRINUSE) {
 				return errors.New(errAddrInUse)
 			}
-			return fmt.Errorf("cannot open an HTTP server: socket.error reported %v", err)
+			return socketError(err)
 		}
 		d.serverLog = append(d.serverLog, serverLine{msg: initialized})
 		if s.Username == "" {
