@@ -128,9 +128,12 @@ stdout_logfile=%(here)s/talker.log
 		t.Fatal(err)
 	}
 	in.cmd.Process.Signal(syscall.SIGUSR2)
-	waitFor(t, "main log reopened", func() bool {
-		b, _ := os.ReadFile(filepath.Join(dir, "main.log"))
-		return strings.Contains(string(b), "supervisord logreopen")
+	// "supervisord logreopen" is logged before the reopen, as
+	// supervisord does; the child's log is reopened once its file
+	// exists again at the configured path.
+	waitFor(t, "the child's log reopened", func() bool {
+		_, err := os.Stat(logPath)
+		return err == nil
 	})
 	if err := in.client.SendProcessStdin(ctx, "talker", "second\n"); err != nil {
 		t.Fatal(err)

@@ -302,9 +302,11 @@ stdout_logfile=%(here)s/say.log
 		t.Fatal(err)
 	}
 	in.cmd.Process.Signal(syscall.SIGUSR2)
-	waitFor(t, "logs reopened", func() bool {
-		b, _ := os.ReadFile(filepath.Join(dir, "main.log"))
-		return strings.Contains(string(b), "supervisord logreopen")
+	// The job's log is reopened once its file exists again at the
+	// configured path ("supervisord logreopen" is logged before).
+	waitFor(t, "the job's log reopened", func() bool {
+		_, err := os.Stat(logPath)
+		return err == nil
 	})
 	if err := in.client.RunJob(ctx, "say"); err != nil {
 		t.Fatal(err)
