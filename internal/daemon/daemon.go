@@ -657,15 +657,6 @@ func (d *daemon) wait(sup *process.Supervisor, sigs <-chan os.Signal, done <-cha
 				sup.Restart()
 			case syscall.SIGUSR2:
 				d.log.Info("received SIGUSR2 indicating log reopen request")
-				// supervisord logs this before its handlers reopen: it
-				// ends the renamed file.
-				d.log.Info("supervisord logreopen")
-				d.mu.Lock()
-				w := d.mainFile
-				d.mu.Unlock()
-				if w != nil {
-					w.Reopen()
-				}
 				if err := sup.ReopenLogs(context.Background()); err != nil {
 					d.log.Error("could not reopen child logs: " + err.Error())
 				}
@@ -673,6 +664,16 @@ func (d *daemon) wait(sup *process.Supervisor, sigs <-chan os.Signal, done <-cha
 					if err := js.ReopenLogs(context.Background()); err != nil {
 						d.log.Error("could not reopen job logs: " + err.Error())
 					}
+				}
+				// supervisord logs this before its own log reopens: it
+				// ends the renamed file. Child and job logs are already
+				// reopened when it appears.
+				d.log.Info("supervisord logreopen")
+				d.mu.Lock()
+				w := d.mainFile
+				d.mu.Unlock()
+				if w != nil {
+					w.Reopen()
 				}
 			}
 		}
