@@ -3,6 +3,7 @@ package process
 import (
 	"bytes"
 	"io"
+	"log/slog"
 	"maps"
 	"os"
 	"path/filepath"
@@ -104,12 +105,25 @@ func TestChildLogs(t *testing.T) {
 	keep := filepath.Join(cfg.Supervisord.ChildLogDir, "x-stdout---other-abcdefgh.log")
 	os.WriteFile(old, nil, 0o644)
 	os.WriteFile(keep, nil, 0o644)
-	CleanupAutoLogs(cfg.Supervisord.ChildLogDir, "ident", nil)
+	// A directory with an AUTO log's name is kept with supervisord's
+	// warning (its os.remove does not remove directories).
+	oldDir := filepath.Join(cfg.Supervisord.ChildLogDir, "y-stdout---ident-abcdefgh.log")
+	if err := os.Mkdir(oldDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var cleanLog bytes.Buffer
+	CleanupAutoLogs(cfg.Supervisord.ChildLogDir, "ident", slog.New(slog.NewTextHandler(&cleanLog, nil)))
 	if _, err := os.Stat(old); err == nil {
 		t.Errorf("old AUTO log not cleaned up")
 	}
 	if _, err := os.Stat(keep); err != nil {
 		t.Errorf("AUTO log of another identifier removed")
+	}
+	if _, err := os.Stat(oldDir); err != nil {
+		t.Errorf("a directory named like an AUTO log was removed: %v", err)
+	}
+	if want := "Failed to clean up '" + oldDir + "'"; !strings.Contains(cleanLog.String(), want) {
+		t.Errorf("cleanup log %q lacks %q", cleanLog.String(), want)
 	}
 	h := start(t, cfg)
 	ctx := h.ctx()

@@ -100,7 +100,10 @@ func CleanupAutoLogs(childlogdir, identifier string, log *slog.Logger) {
 	for _, e := range ents {
 		if re.MatchString(e.Name()) {
 			p := filepath.Join(childlogdir, e.Name())
-			if err := os.Remove(p); err != nil && log != nil {
+			// unlink, as Python's os.remove: a directory with such a
+			// name is kept (and warned about), where os.Remove would
+			// remove an empty one.
+			if err := syscall.Unlink(p); err != nil && log != nil {
 				log.Warn("Failed to clean up " + pyRepr(p))
 			}
 		}
