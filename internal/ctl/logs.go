@@ -64,13 +64,14 @@ func parseLogsArgs(arg string, color bool) (logsArgs, error) {
 }
 
 // resolveNames expands names (process, group:*, group, all; none means
-// all) into the namespecs of processes, in getAllProcessInfo order.
-func (c *controller) resolveNames(ctx context.Context, names []string) ([]string, error) {
+// all) into the namespecs of processes, in getAllProcessInfo order. An
+// unknown name is reported as supervisorctl reports it ("x: ERROR (no
+// such process)", exit status 2) and ok is false; err is the server's.
+func (c *controller) resolveNames(ctx context.Context, names []string) (out []string, ok bool, err error) {
 	infos, err := c.client.GetAllProcessInfo(ctx)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	var out []string
 	seen := map[string]bool{}
 	add := func(ns string) {
 		if !seen[ns] {
@@ -82,7 +83,7 @@ func (c *controller) resolveNames(ctx context.Context, names []string) ([]string
 		for _, i := range infos {
 			add(namespecOf(i.Group, i.Name))
 		}
-		return out, nil
+		return out, true, nil
 	}
 	for _, n := range names {
 		g, p, hasProcess := splitNamespec(n)
@@ -94,10 +95,12 @@ func (c *controller) resolveNames(ctx context.Context, names []string) ([]string
 			}
 		}
 		if !found {
-			return nil, fmt.Errorf("%s: ERROR (no such process)", n)
+			c.output(n + ": ERROR (no such process)")
+			c.exitStatus = exitInvalidArgs
+			return nil, false, nil
 		}
 	}
-	return out, nil
+	return out, true, nil
 }
 
 // lastLines returns the last n lines of data (all complete lines and a
@@ -144,18 +147,9 @@ func doLogs(c *controller, ctx context.Context, arg string) (bool, error) {
 		c.exitStatus = exitGeneric
 		return false, nil
 	}
-	names, err := c.resolveNames(ctx, a.names)
-	if err != nil {
-		if faultOf(err) != nil {
-			return false, err
-		}
-		var te *rpc.TransportError
-		if errors.As(err, &te) {
-			return false, err
-		}
-		c.output(err.Error())
-		c.exitStatus = exitInvalidArgs
-		return false, nil
+	names, ok, err := c.resolveNames(ctx, a.names)
+	if !ok {
+		return false, err
 	}
 	width := 0
 	for _, n := range names {

@@ -2,7 +2,6 @@ package ctl
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -135,18 +134,9 @@ func doTop(c *controller, ctx context.Context, arg string) (bool, error) {
 	}
 	var only map[string]bool // the processes named, nil for all
 	if len(names) > 0 {
-		ns, err := c.resolveNames(ctx, names)
-		if err != nil {
-			if faultOf(err) != nil {
-				return false, err
-			}
-			var te *rpc.TransportError
-			if errors.As(err, &te) {
-				return false, err
-			}
-			c.output(err.Error())
-			c.exitStatus = exitInvalidArgs
-			return false, nil
+		ns, ok, err := c.resolveNames(ctx, names)
+		if !ok {
+			return false, err
 		}
 		only = map[string]bool{}
 		for _, n := range ns {
