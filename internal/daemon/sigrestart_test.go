@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -8,6 +9,38 @@ import (
 	"testing"
 	"time"
 )
+
+// restartingStubborn runs bin on a program that ignores SIGTERM, sends
+// SIGHUP and returns once the restart waits for the program to die
+// (stopwaitsecs), with the main log's path and a condition "the main
+// log has s at least n times".
+func restartingStubborn(t *testing.T, bin string, stopwait int) (*instance, string, func(s string, n int) func() bool) {
+	t.Helper()
+	name := filepath.Base(bin)
+	dir := shortTempDir(t)
+	conf := writeConfig(t, dir, fmt.Sprintf(`
+[program:stubborn]
+command=/bin/sh -c "trap '' TERM; touch %%(here)s/trapped; while :; do sleep 1; done"
+startsecs=0
+stopwaitsecs=%d
+`, stopwait))
+	in := startDaemon(t, bin, dir, conf)
+	in.allRunning(1)
+	waitFor(t, name+": stubborn ignores SIGTERM", func() bool {
+		_, err := os.Stat(filepath.Join(dir, "trapped"))
+		return err == nil
+	})
+	logPath := filepath.Join(dir, "main.log")
+	logHas := func(s string, n int) func() bool {
+		return func() bool {
+			b, _ := os.ReadFile(logPath)
+			return strings.Count(string(b), s) >= n
+		}
+	}
+	in.cmd.Process.Signal(syscall.SIGHUP)
+	waitFor(t, name+": waiting for stubborn to die", logHas("waiting for stubborn to die", 1))
+	return in, logPath, logHas
+}
 
 // TestTermDuringRestartExits runs supervisord and superd side by side:
 // a SIGTERM that arrives while a SIGHUP restart is still stopping the
@@ -20,28 +53,7 @@ func TestTermDuringRestartExits(t *testing.T) {
 		name := filepath.Base(bin)
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			dir := shortTempDir(t)
-			conf := writeConfig(t, dir, `
-[program:stubborn]
-command=/bin/sh -c "trap '' TERM; touch %(here)s/trapped; while :; do sleep 1; done"
-startsecs=0
-stopwaitsecs=4
-`)
-			in := startDaemon(t, bin, dir, conf)
-			in.allRunning(1)
-			waitFor(t, name+": stubborn ignores SIGTERM", func() bool {
-				_, err := os.Stat(filepath.Join(dir, "trapped"))
-				return err == nil
-			})
-			logPath := filepath.Join(dir, "main.log")
-			logHas := func(s string, n int) func() bool {
-				return func() bool {
-					b, _ := os.ReadFile(logPath)
-					return strings.Count(string(b), s) >= n
-				}
-			}
-			in.cmd.Process.Signal(syscall.SIGHUP)
-			waitFor(t, name+": waiting for stubborn to die", logHas("waiting for stubborn to die", 1))
+			in, logPath, logHas := restartingStubborn(t, bin, 4)
 			in.cmd.Process.Signal(syscall.SIGTERM)
 			waitFor(t, name+": the SIGTERM logged", logHas("received SIGTERM indicating exit request", 1))
 			in.cmd.Process.Signal(syscall.SIGTERM)
@@ -74,28 +86,7 @@ func TestHupDuringRestart(t *testing.T) {
 		name := filepath.Base(bin)
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			dir := shortTempDir(t)
-			conf := writeConfig(t, dir, `
-[program:stubborn]
-command=/bin/sh -c "trap '' TERM; touch %(here)s/trapped; while :; do sleep 1; done"
-startsecs=0
-stopwaitsecs=3
-`)
-			in := startDaemon(t, bin, dir, conf)
-			in.allRunning(1)
-			waitFor(t, name+": stubborn ignores SIGTERM", func() bool {
-				_, err := os.Stat(filepath.Join(dir, "trapped"))
-				return err == nil
-			})
-			logPath := filepath.Join(dir, "main.log")
-			logHas := func(s string, n int) func() bool {
-				return func() bool {
-					b, _ := os.ReadFile(logPath)
-					return strings.Count(string(b), s) >= n
-				}
-			}
-			in.cmd.Process.Signal(syscall.SIGHUP)
-			waitFor(t, name+": waiting for stubborn to die", logHas("waiting for stubborn to die", 1))
+			in, logPath, logHas := restartingStubborn(t, bin, 3)
 			in.cmd.Process.Signal(syscall.SIGHUP)
 			waitFor(t, name+": restarted", logHas("spawned: 'stubborn'", 2))
 			b, _ := os.ReadFile(logPath)
