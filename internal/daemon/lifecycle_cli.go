@@ -41,7 +41,9 @@ func checkEnvFiles(w io.Writer, cfg *config.Config) {
 			}
 			seen[p.Program] = true
 			if _, err := config.ReadEnvFiles(p.EnvFiles); err != nil {
-				fmt.Fprintf(w, "warning: [%s:%s] %v\n", g.Kind, p.Program, err)
+				// p.Source: the section's file:line, as every
+				// config message names it
+				fmt.Fprintf(w, "%s: warning: [%s:%s] %v\n", p.Source, g.Kind, p.Program, err)
 			}
 		}
 	}

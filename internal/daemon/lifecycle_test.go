@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -147,9 +148,14 @@ environment_file=%s/missing.env
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("check: %v\n%s", err, stderr.String())
 	}
+	text, _ := os.ReadFile(conf)
+	line := func(header string) string { // conf:N of the section header
+		i := slices.Index(strings.Split(string(text), "\n"), header)
+		return fmt.Sprintf("%s:%d: ", conf, i+1)
+	}
 	for _, want := range []string{
-		"warning: [program:db] environment_file " + bad + `:2: expected KEY=VALUE, got "not an assignment"` + "\n",
-		"warning: [program:web] couldn't read environment_file " + dir + "/missing.env: open " + dir + "/missing.env: no such file or directory\n",
+		line("[program:db]") + "warning: [program:db] environment_file " + bad + `:2: expected KEY=VALUE, got "not an assignment"` + "\n",
+		line("[program:web]") + "warning: [program:web] couldn't read environment_file " + dir + "/missing.env: open " + dir + "/missing.env: no such file or directory\n",
 	} {
 		if !strings.Contains(stderr.String(), want) {
 			t.Errorf("check stderr lacks %q:\n%s", want, stderr.String())
